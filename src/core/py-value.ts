@@ -1,0 +1,59 @@
+/**
+ * Plain Python values as the trusted side sees them.
+ *
+ * The mapping is chosen so that the common cases need no wrapper:
+ * `null` = None, `boolean` = bool, `bigint` = int, `number` = float, `string` = str,
+ * `PyValue[]` = list. The rest are small marker classes holding data only.
+ */
+export type PyValue =
+  | null
+  | boolean
+  | bigint
+  | number
+  | string
+  | PyValue[]
+  | PyTuple
+  | PyBytes
+  | PyDict
+  | PySet
+  | PyComplex;
+
+/** A Python tuple. */
+export class PyTuple {
+  constructor(readonly items: PyValue[]) {}
+}
+
+/** A Python bytes object. */
+export class PyBytes {
+  constructor(readonly data: Uint8Array) {}
+}
+
+/** A Python dict, as its (key, value) pairs in insertion order. */
+export class PyDict {
+  constructor(readonly entries: [PyValue, PyValue][]) {}
+}
+
+/** A Python set (`frozen` = false) or frozenset (`frozen` = true). */
+export class PySet {
+  constructor(
+    readonly items: PyValue[],
+    readonly frozen: boolean,
+  ) {}
+}
+
+/** A Python complex number. */
+export class PyComplex {
+  constructor(
+    readonly re: number,
+    readonly im: number,
+  ) {}
+}
+
+/**
+ * The tagged-JSON wire form of a PyValue (see docs/ARCHITECTURE.md, "The value codec").
+ * `null`, booleans, strings and arrays (lists) are themselves; everything else is a
+ * one-key object: {"i": "123"} int, {"f": 1.5 | "nan" | "inf" | "-inf"} float,
+ * {"t": [...]} tuple, {"b": "<base64>"} bytes, {"d": [[k, v], ...]} dict,
+ * {"s": [...]} set, {"fs": [...]} frozenset, {"c": [re, im]} complex.
+ */
+export type TaggedValue = unknown;

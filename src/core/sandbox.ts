@@ -1,0 +1,43 @@
+import type { Job, RawJobResult } from "./job.js";
+
+/** `pool`: warm containers, one fork per job. `fresh`: one new container per job. */
+export type Isolation = "pool" | "fresh";
+
+/** Container-level settings shared by every backend. */
+export interface SandboxOptions {
+  image: string;
+  isolation: Isolation;
+  /** Jobs that may run at once (containers in the pool). */
+  workers: number;
+  /** Container memory cap in MiB (a backstop; each job also has its own limit). */
+  memoryMb: number;
+  /** CPUs per container. */
+  cpus: number;
+  pidsLimit: number;
+  /** Size of the container's writable tmpfs, in MiB. */
+  tmpfsMb: number;
+  /** PYTHONHASHSEED for every process in the sandbox (reference and candidates alike). */
+  hashSeed: number;
+  /** Extra labels on every container (all get `verdict.managed=1`). */
+  labels?: Record<string, string>;
+}
+
+/** What a run manifest records about the sandbox. */
+export interface SandboxInfo {
+  backend: string;
+  isolation: Isolation;
+  image: string;
+  imageId: string;
+  workers: number;
+  hashSeed: number;
+}
+
+/**
+ * The sandbox contract: run jobs, hand back raw results. An infrastructure fault is retried
+ * once in a fresh container inside `run`; a second fault throws SandboxFault.
+ */
+export interface SandboxPool {
+  readonly info: SandboxInfo;
+  run(job: Job): Promise<RawJobResult>;
+  close(): Promise<void>;
+}

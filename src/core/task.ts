@@ -1,0 +1,78 @@
+import type { WireTest } from "./job.js";
+import type { PyValue } from "./py-value.js";
+
+/**
+ * How a returned value is judged against the expected one. Chosen by the benchmark
+ * (data), applied by trusted code on decoded plain values.
+ *
+ * - `eq`: Python `==`.
+ * - `evalplus`: EvalPlus's rule: `==`; else, when atol != 0 (atol becomes 1e-6 when it is 0
+ *   and the expected value is a float or a non-empty list/tuple of floats), same type, same
+ *   length for list/tuple, and numpy.allclose(out, exp, rtol=1e-7, atol).
+ * - `set_eq`: `set(out) == set(exp)`.
+ * - `truthy` / `falsy`: `bool(out)` is True / False (expected is ignored).
+ * - `isclose`: `math.isclose(out, exp, rel_tol, abs_tol)`.
+ * - `always`: any value passes (a benchmark whose oracle accepts everything that returns).
+ */
+export type Comparator =
+  | { kind: "eq" }
+  | { kind: "evalplus"; atol: number }
+  | { kind: "set_eq" }
+  | { kind: "truthy" }
+  | { kind: "falsy" }
+  | { kind: "isclose"; relTol: number; absTol: number }
+  | { kind: "always" };
+
+/** The trusted half of a test: the expected value, how to compare, and accepted alternatives. */
+export interface Expectation {
+  expected: PyValue;
+  comparator: Comparator;
+  /** A value that also passes when its own comparator accepts it (EvalPlus's special oracles). */
+  alternatives?: { expected: PyValue; comparator: Comparator }[];
+}
+
+/** One test of a task: what the job runs (inputs only) and how trusted code judges it. */
+export interface Test {
+  /** Stable within the task, e.g. "test/0", "base/12", "plus/3". */
+  id: string;
+  /** "test", "challenge", "base", "plus", ... Groups get their own status when a benchmark has several. */
+  group: string;
+  input: WireTest;
+  /** null: the test passes when the job finishes it without an exception (an in-job assert). */
+  expect: Expectation | null;
+  /** The assert ran inside the untrusted process, so its pass is weaker evidence. */
+  weak?: boolean;
+  /** Per-test wall-clock limit in seconds, overriding the run's default. */
+  seconds?: number;
+  /** Human-readable form for reports, e.g. the original assert. */
+  display?: string;
+}
+
+/** A benchmark task, with every test's expectation resolved. */
+export interface Task {
+  /** Canonical id, e.g. "11" for MBPP, "Mbpp/2" for MBPP+. */
+  taskId: string;
+  /** The natural-language task and any prompt text. */
+  text: string;
+  /** What a `completion` sample is appended to (EvalPlus's prompt). Empty when unused. */
+  prompt: string;
+  /** The reference solution (a whole program). */
+  reference: string;
+  /** Code run after the program and before the tests. */
+  setup: string;
+  entryPoint?: string;
+  tests: Test[];
+  /** Memory limit for this task in MiB, when the benchmark calibrates one. */
+  memoryMb?: number;
+}
+
+/** A loaded benchmark: tasks in order plus what identifies the data. */
+export interface Benchmark {
+  name: string;
+  split: string;
+  /** sha256 of each data file read, by file name. */
+  dataSha256: Record<string, string>;
+  tasks: Task[];
+  /** Groups whose statuses are reported separately (e.g. ["base", "plus"]). */
+  groups: string[];
+}
