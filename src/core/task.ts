@@ -76,3 +76,40 @@ export interface Benchmark {
   /** Groups whose statuses are reported separately (e.g. ["base", "plus"]). */
   groups: string[];
 }
+
+/** An expectation still to be computed by running the reference solution (trusted) in the sandbox. */
+export interface ExpectFromReference {
+  from: "reference";
+  comparator: Comparator;
+  /**
+   * Extra accepted values, each computed by calling a trusted oracle function (defined in
+   * `TaskSpec.oracleCode`) on the same inputs, e.g. EvalPlus's `_surface_Area` for Mbpp/581.
+   */
+  alternatives?: { fn: string; comparator: Comparator }[];
+}
+
+/** An MBPP-style assert, decomposed and resolved before judging (see src/runner/ground-truth.ts). */
+export interface AssertInput {
+  kind: "assert";
+  src: string;
+}
+
+/** A test as a benchmark loader produces it: inputs known, expectation possibly pending. */
+export interface TestSpec extends Omit<Test, "input" | "expect"> {
+  input: Test["input"] | AssertInput;
+  expect: Expectation | ExpectFromReference | null;
+}
+
+/** A task as a benchmark loader produces it, before expectations are resolved. */
+export interface TaskSpec extends Omit<Task, "tests"> {
+  tests: TestSpec[];
+  /** Trusted helper code (oracle functions) appended to the reference program when computing expectations. */
+  oracleCode?: string;
+  /** Per-test time limit = max(minSeconds, factor × the reference's time on that test) (EvalPlus). */
+  timeCalibration?: { factor: number; minSeconds: number };
+}
+
+/** A loaded benchmark before expectations are resolved. */
+export interface BenchmarkSpec extends Omit<Benchmark, "tasks"> {
+  tasks: TaskSpec[];
+}
