@@ -1,0 +1,55 @@
+import Table from "cli-table3";
+import type { Command } from "commander";
+import { runBench, type BenchReport, type Figure } from "../../runner/bench.js";
+import { defaultWorkers } from "../../runner/evaluate.js";
+
+function fmt(f: Figure, digits = 1): string {
+  return `${f.median.toFixed(digits)} (min ${f.min.toFixed(digits)}, max ${f.max.toFixed(digits)})`;
+}
+
+/** The bench report as tables, with each target and whether it is met. */
+export function renderBench(r: BenchReport): string {
+  const t = new Table({ head: ["measure", "median (min, max)", "target", "met"] });
+  const { pool, fresh, host_fork } = r.trivial_jobs_per_second;
+  t.push(["trivial jobs/s, warm pool", fmt(pool), "", ""]);
+  t.push(["trivial jobs/s, fresh container per job", fmt(fresh, 2), "", ""]);
+  t.push(["trivial jobs/s, bare fork on host (no sandbox)", fmt(host_fork), "", ""]);
+  t.push(["pool / fresh", `${r.ratios.pool_over_fresh.toFixed(1)}x`, ">= 40x", r.ratios.pool_over_fresh >= 40 ? "yes" : "NO"]);
+  t.push(["pool / bare fork", `${(r.ratios.pool_over_host_fork * 100).toFixed(0)}%`, ">= 50%", r.ratios.pool_over_host_fork >= 0.5 ? "yes" : "NO"]);
+  if (r.mbpp_test_reference) {
+    const m = r.mbpp_test_reference;
+    t.push([`MBPP test split, ${m.samples} reference solutions (s), ${m.passed} passed`, fmt(m.seconds, 2), "< 5 s", m.seconds.median < 5 ? "yes" : "NO"]);
+  }
+  if (r.mbpp_plus_reference) {
+    const m = r.mbpp_plus_reference;
+    t.push([`MBPP+, ${m.samples} reference solutions (s), ${m.passed} passed (base ${m.base_passed})`, fmt(m.seconds, 2), "<= 9 s", m.seconds.median <= 9 ? "yes" : "NO"]);
+    t.push(["MBPP+ expected values (s)", m.expected_values_seconds.toFixed(1), "<= 10 s", m.expected_values_seconds <= 10 ? "yes" : "NO"]);
+  }
+  return `workers: ${r.workers}\n${t.toString()}\n`;
+}
+
+/** `verdict bench`: the sandbox's speed against its baselines, measured in one run. */
+export function registerBenchCommand(program: Command): void {
+  program
+    .command("bench")
+    .description("measure samples/s (pool, fresh, bare fork) and the time to score MBPP and MBPP+")
+    .option("--workers <n>", "sandboxes at once (default: cores)", (t) => Number.parseInt(t, 10))
+    .option("--jobs <n>", "trivial jobs per pool / bare-fork measurement", (t) => Number.parseInt(t, 10), 2000)
+    .option("--fresh-jobs <n>", "trivial jobs per fresh-container measurement", (t) => Number.parseInt(t, 10), 24)
+    .option("--repeat <n>", "repeats per measurement (the median is reported)", (t) => Number.parseInt(t, 10), 3)
+    .option("--data <dir>", "data directory (default: $VERDICT_DATA_DIR, else download)")
+    .option("--quick", "only the trivial-job rates, not MBPP / MBPP+", false)
+    .option("--json", "print the report as one JSON object", false)
+    .action(async (o) => {
+      const report = await runBench({
+        workers: o.workers ?? defaultWorkers(),
+        trivialJobs: o.jobs,
+        freshJobs: o.freshJobs,
+        repeat: o.repeat,
+        dataDir: o.data,
+        skipBenchmarks: o.quick,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : renderBench(report));
+    });
+}

@@ -1,0 +1,252 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import type { Job, RawJobResult, WireTest } from "../core/job.js";
+import type { SandboxPool } from "../core/sandbox.js";
+import type {
+  Benchmark,
+  BenchmarkSpec,
+  Comparator,
+  Expectation,
+  Task,
+  TaskSpec,
+  Test,
+} from "../core/task.js";
+import { SetupError } from "../core/errors.js";
+import { decodeValue } from "../judge/codec.js";
+import { sha256 } from "../util/hash.js";
+import { cacheDir } from "../util/paths.js";
+import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
+
+/** The trusted assert decomposer (runs inside the sandbox as an ordinary stdio job). */
+const DECOMPOSER = fileURLToPath(new URL("../../src/benchmarks/python/decompose_asserts.py", import.meta.url));
+
+/** Bump when the shape of cached ground truth changes. */
+const GROUND_TRUTH_VERSION = 1;
+
+/** How `resolveBenchmark` reaches a sandbox and its cache. */
+export interface GroundTruthOptions {
+  imageId: string;
+  noCache: boolean;
+  /** Opens a sandbox pool for trusted reference runs with this container memory cap (MiB). */
+  openPool: (memoryMb: number) => Promise<SandboxPool>;
+  log?: (line: string) => void;
+}
+
+/** One decomposed (or not) assert, as the decomposer reports it. */
+interface Decomposed {
+  key: string;
+  ok: boolean;
+  candidate?: string;
+  expected?: string;
+  comparator?: Comparator;
+  reason?: string;
+}
+
+/** What is cached: the decomposition and the raw reference results, by task. */
+interface GroundTruthRecord {
+  version: number;
+  decomposed: Decomposed[];
+  references: Record<string, RawJobResult>;
+  seconds: number;
+}
+
+/** A reference job's test and what its value resolves. */
+type RefRole = { test: number; role: "expected" } | { test: number; role: "alternative"; alt: number };
+
+/**
+ * Turn a benchmark spec into judgeable tasks: decompose asserts, run the reference solution
+ * (trusted code, still sandboxed) to compute expected values, alternatives, time and memory
+ * calibration. Cached by the spec's content and the image, so it runs once per dataset.
+ */
+export async function resolveBenchmark(
+  spec: BenchmarkSpec,
+  opts: GroundTruthOptions,
+): Promise<{ benchmark: Benchmark; refSeconds: number; failures: string[] }> {
+  const decomposer = readFileSync(DECOMPOSER, "utf8");
+  const key = sha256(
+    JSON.stringify({ v: GROUND_TRUTH_VERSION, image: opts.imageId, decomposer: sha256(decomposer), tasks: spec.tasks }),
+  );
+  const path = cacheDir("ground-truth", `${key}.json`);
+  let record = opts.noCache ? undefined : readRecord(path);
+  if (record === undefined) {
+    record = await computeRecord(spec, decomposer, opts);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.tmp`, JSON.stringify(record));
+    renameSync(`${path}.tmp`, path);
+  } else {
+    opts.log?.(`expected values: cached (${path})`);
+  }
+  const failures: string[] = [];
+  const tasks = spec.tasks.map((t) => resolveTask(t, record, failures));
+  return {
+    benchmark: { name: spec.name, split: spec.split, dataSha256: spec.dataSha256, groups: spec.groups, tasks },
+    refSeconds: record.seconds,
+    failures,
+  };
+}
+
+function readRecord(path: string): GroundTruthRecord | undefined {
+  try {
+    const r = JSON.parse(readFileSync(path, "utf8")) as GroundTruthRecord;
+    return r.version === GROUND_TRUTH_VERSION ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function computeRecord(spec: BenchmarkSpec, decomposer: string, opts: GroundTruthOptions): Promise<GroundTruthRecord> {
+  const started = Date.now();
+  const pool = await opts.openPool(REFERENCE_LIMITS.memoryMb + RUNNER_HEADROOM_MB);
+  try {
+    const decomposed = await decompose(spec, decomposer, pool);
+    const byKey = new Map(decomposed.map((d) => [d.key, d]));
+    opts.log?.(`expected values: running ${spec.tasks.length} reference solutions`);
+    const entries = await Promise.all(
+      spec.tasks.map(async (task) => {
+        const { job } = referenceJob(task, byKey);
+        if (job.tests.length === 0) return [task.taskId, undefined] as const;
+        return [task.taskId, await pool.run(job)] as const;
+      }),
+    );
+    const references: Record<string, RawJobResult> = {};
+    for (const [id, raw] of entries) if (raw !== undefined) references[id] = raw;
+    return { version: GROUND_TRUTH_VERSION, decomposed, references, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Key of the assert at `index` in `task`. */
+function assertKey(task: TaskSpec, index: number): string {
+  return `${task.taskId}#${index}`;
+}
+
+async function decompose(spec: BenchmarkSpec, decomposer: string, pool: SandboxPool): Promise<Decomposed[]> {
+  const items: unknown[] = [];
+  for (const task of spec.tasks) {
+    task.tests.forEach((t, i) => {
+      if (t.input.kind === "assert") {
+        items.push({ key: assertKey(task, i), src: t.input.src, reference: task.reference, setup: task.setup });
+      }
+    });
+  }
+  if (items.length === 0) return [];
+  const job: Job = {
+    id: "decompose-asserts",
+    program: decomposer,
+    setup: "",
+    tests: [{ kind: "stdio", stdin: JSON.stringify({ items }) }],
+    limits: { ...REFERENCE_LIMITS, testSeconds: 300 },
+    continueAfterCrash: false,
+  };
+  const raw = await pool.run(job);
+  const result = raw.tests[0];
+  if (raw.load.st !== "ok" || result?.st !== "value" || typeof result.v !== "string") {
+    throw new SetupError(
+      `the assert decomposer failed: load ${raw.load.st} ${raw.load.msg ?? ""}; test ${result?.st ?? "missing"} ${result?.exc ?? ""} ${result?.msg ?? ""}\n${raw.stderr.slice(-2000)}`,
+    );
+  }
+  const parsed = JSON.parse(result.v) as { items: Decomposed[] };
+  return parsed.items;
+}
+
+/** The trusted job that computes a task's expected values (and alternatives) from its reference. */
+function referenceJob(task: TaskSpec, decomposed: Map<string, Decomposed>): { job: Job; roles: RefRole[] } {
+  const tests: WireTest[] = [];
+  const roles: RefRole[] = [];
+  task.tests.forEach((t, i) => {
+    if (t.input.kind === "assert") {
+      const d = decomposed.get(assertKey(task, i));
+      if (d?.ok && d.expected !== undefined) {
+        tests.push({ kind: "expr", src: d.expected });
+        roles.push({ test: i, role: "expected" });
+      }
+      return;
+    }
+    if (t.expect !== null && "from" in t.expect) {
+      tests.push(t.input);
+      roles.push({ test: i, role: "expected" });
+      const input = t.input;
+      t.expect.alternatives?.forEach((a, alt) => {
+        if (input.kind !== "call") return;
+        tests.push({ kind: "call", fn: a.fn, args: input.args });
+        roles.push({ test: i, role: "alternative", alt });
+      });
+    }
+  });
+  const job: Job = {
+    id: `reference:${task.taskId}`,
+    program: task.reference + (task.oracleCode ? `\n\n${task.oracleCode}\n` : ""),
+    setup: task.setup,
+    tests,
+    limits: REFERENCE_LIMITS,
+    continueAfterCrash: true,
+  };
+  return { job, roles };
+}
+
+function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string[]): Task {
+  const decomposed = new Map(record.decomposed.map((d) => [d.key, d]));
+  const { roles } = referenceJob(spec, decomposed);
+  const raw = record.references[spec.taskId];
+  const expected = new Map<number, { value: unknown; seconds: number }>();
+  const alternatives = new Map<string, unknown>();
+  roles.forEach((role, j) => {
+    const r = raw?.tests[j];
+    if (r?.st !== "value") {
+      failures.push(
+        `${spec.taskId}: the reference solution failed on test ${spec.tests[role.test]?.id ?? role.test}: ${r?.st ?? "missing"} ${r?.exc ?? ""} ${r?.msg ?? ""}`.trim(),
+      );
+      return;
+    }
+    if (role.role === "expected") expected.set(role.test, { value: r.v, seconds: r.t ?? 0 });
+    else alternatives.set(`${role.test}/${role.alt}`, r.v);
+  });
+  const tests: Test[] = [];
+  spec.tests.forEach((t, i) => {
+    const base = { id: t.id, group: t.group, ...(t.display !== undefined ? { display: t.display } : {}) };
+    if (t.input.kind === "assert") {
+      const d = decomposed.get(assertKey(spec, i));
+      const exp = expected.get(i);
+      if (d?.ok && d.candidate !== undefined && d.comparator !== undefined && exp !== undefined) {
+        const value = decodeValue(exp.value);
+        if (value.ok) {
+          tests.push({ ...base, input: { kind: "expr", src: d.candidate }, expect: { expected: value.value, comparator: d.comparator } });
+          return;
+        }
+      }
+      // Not decomposable: the whole assert runs in the job, and its pass is weaker evidence.
+      tests.push({ ...base, input: { kind: "exec", src: t.input.src }, expect: null, weak: true });
+      return;
+    }
+    if (t.expect === null || !("from" in t.expect)) {
+      tests.push({ ...base, input: t.input, expect: t.expect, ...(t.weak ? { weak: true } : {}), ...(t.seconds !== undefined ? { seconds: t.seconds } : {}) });
+      return;
+    }
+    const exp = expected.get(i);
+    if (exp === undefined) return; // reported in failures: a test with no oracle cannot judge anyone
+    const value = decodeValue(exp.value);
+    if (!value.ok) {
+      failures.push(`${spec.taskId}: the reference's value for ${t.id} is not a plain value: ${value.reason}`);
+      return;
+    }
+    const expect: Expectation = { expected: value.value, comparator: t.expect.comparator };
+    const alts: NonNullable<Expectation["alternatives"]> = [];
+    t.expect.alternatives?.forEach((a, alt) => {
+      const v = alternatives.get(`${i}/${alt}`);
+      const dv = v === undefined ? undefined : decodeValue(v);
+      if (dv?.ok) alts.push({ expected: dv.value, comparator: a.comparator });
+    });
+    if (alts.length > 0) expect.alternatives = alts;
+    const cal = spec.timeCalibration;
+    const seconds = cal ? Math.max(cal.minSeconds, cal.factor * exp.seconds) : t.seconds;
+    tests.push({ ...base, input: t.input, expect, ...(seconds !== undefined ? { seconds } : {}) });
+  });
+  const { tests: _specTests, oracleCode: _o, timeCalibration: _c, ...rest } = spec;
+  const peakMb = raw ? raw.maxRssKb / 1024 : 0;
+  // Memory calibrated on the reference: a task whose reference needs more than the default
+  // limit gets room for it (EvalPlus's fixed 4 GiB fails Mbpp/255's own reference).
+  const memoryMb = spec.timeCalibration && peakMb > 0 ? Math.ceil(peakMb * 2 + 512) : undefined;
+  return { ...rest, tests, ...(memoryMb !== undefined ? { memoryMb } : {}) };
+}

@@ -1,0 +1,20 @@
+import type { Job, JobLimits } from "../core/job.js";
+import type { Sample } from "../core/sample.js";
+import type { Task } from "../core/task.js";
+
+/** The job that judges one sample: the sample's program, the task's setup, every test's inputs. */
+export function buildJob(task: Task, sample: Sample, limits: JobLimits, id: string): Job {
+  const base = typeof limits.testSeconds === "number" ? limits.testSeconds : 4;
+  return {
+    id,
+    program: sample.program,
+    setup: task.setup,
+    tests: task.tests.map((t) => t.input),
+    limits: {
+      ...limits,
+      testSeconds: task.tests.map((t) => t.seconds ?? base),
+      memoryMb: Math.max(limits.memoryMb, task.memoryMb ?? 0),
+    },
+    continueAfterCrash: false,
+  };
+}

@@ -1,0 +1,22 @@
+import type { JobLimits } from "../core/job.js";
+
+/** Default per-job limits for candidate programs. Time limits are wall clock, enforced by the runner. */
+export const DEFAULT_LIMITS: JobLimits = {
+  testSeconds: 4,
+  loadSeconds: 10,
+  memoryMb: 4096,
+  outputBytes: 8 * 1024 * 1024,
+  valueBytes: 16 * 1024 * 1024,
+};
+
+/** Limits for trusted reference runs (expected values): generous, since the reference is trusted. */
+export const REFERENCE_LIMITS: JobLimits = {
+  testSeconds: 120,
+  loadSeconds: 60,
+  memoryMb: 12 * 1024,
+  outputBytes: 64 * 1024 * 1024,
+  valueBytes: 256 * 1024 * 1024,
+};
+
+/** Room the runner itself needs in a container on top of one job's memory limit. */
+export const RUNNER_HEADROOM_MB = 256;
