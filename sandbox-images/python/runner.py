@@ -408,7 +408,11 @@ def _kill_everything(child_pid):
                 os.kill(-1, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            _reap()
+            # Wait (not WNOHANG) for every child to die: SIGKILL lands asynchronously, and a
+            # non-blocking reap on a busy machine left the dying ones behind as zombies.
+            # Orphans are re-parented to us before their parent's exit is reported, so this
+            # also collects a double-forked daemon's process.
+            _reap(block=True)
             if not _other_pids():
                 break
     else:
@@ -428,10 +432,10 @@ def _other_pids():
     return pids
 
 
-def _reap():
+def _reap(block=False):
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:

@@ -20,7 +20,7 @@ import { cacheDir } from "../util/paths.js";
 import { VERSION } from "../version.js";
 import { resolveBenchmark } from "./ground-truth.js";
 import { buildJob } from "./job-builder.js";
-import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
+import { RUNNER_HEADROOM_MB } from "./limits.js";
 import { createProgress } from "./progress.js";
 import { openResultsStore, sampleKey, type ResultsStore } from "./results-store.js";
 import { newRunId } from "./run-id.js";

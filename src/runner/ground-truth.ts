@@ -22,7 +22,7 @@ import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
 const DECOMPOSER = fileURLToPath(new URL("../../src/benchmarks/python/decompose_asserts.py", import.meta.url));
 
 /** Bump when the shape of cached ground truth changes. */
-const GROUND_TRUTH_VERSION = 1;
+const GROUND_TRUTH_VERSION = 2;
 
 /** How `resolveBenchmark` reaches a sandbox and its cache. */
 export interface GroundTruthOptions {
@@ -52,7 +52,13 @@ interface GroundTruthRecord {
 }
 
 /** A reference job's test and what its value resolves. */
-type RefRole = { test: number; role: "expected" } | { test: number; role: "alternative"; alt: number };
+type RefRole =
+  | { test: number; role: "expected" }
+  | { test: number; role: "timing" }
+  | { test: number; role: "alternative"; alt: number };
+
+/** For benchmarks without their own: 4 × the reference time, with the run's --timeout as the floor. */
+const DEFAULT_CALIBRATION = { factor: 4, minSeconds: 0 };
 
 /**
  * Turn a benchmark spec into judgeable tasks: decompose asserts, run the reference solution
@@ -158,9 +164,12 @@ function referenceJob(task: TaskSpec, decomposed: Map<string, Decomposed>): { jo
   task.tests.forEach((t, i) => {
     if (t.input.kind === "assert") {
       const d = decomposed.get(assertKey(task, i));
-      if (d?.ok && d.expected !== undefined) {
+      if (d?.ok && d.expected !== undefined && d.candidate !== undefined) {
         tests.push({ kind: "expr", src: d.expected });
         roles.push({ test: i, role: "expected" });
+        // The reference's own run of the candidate side: its time calibrates the limit.
+        tests.push({ kind: "expr", src: d.candidate });
+        roles.push({ test: i, role: "timing" });
       }
       return;
     }
@@ -186,12 +195,24 @@ function referenceJob(task: TaskSpec, decomposed: Map<string, Decomposed>): { jo
   return { job, roles };
 }
 
+/**
+ * The reference's time × the calibration factor. The run's own --timeout is the floor
+ * (applied when the job is built), so the benchmark's minimum only matters when it is higher.
+ */
+function calibrate(spec: TaskSpec, refSeconds: number | undefined): number | undefined {
+  if (refSeconds === undefined) return undefined;
+  const cal = spec.timeCalibration ?? DEFAULT_CALIBRATION;
+  return Math.max(cal.minSeconds, cal.factor * refSeconds);
+}
+
 function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string[]): Task {
   const decomposed = new Map(record.decomposed.map((d) => [d.key, d]));
   const { roles } = referenceJob(spec, decomposed);
   const raw = record.references[spec.taskId];
   const expected = new Map<number, { value: unknown; seconds: number }>();
+  let largestValue = 0;
   const alternatives = new Map<string, unknown>();
+  const timings = new Map<number, number>();
   roles.forEach((role, j) => {
     const r = raw?.tests[j];
     if (r?.st !== "value") {
@@ -200,7 +221,11 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
       );
       return;
     }
-    if (role.role === "expected") expected.set(role.test, { value: r.v, seconds: r.t ?? 0 });
+    if (role.role === "expected") {
+      expected.set(role.test, { value: r.v, seconds: r.t ?? 0 });
+      largestValue = Math.max(largestValue, JSON.stringify(r.v).length);
+    }
+    else if (role.role === "timing") timings.set(role.test, r.t ?? 0);
     else alternatives.set(`${role.test}/${role.alt}`, r.v);
   });
   const tests: Test[] = [];
@@ -212,7 +237,13 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
       if (d?.ok && d.candidate !== undefined && d.comparator !== undefined && exp !== undefined) {
         const value = decodeValue(exp.value);
         if (value.ok) {
-          tests.push({ ...base, input: { kind: "expr", src: d.candidate }, expect: { expected: value.value, comparator: d.comparator } });
+          const seconds = calibrate(spec, timings.get(i));
+          tests.push({
+            ...base,
+            input: { kind: "expr", src: d.candidate },
+            expect: { expected: value.value, comparator: d.comparator },
+            ...(seconds !== undefined ? { seconds } : {}),
+          });
           return;
         }
       }
@@ -239,8 +270,7 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
       if (dv?.ok) alts.push({ expected: dv.value, comparator: a.comparator });
     });
     if (alts.length > 0) expect.alternatives = alts;
-    const cal = spec.timeCalibration;
-    const seconds = cal ? Math.max(cal.minSeconds, cal.factor * exp.seconds) : t.seconds;
+    const seconds = calibrate(spec, exp.seconds) ?? t.seconds;
     tests.push({ ...base, input: t.input, expect, ...(seconds !== undefined ? { seconds } : {}) });
   });
   const { tests: _specTests, oracleCode: _o, timeCalibration: _c, ...rest } = spec;
@@ -248,5 +278,7 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
   // Memory calibrated on the reference: a task whose reference needs more than the default
   // limit gets room for it (EvalPlus's fixed 4 GiB fails Mbpp/255's own reference).
   const memoryMb = spec.timeCalibration && peakMb > 0 ? Math.ceil(peakMb * 2 + 512) : undefined;
-  return { ...rest, tests, ...(memoryMb !== undefined ? { memoryMb } : {}) };
+  // A right answer as large as the reference's must fit through the codec (Mbpp/255's is ~100 MB).
+  const valueBytes = largestValue > 0 ? largestValue * 2 + 4096 : undefined;
+  return { ...rest, tests, ...(memoryMb !== undefined ? { memoryMb } : {}), ...(valueBytes !== undefined ? { valueBytes } : {}) };
 }

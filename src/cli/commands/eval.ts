@@ -35,7 +35,7 @@ export function registerEvalCommand(program: Command): void {
     .command("eval")
     .description("score samples against a benchmark inside Docker sandboxes")
     .requiredOption("--benchmark <name|path>", "mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema")
-    .option("--split <split>", "test, validation, train, prompt or all (MBPP)", "test")
+    .option("--split <split>", "test, validation, train, prompt or all (default: test for mbpp, all otherwise)")
     .requiredOption("--samples <file|reference>", "samples JSONL (task_id + solution|completion), a bigcode JSON list, or 'reference'")
     .option("--k <list>", "pass@k values", parseKs, [1])
     .addOption(new Option("--isolation <mode>", "pool: warm containers, a fork per job; fresh: a container per sample").choices(["pool", "fresh"]).default("pool"))
@@ -53,7 +53,7 @@ export function registerEvalCommand(program: Command): void {
     .action(async (o) => {
       const result = await runEval({
         benchmark: o.benchmark,
-        split: o.split,
+        split: o.split ?? (o.benchmark === "mbpp" ? "test" : "all"),
         samples: o.samples,
         dataDir: o.data,
         challenge: o.challenge,

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Makes this machine ready for verdict's sandboxes (Debian/Ubuntu, as root), and does nothing
+# where it already is: installs docker.io and debootstrap when missing, starts dockerd when no
+# engine answers, and waits until one does.
+#
+# Environment: VERDICT_DOCKERD_LOG (default /var/log/verdict-dockerd.log),
+#              VERDICT_DOCKERD_WAIT_S (default 60).
+set -euo pipefail
+
+say() { printf 'ensure-docker: %s\n' "$*"; }
+die() { printf 'ensure-docker: error: %s\n' "$*" >&2; exit 1; }
+
+# sudo and some CI shells leave sbin off PATH, where dockerd and debootstrap live.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+export DEBIAN_FRONTEND=noninteractive
+wait_s="${VERDICT_DOCKERD_WAIT_S:-60}"
+did=0
+
+apt_updated=0
+apt_install() {
+  command -v apt-get >/dev/null || die "$* missing and apt-get not found; install it with your package manager"
+  [[ "$(id -u)" -eq 0 ]] || die "$* missing; run this script as root (it installs with apt-get)"
+  if [[ $apt_updated -eq 0 ]]; then
+    say "apt-get update"
+    apt-get update -qq || die "apt-get update failed"
+    apt_updated=1
+  fi
+  say "apt-get install -y $*"
+  # Recommends stay: docker.io needs apparmor where the kernel enforces AppArmor (Debian's default).
+  apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+  did=1
+}
+
+if ! command -v docker >/dev/null || ! command -v dockerd >/dev/null; then
+  apt_install docker.io
+else
+  say "docker client and dockerd present"
+fi
+
+if ! command -v debootstrap >/dev/null; then
+  apt_install debootstrap
+else
+  say "debootstrap present"
+fi
+
+engine_up() { timeout 10 docker info >/dev/null 2>&1; }
+# procps (pgrep) is not on every minimal image; /proc is.
+dockerd_running() {
+  local comm
+  for comm in /proc/[0-9]*/comm; do
+    [[ "$(cat "$comm" 2>/dev/null)" == dockerd ]] && return 0
+  done
+  return 1
+}
+
+if engine_up; then
+  say "Docker engine answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+else
+  [[ "$(id -u)" -eq 0 ]] || die "no Docker engine answers and starting dockerd needs root; run this script as root"
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+    say "starting docker with systemctl"
+    systemctl start docker || say "systemctl start docker failed; starting dockerd directly"
+  fi
+  if ! engine_up && ! dockerd_running; then
+    log="${VERDICT_DOCKERD_LOG:-/var/log/verdict-dockerd.log}"
+    if ! { touch "$log"; } 2>/dev/null; then log="$(mktemp /tmp/verdict-dockerd.XXXXXX.log)"; fi
+    say "starting dockerd in the background (log: $log)"
+    nohup dockerd >>"$log" 2>&1 </dev/null &
+    dockerd_pid=$!
+  fi
+  say "waiting up to ${wait_s} s for the engine"
+  for ((i = 0; i < wait_s; i++)); do
+    engine_up && break
+    if [[ -n "${dockerd_pid:-}" ]] && ! kill -0 "$dockerd_pid" 2>/dev/null; then
+      tail -n 10 "$log" >&2 || true
+      die "dockerd exited at start (log above, full log: $log)"
+    fi
+    sleep 1
+  done
+  engine_up || die "no Docker engine answered within ${wait_s} s${log:+ (dockerd log: $log)}"
+  say "Docker engine answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+  did=1
+fi
+
+if [[ $did -eq 0 ]]; then say "nothing to do"; else say "ready"; fi

@@ -1,0 +1,404 @@
+import { InputError } from "../core/index.js";
+import type { Outcome, RunManifest, SampleVerdict } from "../core/index.js";
+import { bootstrapMeanCi, DEFAULT_RESAMPLES, pairedBootstrapCi } from "../metrics/bootstrap.js";
+import { mcnemarExact } from "../metrics/mcnemar.js";
+import { meanPassAtK } from "../metrics/pass-at-k.js";
+import { pairedPermutationTest } from "../metrics/permutation.js";
+import { wilsonInterval } from "../metrics/wilson.js";
+import type { RunDir } from "./run-dir.js";
+
+/** Settings of a comparison. */
+export interface CompareOptions {
+  /** Significance level for `worse` / `better` (default 0.05). */
+  alpha?: number;
+  /** Seed of the bootstrap and of a Monte Carlo permutation test (default 0). */
+  seed?: number;
+  /** Bootstrap and Monte Carlo resamples (default 10,000). */
+  resamples?: number;
+}
+
+/** One run's side of a comparison; every number is over the matched samples only. */
+export interface CompareSide {
+  run_id: string;
+  dir: string;
+  samples_source: string;
+  status: RunManifest["status"];
+  created_at: string;
+  /** Tasks and samples in the run, before matching. */
+  tasks_total: number;
+  samples_total: number;
+  /** pass@k for each common k, as a fraction. */
+  pass_at_k: Record<string, number>;
+  /** 95% interval of pass@1: Wilson with one sample per task, else a bootstrap over tasks. */
+  pass_at_1_ci: { low: number; high: number; method: "wilson" | "bootstrap" };
+  outcomes: Partial<Record<Outcome, number>>;
+}
+
+/** A matched sample whose pass/fail changed between the runs. */
+export interface Flip {
+  task_id: string;
+  sample_index: number;
+  a: Outcome;
+  b: Outcome;
+  /** "pass → timeout", "wrong_answer → pass", … */
+  kind: string;
+  /** Why the failing side failed: its first failing test (id and detail) or its load error. */
+  detail?: string;
+}
+
+/** The significance test used for pass@1. */
+export type CompareTest =
+  | {
+      name: "mcnemar_exact";
+      /** Matched samples passing in A only. */
+      b: number;
+      /** Matched samples passing in B only. */
+      c: number;
+      p_value: number;
+    }
+  | {
+      name: "paired_permutation";
+      method: "exact" | "monte_carlo";
+      /** Tasks whose pass rate differs between the runs. */
+      non_zero: number;
+      permutations: number;
+      seed: number;
+      p_value: number;
+    };
+
+/** Everything `verdict compare` reports; also its `--json` output. */
+export interface CompareResult {
+  benchmark: string;
+  split: string;
+  a: CompareSide;
+  b: CompareSide;
+  matched: {
+    tasks: number;
+    samples: number;
+    /** Matched samples per task: the smallest and largest count. */
+    samples_per_task: { min: number; max: number };
+  };
+  unmatched: {
+    tasks_only_in_a: string[];
+    tasks_only_in_b: string[];
+    /** Samples of shared tasks whose index the other run lacks. */
+    samples_only_in_a: number;
+    samples_only_in_b: number;
+  };
+  /** k values both runs asked for (plus 1) that every matched task has samples for. */
+  k: number[];
+  difference: {
+    /** B − A for each k. */
+    pass_at_k: Record<string, number>;
+    /** Paired-bootstrap interval of B − A in pass@1, resampling tasks. */
+    pass_at_1_ci: { low: number; high: number; confidence: number; resamples: number; seed: number };
+  };
+  test: CompareTest;
+  alpha: number;
+  /** B's pass@1 is below A's and the test rejects equality at `alpha`. */
+  worse: boolean;
+  /** B's pass@1 is above A's and the test rejects equality at `alpha`. */
+  better: boolean;
+  flips: {
+    /** Passed in A, failed in B. */
+    regressions: Flip[];
+    /** Failed in A, passed in B. */
+    improvements: Flip[];
+    /** Count of each flip kind, both directions. */
+    kinds: Record<string, number>;
+  };
+  warnings: string[];
+}
+
+interface TaskPair {
+  taskId: string;
+  /** Matched verdicts, in sample order. */
+  a: SampleVerdict[];
+  b: SampleVerdict[];
+}
+
+/**
+ * Compares run B against baseline A on the samples both runs judged, matched by
+ * (task_id, sample_index). Throws InputError when the runs are of different benchmarks or
+ * splits or share no sample; everything else that makes the comparison weaker is a warning.
+ */
+export function compareRuns(a: RunDir, b: RunDir, options: CompareOptions = {}): CompareResult {
+  const alpha = options.alpha ?? 0.05;
+  const seed = options.seed ?? 0;
+  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
+  checkSameBenchmark(a, b);
+
+  const byTaskA = groupByTask(a.verdicts);
+  const byTaskB = groupByTask(b.verdicts);
+  const pairs: TaskPair[] = [];
+  const tasksOnlyInA: string[] = [];
+  const tasksOnlyInB: string[] = [];
+  let samplesOnlyInA = 0;
+  let samplesOnlyInB = 0;
+  for (const [taskId, samplesA] of byTaskA) {
+    const samplesB = byTaskB.get(taskId);
+    if (!samplesB) {
+      tasksOnlyInA.push(taskId);
+      continue;
+    }
+    const pair: TaskPair = { taskId, a: [], b: [] };
+    for (const [index, va] of samplesA) {
+      const vb = samplesB.get(index);
+      if (vb) {
+        pair.a.push(va);
+        pair.b.push(vb);
+      } else samplesOnlyInA++;
+    }
+    for (const index of samplesB.keys()) if (!samplesA.has(index)) samplesOnlyInB++;
+    if (pair.a.length > 0) pairs.push(pair);
+    else {
+      // Shared task id but no shared sample index: nothing to pair on.
+      tasksOnlyInA.push(taskId);
+      tasksOnlyInB.push(taskId);
+    }
+  }
+  for (const taskId of byTaskB.keys()) if (!byTaskA.has(taskId)) tasksOnlyInB.push(taskId);
+  if (pairs.length === 0) {
+    throw new InputError(`runs ${a.manifest.run_id} and ${b.manifest.run_id} have no (task_id, sample_index) in common`);
+  }
+  pairs.sort((x, y) => compareTaskIds(x.taskId, y.taskId));
+  tasksOnlyInA.sort(compareTaskIds);
+  tasksOnlyInB.sort(compareTaskIds);
+  for (const p of pairs) {
+    p.a.sort((x, y) => x.sample_index - y.sample_index);
+    p.b.sort((x, y) => x.sample_index - y.sample_index);
+  }
+
+  const perTaskCounts = pairs.map((p) => p.a.length);
+  // reduce, not Math.min(...xs): spreading tens of thousands of tasks overflows the call stack.
+  const minSamples = perTaskCounts.reduce((m, n) => Math.min(m, n), Infinity);
+  const maxSamples = perTaskCounts.reduce((m, n) => Math.max(m, n), 0);
+  const ks = [...new Set([1, ...a.manifest.k.filter((k) => b.manifest.k.includes(k))])]
+    .filter((k) => k <= minSamples)
+    .sort((x, y) => x - y);
+
+  const countsA = pairs.map((p) => ({ n: p.a.length, c: p.a.filter(passed).length }));
+  const countsB = pairs.map((p) => ({ n: p.b.length, c: p.b.filter(passed).length }));
+  const rateA = countsA.map((t) => t.c / t.n);
+  const rateB = countsB.map((t) => t.c / t.n);
+
+  const sideA = describeSide(a, pairs, "a", countsA, ks, { seed, resamples });
+  const sideB = describeSide(b, pairs, "b", countsB, ks, { seed, resamples });
+  const differenceAtK: Record<string, number> = {};
+  for (const k of ks) differenceAtK[k] = (sideB.pass_at_k[k] ?? 0) - (sideA.pass_at_k[k] ?? 0);
+  const ci = pairedBootstrapCi(rateA, rateB, { seed, resamples });
+
+  let test: CompareTest;
+  if (maxSamples === 1) {
+    let onlyA = 0;
+    let onlyB = 0;
+    for (let i = 0; i < pairs.length; i++) {
+      const pa = (countsA[i]?.c ?? 0) > 0;
+      const pb = (countsB[i]?.c ?? 0) > 0;
+      if (pa && !pb) onlyA++;
+      if (pb && !pa) onlyB++;
+    }
+    test = { name: "mcnemar_exact", b: onlyA, c: onlyB, p_value: mcnemarExact(onlyA, onlyB).pValue };
+  } else {
+    const perm = pairedPermutationTest(
+      rateB.map((r, i) => r - (rateA[i] ?? 0)),
+      { seed, resamples },
+    );
+    test = {
+      name: "paired_permutation",
+      method: perm.method,
+      non_zero: perm.nonZero,
+      permutations: perm.permutations,
+      seed,
+      p_value: perm.pValue,
+    };
+  }
+
+  const delta = differenceAtK["1"] ?? 0;
+  const significant = test.p_value < alpha;
+  const flips = collectFlips(pairs);
+  const result: CompareResult = {
+    benchmark: a.manifest.benchmark,
+    split: a.manifest.split,
+    a: sideA,
+    b: sideB,
+    matched: {
+      tasks: pairs.length,
+      samples: perTaskCounts.reduce((s, n) => s + n, 0),
+      samples_per_task: { min: minSamples, max: maxSamples },
+    },
+    unmatched: {
+      tasks_only_in_a: tasksOnlyInA,
+      tasks_only_in_b: tasksOnlyInB,
+      samples_only_in_a: samplesOnlyInA,
+      samples_only_in_b: samplesOnlyInB,
+    },
+    k: ks,
+    difference: {
+      pass_at_k: differenceAtK,
+      pass_at_1_ci: { low: ci.low, high: ci.high, confidence: ci.confidence, resamples: ci.resamples, seed: ci.seed },
+    },
+    test,
+    alpha,
+    worse: significant && delta < 0,
+    better: significant && delta > 0,
+    flips,
+    warnings: [],
+  };
+  result.warnings = collectWarnings(a, b, result);
+  return result;
+}
+
+/** Different benchmarks or splits cannot be paired; say exactly which differs. */
+function checkSameBenchmark(a: RunDir, b: RunDir): void {
+  const diffs: string[] = [];
+  if (a.manifest.benchmark !== b.manifest.benchmark) {
+    diffs.push(`benchmark (A: ${a.manifest.benchmark}, B: ${b.manifest.benchmark})`);
+  }
+  if (a.manifest.split !== b.manifest.split) diffs.push(`split (A: ${a.manifest.split}, B: ${b.manifest.split})`);
+  if (diffs.length > 0) {
+    throw new InputError(`cannot compare ${a.manifest.run_id} with ${b.manifest.run_id}: different ${diffs.join(" and ")}`);
+  }
+}
+
+function passed(v: SampleVerdict): boolean {
+  return v.status === "pass";
+}
+
+function groupByTask(verdicts: readonly SampleVerdict[]): Map<string, Map<number, SampleVerdict>> {
+  const byTask = new Map<string, Map<number, SampleVerdict>>();
+  for (const v of verdicts) {
+    let samples = byTask.get(v.task_id);
+    if (!samples) byTask.set(v.task_id, (samples = new Map()));
+    samples.set(v.sample_index, v);
+  }
+  return byTask;
+}
+
+/** Orders task ids as people read them: "Mbpp/2" before "Mbpp/10", "11" before "101". */
+export function compareTaskIds(x: string, y: string): number {
+  return x.localeCompare(y, "en", { numeric: true });
+}
+
+function describeSide(
+  run: RunDir,
+  pairs: readonly TaskPair[],
+  side: "a" | "b",
+  counts: readonly { n: number; c: number }[],
+  ks: readonly number[],
+  bootstrap: { seed: number; resamples: number },
+): CompareSide {
+  const passAtK: Record<string, number> = {};
+  for (const k of ks) passAtK[k] = meanPassAtK(counts, k);
+  const outcomes: Partial<Record<Outcome, number>> = {};
+  for (const p of pairs) for (const v of p[side]) outcomes[v.status] = (outcomes[v.status] ?? 0) + 1;
+  const n = counts.reduce((s, t) => s + t.n, 0);
+  const c = counts.reduce((s, t) => s + t.c, 0);
+  let ci: CompareSide["pass_at_1_ci"];
+  if (counts.every((t) => t.n === 1)) {
+    const w = wilsonInterval(c, n);
+    ci = { low: w.low, high: w.high, method: "wilson" };
+  } else {
+    // Samples of one task are not independent trials, so Wilson over samples would be too narrow.
+    const bs = bootstrapMeanCi(
+      counts.map((t) => t.c / t.n),
+      bootstrap,
+    );
+    ci = { low: bs.low, high: bs.high, method: "bootstrap" };
+  }
+  return {
+    run_id: run.manifest.run_id,
+    dir: run.dir,
+    samples_source: run.manifest.samples_source,
+    status: run.manifest.status,
+    created_at: run.manifest.created_at,
+    tasks_total: new Set(run.verdicts.map((v) => v.task_id)).size,
+    samples_total: run.verdicts.length,
+    pass_at_k: passAtK,
+    pass_at_1_ci: ci,
+    outcomes,
+  };
+}
+
+function collectFlips(pairs: readonly TaskPair[]): CompareResult["flips"] {
+  const regressions: Flip[] = [];
+  const improvements: Flip[] = [];
+  const kinds: Record<string, number> = {};
+  for (const p of pairs) {
+    p.a.forEach((va, i) => {
+      const vb = p.b[i];
+      if (!vb || passed(va) === passed(vb)) return;
+      const flip: Flip = { task_id: p.taskId, sample_index: va.sample_index, a: va.status, b: vb.status, kind: `${va.status} → ${vb.status}` };
+      const detail = failureDetail(passed(va) ? vb : va);
+      if (detail) flip.detail = detail;
+      (passed(va) ? regressions : improvements).push(flip);
+      kinds[flip.kind] = (kinds[flip.kind] ?? 0) + 1;
+    });
+  }
+  return { regressions, improvements, kinds };
+}
+
+function failureDetail(v: SampleVerdict): string | undefined {
+  if (v.load_detail) return v.load_detail;
+  const test = v.tests.find((t) => t.outcome !== "pass");
+  if (!test) return undefined;
+  return test.detail ? `${test.id}: ${test.detail}` : test.id;
+}
+
+/** Everything that weakens the comparison without making it meaningless. */
+function collectWarnings(a: RunDir, b: RunDir, r: CompareResult): string[] {
+  const warnings: string[] = [];
+  const ma = a.manifest;
+  const mb = b.manifest;
+  if (ma.sandbox.imageId !== mb.sandbox.imageId) {
+    warnings.push(`different sandbox images: A ${ma.sandbox.imageId || ma.sandbox.image}, B ${mb.sandbox.imageId || mb.sandbox.image}`);
+  }
+  const limitDiffs = diffRecords(ma.limits, mb.limits);
+  if (limitDiffs.length > 0) warnings.push(`different limits: ${limitDiffs.join("; ")}`);
+  if (ma.sandbox.hashSeed !== mb.sandbox.hashSeed) {
+    warnings.push(`different PYTHONHASHSEED: A ${ma.sandbox.hashSeed}, B ${mb.sandbox.hashSeed} (set iteration order can flip verdicts)`);
+  }
+  const dataDiffs = diffRecords(ma.data_sha256, mb.data_sha256);
+  if (dataDiffs.length > 0) warnings.push(`different benchmark data (sha256): ${dataDiffs.join("; ")}`);
+  const only = (ids: string[], side: string) =>
+    `${ids.length} task(s) only in ${side} (${ids.slice(0, 10).join(", ")}${ids.length > 10 ? ", …" : ""})`;
+  const unmatchedTasks: string[] = [];
+  if (r.unmatched.tasks_only_in_a.length > 0) unmatchedTasks.push(only(r.unmatched.tasks_only_in_a, "A"));
+  if (r.unmatched.tasks_only_in_b.length > 0) unmatchedTasks.push(only(r.unmatched.tasks_only_in_b, "B"));
+  if (unmatchedTasks.length > 0) warnings.push(`unmatched tasks, left out: ${unmatchedTasks.join(", ")}`);
+  if (r.unmatched.samples_only_in_a + r.unmatched.samples_only_in_b > 0) {
+    warnings.push(
+      `unmatched samples of shared tasks, left out: ${r.unmatched.samples_only_in_a} only in A, ${r.unmatched.samples_only_in_b} only in B`,
+    );
+  }
+  for (const [label, run, side] of [
+    ["A", a, r.a],
+    ["B", b, r.b],
+  ] as const) {
+    if (run.manifest.status !== "complete") {
+      warnings.push(`run ${label} is ${run.manifest.status}: compared on the ${run.verdicts.length} verdicts written so far`);
+    }
+    const faults = side.outcomes.sandbox_error ?? 0;
+    if (faults > 0) warnings.push(`run ${label} has ${faults} sandbox_error verdict(s), counted as failures`);
+  }
+  return warnings;
+}
+
+/** "key A x, B y" for every key whose JSON value differs between two records. */
+function diffRecords(x: Record<string, unknown>, y: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].sort();
+  const show = (v: unknown) => (v === undefined ? "unset" : canonical(v));
+  return keys.filter((k) => canonical(x[k]) !== canonical(y[k])).map((k) => `${k} A ${show(x[k])}, B ${show(y[k])}`);
+}
+
+/** JSON with object keys sorted, so key order written by different versions does not count as a difference. */
+function canonical(v: unknown): string {
+  if (v === undefined) return "undefined";
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0));
+    return `{${entries.map(([k, val]) => `${JSON.stringify(k)}:${canonical(val)}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,145 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import Table from "cli-table3";
+import { InputError } from "../core/index.js";
+import type { SampleVerdict } from "../core/index.js";
+import { meanPassAtK } from "../metrics/pass-at-k.js";
+import { formatPercent } from "./compare-markdown.js";
+import { readRunManifest, readRunSummary, readRunVerdicts } from "./run-dir.js";
+
+/**
+ * `complete`: the manifest says complete and summary.json is there.
+ * `interrupted`: the manifest says running or interrupted; what was judged is kept and the run
+ * can be resumed (a run still in progress in another process also shows here).
+ * `corrupt`: a file is missing or unreadable.
+ */
+export type RunListStatus = "complete" | "interrupted" | "corrupt";
+
+/** One row of `verdict runs`; also its `--json` element. Fields a corrupt run lacks are null. */
+export interface RunListEntry {
+  run_id: string;
+  dir: string;
+  status: RunListStatus;
+  benchmark: string | null;
+  split: string | null;
+  samples_source: string | null;
+  created_at: string | null;
+  /** From summary.json when complete; over the verdicts so far when interrupted. */
+  pass_at_1: number | null;
+  tasks: number | null;
+  samples: number | null;
+  /** Why a corrupt run could not be read. */
+  error?: string;
+}
+
+// A directory holding none of these is not a run (e.g. results/reference/).
+const RUN_FILES = ["manifest.json", "summary.json", "verdicts.jsonl", "samples.jsonl"];
+
+/**
+ * Lists the run directories directly under `resultsDir`, newest first (corrupt runs without a
+ * readable date last). A missing `resultsDir` is an InputError unless `missingOk`.
+ */
+export async function listRuns(resultsDir: string, options: { missingOk?: boolean } = {}): Promise<RunListEntry[]> {
+  let names: string[];
+  try {
+    const entries = await readdir(resultsDir, { withFileTypes: true });
+    names = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name);
+  } catch (err) {
+    const missing = typeof err === "object" && err !== null && "code" in err && err.code === "ENOENT";
+    if (missing && options.missingOk) return [];
+    throw new InputError(missing ? "results directory does not exist" : `cannot list: ${String(err)}`, resultsDir);
+  }
+  const rows = await Promise.all(names.map((name) => describeRun(join(resultsDir, name), name)));
+  return rows
+    .filter((r): r is RunListEntry => r !== null)
+    .sort((x, y) => {
+      if (x.created_at !== y.created_at) {
+        if (x.created_at === null) return 1;
+        if (y.created_at === null) return -1;
+        return x.created_at < y.created_at ? 1 : -1;
+      }
+      return x.run_id < y.run_id ? -1 : x.run_id > y.run_id ? 1 : 0;
+    });
+}
+
+/** Renders the listing as a cli-table3 table. */
+export function renderRunsTable(entries: readonly RunListEntry[]): string {
+  const table = new Table({
+    head: ["run", "benchmark", "split", "samples from", "created", "pass@1", "samples", "status"],
+    style: { head: [], border: [] },
+  });
+  for (const e of entries) {
+    table.push([
+      e.run_id,
+      e.benchmark ?? "",
+      e.split ?? "",
+      e.samples_source ?? "",
+      e.created_at ? e.created_at.slice(0, 16).replace("T", " ") : "",
+      e.pass_at_1 === null ? "" : formatPercent(e.pass_at_1) + (e.status === "interrupted" ? " (so far)" : ""),
+      e.samples === null ? "" : String(e.samples),
+      e.status === "corrupt" && e.error ? `corrupt: ${e.error}` : e.status,
+    ]);
+  }
+  return `${table.toString()}\n`;
+}
+
+async function describeRun(dir: string, name: string): Promise<RunListEntry | null> {
+  const present = await Promise.all(RUN_FILES.map((f) => stat(join(dir, f)).then(() => true, () => false)));
+  if (!present.some(Boolean)) return null;
+  const entry: RunListEntry = {
+    run_id: name,
+    dir,
+    status: "corrupt",
+    benchmark: null,
+    split: null,
+    samples_source: null,
+    created_at: null,
+    pass_at_1: null,
+    tasks: null,
+    samples: null,
+  };
+  try {
+    const manifest = await readRunManifest(dir);
+    Object.assign(entry, {
+      run_id: manifest.run_id,
+      benchmark: manifest.benchmark,
+      split: manifest.split,
+      samples_source: manifest.samples_source,
+      created_at: manifest.created_at,
+    });
+    if (manifest.status === "complete") {
+      // A complete run is described by its summary; reading every verdict would make listing slow.
+      const summary = await readRunSummary(dir, manifest, true);
+      if (!(await stat(join(dir, "verdicts.jsonl")).then((s) => s.isFile(), () => false))) {
+        throw new InputError("missing", join(dir, "verdicts.jsonl"));
+      }
+      entry.status = "complete";
+      entry.pass_at_1 = summary?.pass_at_k["1"] ?? null;
+      entry.tasks = summary?.tasks ?? null;
+      entry.samples = summary?.samples ?? null;
+    } else {
+      const { verdicts } = await readRunVerdicts(dir, false);
+      entry.status = "interrupted";
+      entry.samples = verdicts.length;
+      const counts = perTaskCounts(verdicts);
+      entry.tasks = counts.length;
+      entry.pass_at_1 = counts.length > 0 ? meanPassAtK(counts, 1) : null;
+    }
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    entry.status = "corrupt";
+    entry.error = err.message;
+  }
+  return entry;
+}
+
+function perTaskCounts(verdicts: readonly SampleVerdict[]): { n: number; c: number }[] {
+  const byTask = new Map<string, { n: number; c: number }>();
+  for (const v of verdicts) {
+    const t = byTask.get(v.task_id) ?? { n: 0, c: 0 };
+    t.n++;
+    if (v.status === "pass") t.c++;
+    byTask.set(v.task_id, t);
+  }
+  return [...byTask.values()];
+}

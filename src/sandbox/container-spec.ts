@@ -1,0 +1,87 @@
+/**
+ * The Docker create options of a sandbox container: the runner as PID 1 behind attached stdio,
+ * and every containment setting of docs/ARCHITECTURE.md ("The trust boundary", property 3).
+ */
+import type { ContainerCreateOptions } from "dockerode";
+import type { Isolation, SandboxOptions } from "../core/sandbox.js";
+
+/** Where the runner lives inside the image. */
+export const RUNNER_PATH_IN_CONTAINER = "/opt/verdict/runner.py";
+
+/** The command that starts the runner. */
+export const RUNNER_COMMAND = ["python3", "-S", "-B", RUNNER_PATH_IN_CONTAINER] as const;
+
+/** Every container verdict makes carries this label, so prune and crash cleanup can find them. */
+export const MANAGED_LABEL = "verdict.managed";
+/** The pool (run) a container belongs to. */
+export const RUN_LABEL = "verdict.run";
+/** `pool` or `fresh`. */
+export const ISOLATION_LABEL = "verdict.isolation";
+
+/** /dev/shm: Docker mounts it anyway; keep it small, it counts against nothing else. */
+const SHM_BYTES = 64 * 1024 * 1024;
+/** Open files per process: plenty for a job, too few to exhaust the kernel's tables. */
+const NOFILE = 1024;
+
+/** Per-container values that are not sandbox-wide options. */
+export interface ContainerSpecExtras {
+  /** Value of the `verdict.run` label (one per pool). */
+  runId: string;
+  isolation: Isolation;
+  name?: string;
+  /**
+   * A host path bind-mounted read-only over the image's runner, for development against an
+   * image without one baked in. Absent in production: the image's own runner is used.
+   */
+  runnerPath?: string;
+}
+
+/** Builds the dockerode create options for one sandbox container. */
+export function containerSpec(opts: SandboxOptions, extras: ContainerSpecExtras): ContainerCreateOptions {
+  const memoryBytes = Math.round(opts.memoryMb * 1024 * 1024);
+  return {
+    ...(extras.name !== undefined ? { name: extras.name } : {}),
+    Image: opts.image,
+    Cmd: [...RUNNER_COMMAND],
+    Hostname: "sandbox",
+    // Frames travel over the attached stdio: stdin stays open for the pool's whole life.
+    OpenStdin: true,
+    StdinOnce: false,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    Env: [`PYTHONHASHSEED=${opts.hashSeed}`],
+    Labels: {
+      ...opts.labels,
+      [MANAGED_LABEL]: "1",
+      [RUN_LABEL]: extras.runId,
+      [ISOLATION_LABEL]: extras.isolation,
+    },
+    HostConfig: {
+      NetworkMode: "none",
+      ReadonlyRootfs: true,
+      Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${opts.tmpfsMb}m,mode=1777` },
+      ShmSize: SHM_BYTES,
+      IpcMode: "private",
+      Memory: memoryBytes,
+      // Equal to Memory: no swap, so the memory cap is a real cap.
+      MemorySwap: memoryBytes,
+      NanoCpus: Math.round(opts.cpus * 1e9),
+      PidsLimit: opts.pidsLimit,
+      SecurityOpt: ["no-new-privileges"],
+      CapDrop: ["ALL"],
+      // The runner (root, PID 1) needs these to drop a job to uid 10000, kill whatever it
+      // leaves behind, and prepare and empty its working directory; the job itself has none.
+      CapAdd: ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"],
+      Ulimits: [{ Name: "nofile", Soft: NOFILE, Hard: NOFILE }],
+      // Frames are read from the attach stream; a log driver would only copy every job to disk.
+      LogConfig: { Type: "none", Config: {} },
+      // Removed explicitly, after its result is read and even when it crashed (post-mortem inspect).
+      AutoRemove: false,
+      // The runner is PID 1 on purpose: kill(-1, SIGKILL) from it reaches every other process.
+      Init: false,
+      ...(extras.runnerPath !== undefined ? { Binds: [`${extras.runnerPath}:${RUNNER_PATH_IN_CONTAINER}:ro`] } : {}),
+    },
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * The Docker sandbox backend. Each container runs the runner as PID 1 and speaks frames over
+ * its attached stdio (docs/ARCHITECTURE.md, "Sandbox execution: fast and isolated").
+ *
+ * - `pool`: `workers` containers started up front; a job is one fork inside a warm container.
+ * - `fresh`: a new container for every job, at most `workers` at once; the yardstick the pool
+ *   is measured against, and the mode for submissions nobody trusts.
+ *
+ * A fault (the container died, the stream broke or carried garbage, the host timeout fired)
+ * retires that container and retries the job once in a new one; a second fault throws.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { PassThrough, type Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { SandboxFault, SetupError } from "../core/errors.js";
+import type { Job, RawJobResult } from "../core/job.js";
+import type { SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
+import { containerSpec, RUN_LABEL } from "./container-spec.js";
+import { createRunnerConnection, type RunnerConnection } from "./runner-connection.js";
+import { perTestSeconds } from "./wire.js";
+
+/** Docker backend options: the shared sandbox options plus development-only settings. */
+export interface DockerSandboxOptions extends SandboxOptions {
+  /**
+   * Development only: a host runner.py bind-mounted read-only over the image's own, for an
+   * image that has none baked in. Production images carry the runner; leave this unset.
+   */
+  runnerPath?: string;
+}
+
+/** A started container with its runner connection. */
+interface Box {
+  name: string;
+  container: Docker.Container;
+  socket: Duplex;
+  conn: RunnerConnection;
+}
+
+/** One unit of concurrency: a pool container (kept between jobs) or room for a fresh one. */
+interface Slot {
+  box: Box | null;
+}
+
+/** Starts a Docker sandbox pool; in `pool` mode every container is up and has said hello on return. */
+export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOptions): Promise<SandboxPool> {
+  if (!Number.isInteger(opts.workers) || opts.workers < 1) {
+    throw new RangeError(`workers must be a positive integer, got ${opts.workers}`);
+  }
+  const runnerPath = opts.runnerPath !== undefined ? path.resolve(opts.runnerPath) : undefined;
+  // Container names are per pool; the run label may be shared by several pools of one run.
+  const poolId = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  const runId = opts.labels?.[RUN_LABEL] ?? poolId;
+  const imageId = await inspectImage(docker, opts.image);
+  const info: SandboxInfo = {
+    backend: "docker",
+    isolation: opts.isolation,
+    image: opts.image,
+    imageId,
+    workers: opts.workers,
+    hashSeed: opts.hashSeed,
+  };
+
+  let seq = 0;
+  let closed = false;
+  let closing: Promise<void> | null = null;
+  /** Every container made and not yet removed, so close() can remove even half-started ones. */
+  const live = new Map<string, Docker.Container>();
+  const starting = new Set<Promise<unknown>>();
+  const removals = new Set<Promise<void>>();
+
+  const closedFault = (): SandboxFault => new SandboxFault(`sandbox pool ${poolId} is closed`);
+
+  /** Creates, attaches, starts a container and waits for its runner's hello. */
+  const startBox = async (): Promise<Box> => {
+    const name = `verdict-${poolId}-${++seq}`;
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer(
+        containerSpec(opts, {
+          runId,
+          isolation: opts.isolation,
+          name,
+          ...(runnerPath !== undefined ? { runnerPath } : {}),
+        }),
+      );
+    } catch (err) {
+      throw new SandboxFault(`cannot create container ${name}: ${errorText(err)}`);
+    }
+    live.set(container.id, container);
+    let socket: Duplex | null = null;
+    try {
+      if (closed) throw closedFault();
+      // Attach before start so not one byte of the runner's output (its hello) is missed.
+      socket = (await container.attach({
+        stream: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        hijack: true,
+      })) as unknown as Duplex;
+      const out = new PassThrough();
+      const err = new PassThrough();
+      docker.modem.demuxStream(socket, out, err);
+      // demuxStream never ends its targets; the runner's EOF must reach the connection.
+      const finish = (): void => {
+        out.end();
+        err.end();
+      };
+      socket.once("end", finish);
+      socket.once("close", finish);
+      socket.on("error", (e) => out.destroy(e));
+      const conn = createRunnerConnection({ input: socket, output: out, diagnostics: err }, { label: name });
+      await container.start();
+      await conn.ready;
+      if (closed) throw closedFault();
+      return { name, container, socket, conn };
+    } catch (err) {
+      socket?.destroy();
+      await removeContainer(container);
+      throw err instanceof SandboxFault ? err : new SandboxFault(`cannot start container ${name}: ${errorText(err)}`);
+    }
+  };
+
+  const trackedStart = (): Promise<Box> => {
+    const p = startBox();
+    starting.add(p);
+    void p.then(
+      () => starting.delete(p),
+      () => starting.delete(p),
+    );
+    return p;
+  };
+
+  const removeContainer = async (container: Docker.Container): Promise<void> => {
+    try {
+      await container.remove({ force: true });
+    } catch (err) {
+      // Already gone (404) or already being removed (409): either way it is not ours to wait for.
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) {
+        live.delete(container.id);
+        throw new SandboxFault(`cannot remove container ${container.id.slice(0, 12)}: ${errorText(err)}`);
+      }
+    }
+    live.delete(container.id);
+  };
+
+  /** Tears a box down; with `why`, first asks Docker what became of it, for the fault message. */
+  const retire = async (box: Box, why?: SandboxFault): Promise<string> => {
+    let detail = why?.message ?? "";
+    box.conn.close();
+    if (why) detail += await postMortem(box.container);
+    box.socket.destroy();
+    await removeContainer(box.container).catch(() => undefined);
+    return detail;
+  };
+
+  const slots: Slot[] = Array.from({ length: opts.workers }, () => ({ box: null }));
+  const idle: Slot[] = [...slots];
+  const waiters: { resolve(slot: Slot): void; reject(err: SandboxFault): void }[] = [];
+
+  const acquire = (): Promise<Slot> => {
+    const slot = idle.pop();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  };
+  const release = (slot: Slot): void => {
+    const next = waiters.shift();
+    if (next) next.resolve(slot);
+    else idle.push(slot);
+  };
+
+  if (opts.isolation === "pool") {
+    const started = await Promise.allSettled(slots.map(() => trackedStart()));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) {
+      await Promise.allSettled(
+        started.flatMap((s) => (s.status === "fulfilled" ? [retire(s.value)] : [])),
+      );
+      throw failed.reason;
+    }
+    started.forEach((s, i) => {
+      if (s.status === "fulfilled") slots[i]!.box = s.value;
+    });
+  }
+
+  const run = async (job: Job): Promise<RawJobResult> => {
+    if (closed) throw closedFault();
+    // A malformed job is a bug on this side: refuse it before a container is spent on it.
+    perTestSeconds(job.limits, job.tests.length);
+    const slot = await acquire();
+    let handedOff = false;
+    try {
+      let first: string | null = null;
+      for (;;) {
+        if (closed) throw closedFault();
+        // A pool container that died while idle never saw this job: replacing it is not a retry.
+        if (slot.box?.conn.fault) {
+          const dead = slot.box;
+          slot.box = null;
+          await retire(dead);
+        }
+        let box: Box | null = null;
+        try {
+          box = slot.box ?? (await trackedStart());
+          slot.box = box;
+          const result = await box.conn.run(job);
+          if (opts.isolation === "fresh") {
+            // The caller has its result now; the slot frees only once the container is gone,
+            // so at most `workers` containers ever exist.
+            slot.box = null;
+            handedOff = true;
+            const removal = retire(box)
+              .then(() => undefined)
+              .finally(() => {
+                removals.delete(removal);
+                release(slot);
+              });
+            removals.add(removal);
+          }
+          return result;
+        } catch (err) {
+          if (!(err instanceof SandboxFault)) throw err;
+          slot.box = null;
+          const detail = box ? await retire(box, err) : err.message;
+          if (closed) throw new SandboxFault(`sandbox pool ${poolId} closed while job ${job.id} ran`);
+          if (first !== null) {
+            throw new SandboxFault(`job ${job.id}: sandbox fault, then again on retry in a new container: ${first} | retry: ${detail}`);
+          }
+          first = detail;
+        }
+      }
+    } finally {
+      if (!handedOff) release(slot);
+    }
+  };
+
+  const close = (): Promise<void> => {
+    if (closing) return closing;
+    closed = true;
+    closing = (async () => {
+      for (const w of waiters.splice(0)) w.reject(closedFault());
+      await Promise.allSettled([...starting]);
+      const boxes = slots.flatMap((s) => (s.box ? [s.box] : []));
+      for (const s of slots) s.box = null;
+      await Promise.allSettled(boxes.map((b) => retire(b)));
+      await Promise.allSettled([...removals]);
+      // Whatever is left (a container whose start was cut short) goes too.
+      await Promise.allSettled([...live.values()].map((c) => removeContainer(c)));
+    })();
+    return closing;
+  };
+
+  return { info, run, close };
+}
+
+/** The image's id (its content digest), or a SetupError that says what to do. */
+async function inspectImage(docker: Docker, image: string): Promise<string> {
+  try {
+    const inspected = await docker.getImage(image).inspect();
+    return inspected.Id;
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 404) throw new SetupError(`sandbox image ${image} not found; build it with \`verdict sandbox build\``);
+    throw new SetupError(`cannot reach the Docker engine to inspect ${image}: ${errorText(err)}`);
+  }
+}
+
+/** What Docker knows about a container that let us down, as a message suffix. */
+async function postMortem(container: Docker.Container): Promise<string> {
+  try {
+    const { State } = await container.inspect();
+    if (State.Running) return "";
+    const oom = State.OOMKilled ? ", killed by the out-of-memory killer" : "";
+    return ` (container exited with code ${State.ExitCode}${oom}${State.Error ? `: ${State.Error}` : ""})`;
+  } catch {
+    return "";
+  }
+}
+
+/** A one-line description of an error from dockerode or the socket. */
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const json = (err as { json?: { message?: string } }).json;
+    return json?.message ?? err.message;
+  }
+  return String(err);
+}

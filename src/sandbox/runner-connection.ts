@@ -1,0 +1,266 @@
+/**
+ * One runner process behind a byte stream: frames to its fd 0, frames from its fd 1,
+ * diagnostics from its fd 2. It hands out one job at a time and turns every way the runner
+ * can let us down (EOF, garbage, silence) into a SandboxFault, after which the connection is
+ * dead and its owner replaces the runner.
+ */
+import type { Readable, Writable } from "node:stream";
+import { SandboxFault } from "../core/errors.js";
+import type { Job, RawJobResult } from "../core/job.js";
+import { createFrameDecoder, encodeFrame } from "./framing.js";
+import { maxResultFrameBytes, parseHello, parseResult, perTestSeconds, toWireJob, type RunnerHello } from "./wire.js";
+
+/** The three stdio streams of one runner process, as seen from the host. */
+export interface RunnerStreams {
+  /** The runner's fd 0: frames to it. */
+  input: Writable;
+  /** The runner's fd 1: frames from it. */
+  output: Readable;
+  /** The runner's fd 2: free-form diagnostics; only a tail is kept, for fault messages. */
+  diagnostics?: Readable;
+}
+
+/** Settings for one connection. */
+export interface RunnerConnectionOptions {
+  /** Names the runner in fault messages (a container name, a pid). */
+  label: string;
+  /** How long the runner may take to say hello after the connection is made. */
+  helloTimeoutMs?: number;
+  /**
+   * The largest frame accepted from the runner; a bigger one is a fault. A job whose limits
+   * allow a bigger result raises it for that job.
+   */
+  maxFrameBytes?: number;
+}
+
+/** A live runner that takes one job at a time. */
+export interface RunnerConnection {
+  /** Resolves with the runner's hello; rejects with SandboxFault if it never comes. */
+  readonly ready: Promise<RunnerHello>;
+  /** Runs one job; rejects with SandboxFault on timeout, EOF or garbage (the connection is then dead). */
+  run(job: Job): Promise<RawJobResult>;
+  /** Round-trips a ping frame; rejects with SandboxFault if no pong comes within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<void>;
+  /** Why the connection is unusable, or null while it is healthy. */
+  readonly fault: SandboxFault | null;
+  /** The last bytes the runner wrote to its diagnostics stream. */
+  diagnosticsTail(): string;
+  /** Asks the runner to exit and stops listening; safe to call twice. */
+  close(): void;
+}
+
+const DEFAULT_HELLO_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+const DIAGNOSTICS_TAIL_BYTES = 4096;
+/** Fixed slack on top of the job's own limits (see hostTimeoutSeconds). */
+const HOST_MARGIN_SECONDS = 5;
+/** Proportional slack, for long jobs on a loaded machine. */
+const HOST_MARGIN_FACTOR = 1.25;
+/** How long the runner waits for a child that has sent everything to exit (runner.py). */
+const RUNNER_EXIT_GRACE_SECONDS = 2;
+
+/**
+ * The host-side deadline for one job, in seconds.
+ *
+ * The runner enforces the real limits (load and each test) and reports them as outcomes. This
+ * deadline only catches a runner that is wedged, so it must never fire first: it covers the
+ * worst case the runner can legitimately take — every test running to its limit, and every
+ * child process it may fork loading the program to its limit and then lingering for the
+ * runner's exit grace — plus slack for forking, the runner's cleanup after each child (kill,
+ * reap, emptying /tmp), moving frames through Docker, and a busy machine's scheduling delays.
+ * Were it tighter, a program's ordinary timeout would surface as a sandbox fault instead of a
+ * `timeout` verdict.
+ */
+export function hostTimeoutSeconds(job: Job): number {
+  const tests = perTestSeconds(job.limits, job.tests.length);
+  const budget =
+    tests.reduce((a, b) => a + b, 0) + maxChildren(job) * (job.limits.loadSeconds + RUNNER_EXIT_GRACE_SECONDS);
+  return budget * HOST_MARGIN_FACTOR + HOST_MARGIN_SECONDS;
+}
+
+/**
+ * How many child processes the runner may fork for a job: one per stdio test, one per run of
+ * other tests between them, and with `continueAfterCrash` a new one after any test.
+ */
+function maxChildren(job: Job): number {
+  if (job.tests.length === 0) return 1;
+  if (job.continueAfterCrash) return job.tests.length;
+  let children = 0;
+  job.tests.forEach((t, k) => {
+    if (t.kind === "stdio" || k === 0 || job.tests[k - 1]?.kind === "stdio") children++;
+  });
+  return children;
+}
+
+interface Pending<T> {
+  resolve(value: T): void;
+  reject(err: SandboxFault): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Wraps a runner's streams in a connection; the hello timeout starts now. */
+export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConnectionOptions): RunnerConnection {
+  const { input, output, diagnostics } = streams;
+  const baseMaxFrame = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const decoder = createFrameDecoder(baseMaxFrame);
+  let tail = Buffer.alloc(0);
+  let fault: SandboxFault | null = null;
+  let hello: RunnerHello | null = null;
+  let job: (Pending<RawJobResult> & { job: Job }) | null = null;
+  let ping: Pending<void> | null = null;
+  /** What holds the runner (a job or a ping), from the moment run() or ping() is called. */
+  let busy: string | null = null;
+
+  const diagnosticsTail = (): string => tail.toString("utf8").replace(/^\uFFFD+/, "");
+
+  /** Marks the connection dead and fails whatever waits on it. */
+  const breakdown = (reason: string): void => {
+    if (fault) return;
+    const stderr = diagnosticsTail().trim();
+    fault = new SandboxFault(`runner ${opts.label}: ${reason}${stderr ? `; runner stderr: ${stderr.slice(-1000)}` : ""}`);
+    clearTimeout(helloTimer);
+    rejectHello(fault);
+    for (const p of [job, ping]) {
+      if (p) {
+        clearTimeout(p.timer);
+        p.reject(fault);
+      }
+    }
+    job = null;
+    ping = null;
+    output.off("data", onData);
+  };
+
+  let resolveHello!: (h: RunnerHello) => void;
+  let rejectHello!: (e: SandboxFault) => void;
+  const ready = new Promise<RunnerHello>((resolve, reject) => {
+    resolveHello = resolve;
+    rejectHello = reject;
+  });
+  // Nobody may be awaiting `ready` when the runner dies; the fault is reported by run() then.
+  ready.catch(() => undefined);
+  const helloTimer = setTimeout(
+    () => breakdown(`no hello within ${(opts.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS) / 1000} s`),
+    opts.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+  );
+
+  const onMessage = (message: unknown): void => {
+    const op = typeof message === "object" && message !== null ? (message as { op?: unknown }).op : undefined;
+    if (hello === null) {
+      hello = parseHello(message);
+      clearTimeout(helloTimer);
+      resolveHello(hello);
+      return;
+    }
+    if (op === "result" && job) {
+      const p = job;
+      const result = parseResult(message, p.job);
+      job = null;
+      clearTimeout(p.timer);
+      p.resolve(result);
+      return;
+    }
+    if (op === "pong" && ping) {
+      const p = ping;
+      ping = null;
+      clearTimeout(p.timer);
+      p.resolve();
+      return;
+    }
+    if (op === "error") {
+      const text = (message as { message?: unknown }).message;
+      throw new SandboxFault(`runner refused a frame: ${typeof text === "string" ? text : JSON.stringify(message)}`);
+    }
+    // The runner speaks only when spoken to; anything else on its stdout means the channel
+    // is no longer the runner's alone, and nothing more read from it can be trusted.
+    throw new SandboxFault(`unexpected frame ${JSON.stringify(message).slice(0, 200)}`);
+  };
+
+  function onData(chunk: Buffer): void {
+    try {
+      for (const message of decoder.push(chunk)) {
+        onMessage(message);
+        if (fault) return;
+      }
+    } catch (err) {
+      breakdown(err instanceof SandboxFault ? err.message : `bad frame: ${(err as Error).message}`);
+    }
+  }
+
+  output.on("data", onData);
+  output.once("end", () => {
+    breakdown(decoder.pending > 0 ? "output ended inside a frame" : "runner closed its output (it exited or the container died)");
+  });
+  output.once("close", () => breakdown("runner output closed"));
+  output.on("error", (err) => breakdown(`output stream failed: ${err.message}`));
+  input.on("error", (err) => breakdown(`input stream failed: ${err.message}`));
+  diagnostics?.on("data", (chunk: Buffer) => {
+    tail = Buffer.concat([tail, chunk]);
+    if (tail.length > DIAGNOSTICS_TAIL_BYTES) tail = tail.subarray(tail.length - DIAGNOSTICS_TAIL_BYTES);
+  });
+  diagnostics?.on("error", () => undefined);
+
+  const send = (message: unknown): void => {
+    input.write(encodeFrame(message));
+  };
+
+  return {
+    ready,
+    async run(j) {
+      if (fault) throw fault;
+      if (busy) throw new Error(`runner ${opts.label} is busy (${busy}); one job at a time`);
+      const wire = toWireJob(j);
+      const limitS = hostTimeoutSeconds(j);
+      // Claimed before the first await, so two callers cannot both get past the check.
+      busy = `job ${j.id}`;
+      try {
+        await ready;
+        if (fault) throw fault;
+        // Room for the largest result this job can legitimately produce, never less than the base.
+        decoder.maxFrameBytes = Math.max(baseMaxFrame, maxResultFrameBytes(j));
+        return await new Promise<RawJobResult>((resolve, reject) => {
+          const timer = setTimeout(
+            () => breakdown(`no result for job ${j.id} within the host timeout of ${limitS.toFixed(1)} s (runner wedged)`),
+            limitS * 1000,
+          );
+          job = { job: j, resolve, reject, timer };
+          send(wire);
+        });
+      } finally {
+        busy = null;
+      }
+    },
+    async ping(timeoutMs = 5000) {
+      if (fault) throw fault;
+      if (busy) throw new Error(`runner ${opts.label} is busy (${busy})`);
+      busy = "ping";
+      try {
+        await ready;
+        if (fault) throw fault;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => breakdown(`no pong within ${timeoutMs / 1000} s`), timeoutMs);
+          ping = { resolve, reject, timer };
+          send({ op: "ping" });
+        });
+      } finally {
+        busy = null;
+      }
+    },
+    get fault() {
+      return fault;
+    },
+    diagnosticsTail,
+    close() {
+      if (fault) return;
+      if (!input.writableEnded && !input.destroyed) {
+        try {
+          send({ op: "exit" });
+          input.end();
+        } catch {
+          // The runner is going away either way; its owner removes the process or container.
+        }
+      }
+      breakdown("connection closed");
+    },
+  };
+}

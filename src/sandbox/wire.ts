@@ -1,0 +1,196 @@
+/**
+ * The runner protocol's messages as JSON on the wire (docs/ARCHITECTURE.md, "The runner
+ * protocol"): jobs go out in snake_case, hello and result frames come back and are checked
+ * strictly before anything else on the trusted side reads them.
+ */
+import { z } from "zod";
+import { SandboxFault } from "../core/errors.js";
+import type { Job, JobLimits, RawJobResult, RawLoad, RawTestResult, WireTest } from "../core/job.js";
+
+/** The protocol version this host speaks; a runner announcing another one is refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** A job frame, host → runner. */
+export interface WireJob {
+  op: "job";
+  id: string;
+  program: string;
+  setup: string;
+  tests: WireTest[];
+  limits: {
+    test_s: number | number[];
+    load_s: number;
+    memory_mb: number;
+    output_bytes: number;
+    value_bytes: number;
+  };
+  continue_after_crash: boolean;
+}
+
+/** What the runner announces once at start. */
+export interface RunnerHello {
+  protocol: number;
+  python: string;
+  pid: number;
+  uid: number;
+}
+
+/** Translates a job into its wire frame (camelCase → snake_case). */
+export function toWireJob(job: Job): WireJob {
+  const { limits } = job;
+  // Checked here, on the trusted side, so a malformed job is a bug report, not a runner error.
+  perTestSeconds(limits, job.tests.length);
+  return {
+    op: "job",
+    id: job.id,
+    program: job.program,
+    setup: job.setup,
+    tests: job.tests,
+    limits: {
+      test_s: Array.isArray(limits.testSeconds) ? [...limits.testSeconds] : limits.testSeconds,
+      load_s: limits.loadSeconds,
+      memory_mb: limits.memoryMb,
+      output_bytes: limits.outputBytes,
+      value_bytes: limits.valueBytes,
+    },
+    continue_after_crash: job.continueAfterCrash,
+  };
+}
+
+/** The wall-clock limit of each test, expanding a single number; throws on a length mismatch. */
+export function perTestSeconds(limits: JobLimits, tests: number): number[] {
+  const { testSeconds } = limits;
+  if (Array.isArray(testSeconds)) {
+    if (testSeconds.length !== tests) {
+      throw new RangeError(`limits.testSeconds has ${testSeconds.length} entries for ${tests} tests`);
+    }
+    return [...testSeconds];
+  }
+  return new Array<number>(tests).fill(testSeconds);
+}
+
+/** The stdout and stderr prefix the runner keeps for reports, per stream (runner.py REPORT_BYTES). */
+const REPORT_BYTES = 16 * 1024;
+/**
+ * JSON with ensure_ascii writes a character as at most 12 bytes (an astral one as two \uXXXX
+ * escapes), and the runner counts a value's size in characters, so every budget is scaled by this.
+ */
+const ESCAPE_FACTOR = 12;
+
+/**
+ * The largest result frame a healthy runner can send for this job: every value at its size
+ * limit, every stdio test's output at the output limit, and the report prefixes, all escaped.
+ */
+export function maxResultFrameBytes(job: Job): number {
+  const { valueBytes, outputBytes } = job.limits;
+  const stdio = job.tests.filter((t) => t.kind === "stdio").length;
+  const perTest = ESCAPE_FACTOR * valueBytes + 4096;
+  return 65_536 + job.tests.length * perTest + stdio * ESCAPE_FACTOR * outputBytes + 2 * ESCAPE_FACTOR * REPORT_BYTES;
+}
+
+const count = z.number().int().nonnegative();
+const seconds = z.number().nonnegative();
+
+const helloSchema = z.object({
+  op: z.literal("hello"),
+  protocol: z.number().int(),
+  python: z.string(),
+  pid: z.number().int(),
+  uid: z.number().int(),
+});
+
+const loadSchema = z.object({
+  st: z.enum(["ok", "syntax_error", "raised", "timeout", "memory", "killed", "exited", "output_limit", "protocol"]),
+  exc: z.string().optional(),
+  msg: z.string().optional(),
+  sig: z.number().int().optional(),
+  code: z.number().int().optional(),
+  line: z.number().int().optional(),
+}) satisfies z.ZodType<RawLoad>;
+
+const testSchema = z.object({
+  i: count,
+  st: z.enum([
+    "value",
+    "raised",
+    "timeout",
+    "memory",
+    "killed",
+    "exited",
+    "output_limit",
+    "unserializable",
+    "protocol",
+    "skipped",
+  ]),
+  // The value stays untrusted tagged JSON here; src/judge/codec.ts decodes it strictly.
+  v: z.unknown().optional(),
+  exc: z.string().optional(),
+  msg: z.string().optional(),
+  sig: z.number().int().optional(),
+  code: z.number().int().optional(),
+  t: seconds.optional(),
+}) satisfies z.ZodType<RawTestResult>;
+
+const resultSchema = z.object({
+  op: z.literal("result"),
+  id: z.string(),
+  load: loadSchema,
+  tests: z.array(testSchema),
+  stdout: z.string(),
+  stderr: z.string(),
+  max_rss_kb: seconds,
+  wall_s: seconds,
+});
+
+/** Checks the runner's hello frame; anything else (or another protocol version) is a SandboxFault. */
+export function parseHello(frame: unknown): RunnerHello {
+  const parsed = helloSchema.safeParse(frame);
+  if (!parsed.success) throw new SandboxFault(`runner sent a malformed hello frame: ${issues(parsed.error)}`);
+  const { op: _op, ...hello } = parsed.data;
+  if (hello.protocol !== PROTOCOL_VERSION) {
+    throw new SandboxFault(`runner speaks protocol ${hello.protocol}, this host speaks ${PROTOCOL_VERSION}`);
+  }
+  return hello;
+}
+
+/**
+ * Checks a result frame against the job it answers and returns it as a RawJobResult. A frame
+ * that is malformed, answers another job, or does not report each test once and in order is a
+ * SandboxFault: the runner is trusted, so a bad frame means it is broken, not that the
+ * program failed.
+ */
+export function parseResult(frame: unknown, job: Job): RawJobResult {
+  const parsed = resultSchema.safeParse(frame);
+  if (!parsed.success) throw new SandboxFault(`runner sent a malformed result for job ${job.id}: ${issues(parsed.error)}`);
+  const r = parsed.data;
+  if (r.id !== job.id) throw new SandboxFault(`runner sent a result for job ${r.id} while job ${job.id} was running`);
+  // The runner reports every test, `skipped` for those it never ran, in order.
+  if (r.tests.length !== job.tests.length) {
+    throw new SandboxFault(`runner sent ${r.tests.length} test results for job ${job.id}, which has ${job.tests.length} tests`);
+  }
+  r.tests.forEach((t, k) => {
+    if (t.i !== k) throw new SandboxFault(`runner sent test index ${t.i} at position ${k} for job ${job.id}`);
+  });
+  return {
+    id: r.id,
+    load: stripUndefined(r.load),
+    tests: r.tests.map(stripUndefined),
+    stdout: r.stdout,
+    stderr: r.stderr,
+    maxRssKb: r.max_rss_kb,
+    wallSeconds: r.wall_s,
+  };
+}
+
+/** Drops keys whose value is undefined, so results compare and serialise as the runner sent them. */
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A short, one-line account of what failed validation. */
+function issues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "frame"}: ${i.message}`)
+    .join("; ");
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/core/errors.js";
+import type { Outcome } from "../../src/core/outcome.js";
+import type { SampleVerdict } from "../../src/core/verdict.js";
+import { summarize } from "../../src/metrics/summary.js";
+
+function verdict(taskId: string, index: number, status: Outcome, extra: Partial<SampleVerdict> = {}): SampleVerdict {
+  return {
+    task_id: taskId,
+    sample_index: index,
+    status,
+    tests: [],
+    weak: false,
+    seconds: 0.1,
+    cached: false,
+    program_sha256: "00",
+    ...extra,
+  };
+}
+
+const BASE = { benchmark: "mbpp", split: "test", seconds: 12.5 };
+
+describe("summarize", () => {
+  // Task A: 2 of 5 pass; task B: 0 of 5.
+  const verdicts = [
+    verdict("A", 0, "pass"),
+    verdict("A", 1, "wrong_answer"),
+    verdict("A", 2, "pass", { weak: true }),
+    verdict("A", 3, "timeout"),
+    verdict("A", 4, "wrong_answer"),
+    ...[0, 1, 2, 3, 4].map((i) => verdict("B", i, i === 0 ? "syntax_error" : "wrong_answer")),
+  ];
+
+  it("counts tasks, samples, outcomes and weak passes", () => {
+    const s = summarize({ ...BASE, verdicts, ks: [1], groups: [] });
+    const { pass_at_k: passAtK, ...rest } = s;
+    expect(rest).toEqual({
+      benchmark: "mbpp",
+      split: "test",
+      tasks: 2,
+      samples: 10,
+      outcomes: { pass: 2, wrong_answer: 6, timeout: 1, syntax_error: 1 },
+      weak_passes: 1,
+      seconds: 12.5,
+    });
+    expect(Object.keys(passAtK)).toEqual(["1"]);
+    expect(passAtK["1"]).toBeCloseTo(0.2, 15);
+  });
+
+  it("reports each k up to the smallest per-task sample count, keyed by string", () => {
+    const s = summarize({ ...BASE, verdicts, ks: [10, 1, 2, 5, 2], groups: [] });
+    expect(Object.keys(s.pass_at_k)).toEqual(["1", "2", "5"]);
+    expect(s.pass_at_k["2"]).toBeCloseTo((0.7 + 0) / 2, 15);
+    expect(s.pass_at_k["5"]).toBeCloseTo(0.5, 15);
+  });
+
+  it("lets the task with the fewest samples bound k", () => {
+    const s = summarize({ ...BASE, verdicts: [...verdicts, verdict("C", 0, "pass")], ks: [1, 2], groups: [] });
+    expect(Object.keys(s.pass_at_k)).toEqual(["1"]);
+    expect(s.pass_at_k["1"]).toBeCloseTo((0.4 + 0 + 1) / 3, 15);
+  });
+
+  it("with plus tests, pass@k needs base and plus, and base_pass_at_k needs base only", () => {
+    const plus = [
+      verdict("Mbpp/2", 0, "pass", { base_status: "pass", plus_status: "pass" }),
+      verdict("Mbpp/3", 0, "wrong_answer", { base_status: "pass", plus_status: "wrong_answer" }),
+      verdict("Mbpp/4", 0, "timeout", { base_status: "timeout", plus_status: "pass" }),
+      verdict("Mbpp/5", 0, "wrong_answer", { base_status: "wrong_answer", plus_status: "wrong_answer" }),
+    ];
+    const s = summarize({ ...BASE, verdicts: plus, ks: [1], groups: ["base", "plus"] });
+    expect(s.pass_at_k["1"]).toBeCloseTo(0.25, 15);
+    expect(s.base_pass_at_k?.["1"]).toBeCloseTo(0.5, 15);
+  });
+
+  it("has no base pass@k for benchmarks without plus tests", () => {
+    expect(summarize({ ...BASE, verdicts, ks: [1], groups: ["test"] })).not.toHaveProperty("base_pass_at_k");
+  });
+
+  it("summarizes an empty run without pass@k", () => {
+    const s = summarize({ ...BASE, verdicts: [], ks: [1], groups: [] });
+    expect(s).toMatchObject({ tasks: 0, samples: 0, pass_at_k: {}, outcomes: {}, weak_passes: 0 });
+  });
+
+  it("refuses a sample judged twice instead of counting it twice", () => {
+    expect(() => summarize({ ...BASE, verdicts: [...verdicts, verdict("A", 0, "pass")], ks: [1], groups: [] })).toThrow(InputError);
+  });
+});

@@ -1,0 +1,252 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, it, expect } from "vitest";
+import { InputError } from "../../src/core/index.js";
+import type { Outcome } from "../../src/core/index.js";
+import { compareRuns } from "../../src/report/compare.js";
+import type { CompareResult } from "../../src/report/compare.js";
+import { readRunDir } from "../../src/report/run-dir.js";
+import type { RunDir } from "../../src/report/run-dir.js";
+import { taskIds, writeRun } from "../fixtures/runs/write-run.js";
+import type { RunSpec } from "../fixtures/runs/write-run.js";
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "verdict-compare-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let counter = 0;
+async function run(spec: Omit<RunSpec, "runId"> & { runId?: string }): Promise<RunDir> {
+  return readRunDir(await writeRun(root, { runId: `run-${++counter}`, ...spec }));
+}
+
+/** Two-sided exact McNemar p by BigInt summation of binomial coefficients. */
+function mcnemarP(b: number, c: number): number {
+  const n = b + c;
+  let coeff = 1n;
+  let tail = 0n;
+  for (let i = 0; i <= Math.min(b, c); i++) {
+    tail += coeff;
+    coeff = (coeff * BigInt(n - i)) / BigInt(i + 1);
+  }
+  return Math.min(1, Number(2n * tail * 10n ** 18n / (1n << BigInt(n))) / 1e18);
+}
+
+/** 1 − C(n−c, k)/C(n, k) as a ratio of products, computed without the estimator's product form. */
+function passAtKDirect(n: number, c: number, k: number): number {
+  const choose = (m: number, r: number): number => {
+    if (r > m) return 0;
+    let v = 1;
+    for (let i = 0; i < r; i++) v = (v * (m - i)) / (i + 1);
+    return v;
+  };
+  return 1 - choose(n - c, k) / choose(n, k);
+}
+
+/**
+ * One sample per task, 60 tasks: A passes the first 40. B loses 8 to wrong answers and 4 to
+ * timeouts, and gains tasks 51 and 52: A 40/60, B 30/60.
+ */
+function singleSampleRuns(): { a: Record<string, Outcome[]>; b: Record<string, Outcome[]> } {
+  const a: Record<string, Outcome[]> = {};
+  const b: Record<string, Outcome[]> = {};
+  taskIds(60).forEach((id, i) => {
+    const outA: Outcome = i < 40 ? "pass" : "wrong_answer";
+    let outB: Outcome = outA;
+    if (i < 8) outB = "wrong_answer";
+    else if (i < 12) outB = "timeout";
+    else if (i === 40 || i === 41) outB = "pass";
+    a[id] = [outA];
+    b[id] = [outB];
+  });
+  return { a, b };
+}
+
+describe("compareRuns with one sample per task", () => {
+  let result: CompareResult;
+  let a: RunDir;
+  let b: RunDir;
+  beforeAll(async () => {
+    const o = singleSampleRuns();
+    a = await run({ outcomes: o.a });
+    b = await run({ outcomes: o.b });
+    result = compareRuns(a, b, { seed: 7 });
+  });
+
+  it("computes pass@1 of each run and the difference", () => {
+    expect(result.benchmark).toBe("mbpp");
+    expect(result.split).toBe("test");
+    expect(result.k).toEqual([1]);
+    expect(result.a.pass_at_k["1"]).toBeCloseTo(40 / 60, 12);
+    expect(result.b.pass_at_k["1"]).toBeCloseTo(30 / 60, 12);
+    expect(result.difference.pass_at_k["1"]).toBeCloseTo(-10 / 60, 12);
+    expect(result.matched).toEqual({ tasks: 60, samples: 60, samples_per_task: { min: 1, max: 1 } });
+    expect(result.a.outcomes).toEqual({ pass: 40, wrong_answer: 20 });
+    expect(result.b.outcomes).toEqual({ pass: 30, wrong_answer: 26, timeout: 4 });
+  });
+
+  it("uses the exact McNemar test on the discordant pairs", () => {
+    expect(result.test.name).toBe("mcnemar_exact");
+    if (result.test.name !== "mcnemar_exact") return;
+    expect([result.test.b, result.test.c]).toEqual([12, 2]);
+    expect(result.test.p_value).toBeCloseTo(mcnemarP(12, 2), 12);
+    expect(result.test.p_value).toBeCloseTo((2 * (1 + 14 + 91)) / 2 ** 14, 12);
+  });
+
+  it("flags B as significantly worse at 0.05 but not at 0.01", () => {
+    expect(result.worse).toBe(true);
+    expect(result.better).toBe(false);
+    const strict = compareRuns(a, b, { alpha: 0.01, seed: 7 });
+    expect(strict.worse).toBe(false);
+    const reversed = compareRuns(b, a, { seed: 7 });
+    expect([reversed.worse, reversed.better]).toEqual([false, true]);
+  });
+
+  it("gives a paired bootstrap interval around the difference, reproducible by seed", () => {
+    const ci = result.difference.pass_at_1_ci;
+    expect(ci.low).toBeLessThan(-10 / 60);
+    expect(ci.high).toBeGreaterThan(-10 / 60);
+    expect(ci.high).toBeLessThan(0);
+    expect([ci.resamples, ci.seed, ci.confidence]).toEqual([10_000, 7, 0.95]);
+    expect(compareRuns(a, b, { seed: 7 }).difference).toEqual(result.difference);
+    expect(result.a.pass_at_1_ci.method).toBe("wilson");
+    expect(result.a.pass_at_1_ci.low).toBeLessThan(40 / 60);
+    expect(result.a.pass_at_1_ci.high).toBeGreaterThan(40 / 60);
+  });
+
+  it("lists the flips each way with their outcome kinds", () => {
+    expect(result.flips.regressions[0]?.detail).toBe("test/0: wrong_answer detail");
+    expect(result.flips.regressions.map((f) => [f.task_id, f.kind])).toEqual([
+      ...taskIds(8).map((id) => [id, "pass → wrong_answer"]),
+      ...taskIds(4, 19).map((id) => [id, "pass → timeout"]),
+    ]);
+    expect(result.flips.improvements).toEqual([
+      { task_id: "51", sample_index: 0, a: "wrong_answer", b: "pass", kind: "wrong_answer → pass", detail: "test/0: wrong_answer detail" },
+      { task_id: "52", sample_index: 0, a: "wrong_answer", b: "pass", kind: "wrong_answer → pass", detail: "test/0: wrong_answer detail" },
+    ]);
+    expect(result.flips.kinds).toEqual({ "pass → wrong_answer": 8, "pass → timeout": 4, "wrong_answer → pass": 2 });
+  });
+
+  it("has no warnings for runs made the same way", () => {
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("is a JSON object that survives a round trip", () => {
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+});
+
+describe("compareRuns with several samples per task", () => {
+  // Passing samples per task (of 5): B loses 2 on four tasks and 1 on a fifth.
+  const passesA = [5, 4, 3, 2, 1, 0, 5, 4, 3, 2, 1, 0];
+  const passesB = [3, 2, 1, 0, 0, 0, 5, 4, 3, 2, 1, 0];
+  const outcomes = (passes: number[], fail: Outcome) =>
+    Object.fromEntries(taskIds(12).map((id, i) => [id, Array.from({ length: 5 }, (_, s): Outcome => (s < (passes[i] ?? 0) ? "pass" : fail))]));
+  let result: CompareResult;
+  beforeAll(async () => {
+    const a = await run({ outcomes: outcomes(passesA, "wrong_answer"), k: [1, 2, 5, 10] });
+    const b = await run({ outcomes: outcomes(passesB, "timeout"), k: [1, 2, 5, 10, 20] });
+    result = compareRuns(a, b);
+  });
+
+  it("reports every common pass@k that the sample count allows", () => {
+    expect(result.k).toEqual([1, 2, 5]);
+    for (const k of [1, 2, 5]) {
+      const want = (passes: number[]) => passes.reduce((s, c) => s + passAtKDirect(5, c, k), 0) / passes.length;
+      expect(result.a.pass_at_k[String(k)]).toBeCloseTo(want(passesA), 12);
+      expect(result.b.pass_at_k[String(k)]).toBeCloseTo(want(passesB), 12);
+      expect(result.difference.pass_at_k[String(k)]).toBeCloseTo(want(passesB) - want(passesA), 12);
+    }
+    expect(result.a.pass_at_k["1"]).toBeCloseTo(0.5, 12);
+    expect(result.b.pass_at_k["1"]).toBeCloseTo(0.35, 12);
+  });
+
+  it("uses the exact paired permutation test on per-task pass rates", () => {
+    expect(result.test.name).toBe("paired_permutation");
+    if (result.test.name !== "paired_permutation") return;
+    expect(result.test.method).toBe("exact");
+    expect(result.test.non_zero).toBe(5);
+    expect(result.test.permutations).toBe(32);
+    // Differences −0.4 ×4 and −0.2: only all-negative and all-positive reach |sum| = 1.8.
+    expect(result.test.p_value).toBe(2 / 32);
+    expect(result.worse).toBe(false);
+    expect(result.a.pass_at_1_ci.method).toBe("bootstrap");
+  });
+
+  it("lists flips per sample", () => {
+    expect(result.matched.samples_per_task).toEqual({ min: 5, max: 5 });
+    expect(result.flips.regressions).toHaveLength(9);
+    expect(result.flips.regressions.slice(0, 2)).toEqual([
+      { task_id: "11", sample_index: 3, a: "pass", b: "timeout", kind: "pass → timeout", detail: "test/0: timeout detail" },
+      { task_id: "11", sample_index: 4, a: "pass", b: "timeout", kind: "pass → timeout", detail: "test/0: timeout detail" },
+    ]);
+    expect(result.flips.improvements).toEqual([]);
+  });
+});
+
+describe("compareRuns on runs that differ", () => {
+  it("refuses different benchmarks or splits, saying which", async () => {
+    const a = await run({ outcomes: { "11": ["pass"] } });
+    const plus = await run({ outcomes: { "11": ["pass"] }, benchmark: "mbpp-plus" });
+    const validation = await run({ outcomes: { "11": ["pass"] }, split: "validation" });
+    expect(() => compareRuns(a, plus)).toThrow(InputError);
+    expect(() => compareRuns(a, plus)).toThrow("benchmark (A: mbpp, B: mbpp-plus)");
+    expect(() => compareRuns(a, validation)).toThrow("split (A: test, B: validation)");
+    expect(() => compareRuns(a, validation)).not.toThrow(/benchmark \(/);
+  });
+
+  it("refuses runs with no sample in common", async () => {
+    const a = await run({ outcomes: { "11": ["pass"] } });
+    const b = await run({ outcomes: { "12": ["pass"] } });
+    expect(() => compareRuns(a, b)).toThrow(/no \(task_id, sample_index\) in common/);
+  });
+
+  it("warns about sandbox image, limits, hash seed, data and unmatched tasks and samples", async () => {
+    const a = await run({ outcomes: { "11": ["pass"], "12": ["pass"], "13": ["pass"], "14": ["wrong_answer"] } });
+    const b = await run({
+      outcomes: { "11": ["pass", "pass"], "12": ["timeout"], "14": ["sandbox_error"], "15": ["pass"] },
+      imageId: "sha256:2222",
+      hashSeed: 1,
+      limits: { testSeconds: 2, memoryMb: 1024 },
+      status: "interrupted",
+    });
+    const r = compareRuns(a, b);
+    const text = r.warnings.join("\n");
+    expect(text).toContain("different sandbox images: A sha256:1111, B sha256:2222");
+    expect(text).toContain("different limits: testSeconds A 4, B 2");
+    expect(text).not.toContain("memoryMb");
+    expect(text).toContain("different PYTHONHASHSEED: A 0, B 1");
+    expect(text).toContain("1 task(s) only in A (13), 1 task(s) only in B (15)");
+    expect(text).toContain("0 only in A, 1 only in B");
+    expect(text).toContain("run B is interrupted");
+    expect(text).toContain("run B has 1 sandbox_error");
+    expect(r.unmatched).toEqual({ tasks_only_in_a: ["13"], tasks_only_in_b: ["15"], samples_only_in_a: 0, samples_only_in_b: 1 });
+    expect(r.matched.tasks).toBe(3);
+    expect(r.test.name).toBe("mcnemar_exact");
+  });
+
+  it("finds nothing between identical runs", async () => {
+    const o = singleSampleRuns();
+    const a = await run({ outcomes: o.a });
+    const b = await run({ outcomes: o.a });
+    const r = compareRuns(a, b);
+    expect(r.test.p_value).toBe(1);
+    expect([r.worse, r.better]).toEqual([false, false]);
+    expect(r.flips.regressions).toEqual([]);
+    expect(r.difference.pass_at_1_ci).toMatchObject({ low: 0, high: 0 });
+  });
+
+  it("orders task ids numerically and switches to the permutation test when any task has two samples", async () => {
+    const a = await run({ outcomes: { "Mbpp/10": ["pass"], "Mbpp/2": ["pass", "pass"], "Mbpp/9": ["pass"] } });
+    const b = await run({ outcomes: { "Mbpp/10": ["timeout"], "Mbpp/2": ["memory_exceeded", "pass"], "Mbpp/9": ["syntax_error"] } });
+    const r = compareRuns(a, b);
+    expect(r.flips.regressions.map((f) => f.task_id)).toEqual(["Mbpp/2", "Mbpp/9", "Mbpp/10"]);
+    expect(r.test.name).toBe("paired_permutation");
+    expect(r.matched.samples_per_task).toEqual({ min: 1, max: 2 });
+    expect(r.k).toEqual([1]);
+  });
+});
