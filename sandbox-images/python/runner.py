@@ -60,6 +60,10 @@ _dumps = json.dumps
 _b64encode = base64.b64encode
 _perf = time.perf_counter
 _isfinite = __import__("math").isfinite
+_isinstance = isinstance
+_type = type
+_list = list
+_len = len
 
 
 # ---------------------------------------------------------------- framing
@@ -75,6 +79,9 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
+BAD_FRAME = object()
+
+
 def read_frame(fd):
     header = _read_exact(fd, 4)
     if header is None:
@@ -85,7 +92,10 @@ def read_frame(fd):
     payload = _read_exact(fd, length)
     if payload is None:
         return None
-    return json.loads(payload.decode("utf-8"))
+    try:
+        return json.loads(payload.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return BAD_FRAME  # the length was read, so the stream is still in step
 
 
 def _write_all(fd, data):
@@ -133,7 +143,7 @@ def encode_value(value, budget):
     def enc(x, depth):
         if depth > MAX_DEPTH:
             raise Unserializable("value nested deeper than %d levels" % MAX_DEPTH)
-        t = type(x)
+        t = _type(x)
         if x is None:
             spend(4)
             return None
@@ -142,46 +152,46 @@ def encode_value(value, budget):
             return x
         # Subclasses are read through the base type's own methods, never through
         # anything the program could override (a lying __eq__ or __iter__ is ignored).
-        if isinstance(x, int) and t is not bool and not isinstance(x, bool):
+        if _isinstance(x, int) and t is not bool and not _isinstance(x, bool):
             v = int.__int__(x)
             if -_SAFE_INT <= v <= _SAFE_INT:
                 spend(8)
                 return v
             h = hex(v)
-            spend(len(h) + 8)
+            spend(_len(h) + 8)
             return {"i": h}
-        if isinstance(x, float):
+        if _isinstance(x, float):
             spend(24)
             return {"f": _float_payload(float.__float__(x))}
-        if isinstance(x, str):
+        if _isinstance(x, str):
             s = str.__str__(x)
-            spend(len(s) + 2)
+            spend(_len(s) + 2)
             return s
         if t is bytes:
-            spend(len(x) * 4 // 3 + 8)
+            spend(_len(x) * 4 // 3 + 8)
             return {"b": _b64encode(x).decode("ascii")}
         if t is complex:
             spend(48)
             return {"c": [_float_payload(x.real), _float_payload(x.imag)]}
-        if isinstance(x, list):
+        if _isinstance(x, list):
             items = list.copy(x)
-            spend(2 + len(items))
+            spend(2 + _len(items))
             return [enc(i, depth + 1) for i in items]
-        if isinstance(x, tuple):
+        if _isinstance(x, tuple):
             items = tuple.__getitem__(x, slice(None))
-            spend(8 + len(items))
+            spend(8 + _len(items))
             return {"t": [enc(i, depth + 1) for i in items]}
-        if isinstance(x, dict):
-            items = list(dict.items(dict.copy(x)))
-            spend(8 + 2 * len(items))
+        if _isinstance(x, dict):
+            items = _list(dict.items(dict.copy(x)))
+            spend(8 + 2 * _len(items))
             return {"d": [[enc(k, depth + 1), enc(v, depth + 1)] for k, v in items]}
-        if isinstance(x, frozenset):
-            items = list(frozenset.copy(x)) if t is frozenset else list(frozenset.union(x))
-            spend(8 + len(items))
+        if _isinstance(x, frozenset):
+            items = _list(frozenset.copy(x)) if t is frozenset else _list(frozenset.union(x))
+            spend(8 + _len(items))
             return {"fs": [enc(i, depth + 1) for i in items]}
-        if isinstance(x, set):
-            items = list(set.copy(x))
-            spend(8 + len(items))
+        if _isinstance(x, set):
+            items = _list(set.copy(x))
+            spend(8 + _len(items))
             return {"s": [enc(i, depth + 1) for i in items]}
         raise Unserializable("%s is not a plain value" % _type_name(x))
 
@@ -831,11 +841,14 @@ def main():
     while True:
         try:
             frame = read_frame(0)
-        except (ValueError, UnicodeDecodeError) as e:
+        except ValueError as e:  # a length above the limit: the stream cannot be trusted
             write_frame(1, {"op": "error", "message": "unreadable frame: %s" % e})
             return 2
         if frame is None:
             return 0
+        if frame is BAD_FRAME:
+            write_frame(1, {"op": "error", "message": "frame is not UTF-8 JSON"})
+            continue
         op = frame.get("op") if isinstance(frame, dict) else None
         if op == "exit":
             return 0

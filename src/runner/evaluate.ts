@@ -130,6 +130,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       limits: opts.limits,
       hashSeed: opts.hashSeed,
       progress: opts.progress,
+      total: samples.length,
     });
   } catch (e) {
     store.writeManifest({ ...manifest, status: "interrupted" });
@@ -159,12 +160,19 @@ export interface JudgeOptions {
   limits: JobLimits;
   hashSeed: number;
   progress: boolean;
+  /** How many samples will come, for the progress bar (unknown while streaming). */
+  total?: number;
+  /** Called with each verdict as it is made. */
+  onVerdict?: (v: SampleVerdict) => void;
 }
 
-/** Judge every sample (not already in the store) in the pool; verdicts come back in sample order. */
+/**
+ * Judge samples in the pool as they arrive (a list, or a stream still being generated), skipping
+ * those the store already holds. Verdicts come back in the order the samples came in.
+ */
 export async function judgeSamples(
   benchmark: Benchmark,
-  samples: Sample[],
+  samples: Iterable<Sample> | AsyncIterable<Sample>,
   pool: SandboxPool,
   opts: JudgeOptions,
 ): Promise<SampleVerdict[]> {
@@ -181,10 +189,9 @@ export async function judgeSamples(
   };
   const limitsKey = JSON.stringify({ limits: opts.limits, seed: opts.hashSeed, image: pool.info.imageId });
   const results = new Map<string, SampleVerdict>(store?.existing ?? []);
-  const todo = samples.filter((s) => !results.has(sampleKey(s.taskId, s.sampleIndex)));
-  const progress = createProgress(todo.length, "judging", opts.progress);
+  const order: string[] = [];
+  const progress = createProgress(opts.total ?? 0, "judging", opts.progress && opts.total !== undefined);
   let done = 0;
-  let next = 0;
   const judgeOne = async (sample: Sample): Promise<SampleVerdict> => {
     const task = tasks.get(sample.taskId);
     if (task === undefined) throw new Error(`internal: no task ${sample.taskId}`);
@@ -200,7 +207,8 @@ export async function judgeSamples(
     try {
       const raw = await pool.run(job);
       verdict = judgeSample(task, sample, raw, {
-        seconds: (Date.now() - t0) / 1000,
+        // The runner's own clock: time in the sandbox, not time queued for a container.
+        seconds: raw.wallSeconds,
         cached: false,
         programSha256,
         groups: benchmark.groups,
@@ -214,24 +222,37 @@ export async function judgeSamples(
     cache?.put(key, rest);
     return verdict;
   };
+  const iterator = Symbol.asyncIterator in samples ? samples[Symbol.asyncIterator]() : toAsync(samples[Symbol.iterator]());
+  // Pulls are chained so that concurrent workers never call next() on the iterator at once.
+  let pulling: Promise<IteratorResult<Sample>> = Promise.resolve({ done: false, value: undefined as never });
+  const pull = (): Promise<IteratorResult<Sample>> => (pulling = pulling.then(() => iterator.next()));
   const worker = async () => {
-    while (next < todo.length) {
-      const sample = todo[next++];
-      if (sample === undefined) break;
+    for (;;) {
+      const item = await pull();
+      if (item.done) return;
+      const sample = item.value;
+      const k = sampleKey(sample.taskId, sample.sampleIndex);
+      order.push(k);
+      if (results.has(k)) continue;
       const verdict = await judgeOne(sample);
       store?.append(verdict);
-      results.set(sampleKey(sample.taskId, sample.sampleIndex), verdict);
+      results.set(k, verdict);
+      opts.onVerdict?.(verdict);
       progress.tick(++done);
     }
   };
   // A few more jobs in flight than workers keeps every container busy while the host judges.
   await Promise.all(Array.from({ length: Math.max(1, pool.info.workers * 2) }, worker));
   progress.end();
-  return samples.map((s) => {
-    const v = results.get(sampleKey(s.taskId, s.sampleIndex));
-    if (v === undefined) throw new Error(`internal: no verdict for ${s.taskId}#${s.sampleIndex}`);
+  return order.map((k) => {
+    const v = results.get(k);
+    if (v === undefined) throw new Error(`internal: no verdict for ${k}`);
     return v;
   });
+}
+
+async function* toAsync<T>(it: Iterator<T>): AsyncGenerator<T> {
+  for (let r = it.next(); !r.done; r = it.next()) yield r.value;
 }
 
 /** JSON.stringify replacer for hashing: ints (bigint) stay distinct from floats. */
