@@ -16,7 +16,8 @@ export type PyValue =
   | PyBytes
   | PyDict
   | PySet
-  | PyComplex;
+  | PyComplex
+  | PyDigest;
 
 /** A Python tuple. */
 export class PyTuple {
@@ -50,10 +51,24 @@ export class PyComplex {
 }
 
 /**
+ * A value too large to send whole (its encoding exceeds the job's `valueBytes`): the sha256 of
+ * its Python `repr` and that repr's length. Two digests are equal when their hashes are; a
+ * digest equals nothing else. The same rule applies to the reference and to candidates, so a
+ * right answer of any size still passes; only exact equality can be checked this way.
+ */
+export class PyDigest {
+  constructor(
+    readonly sha256: string,
+    readonly length: number,
+  ) {}
+}
+
+/**
  * The tagged-JSON wire form of a PyValue (see docs/ARCHITECTURE.md, "The value codec").
  * `null`, booleans, strings and arrays (lists) are themselves; everything else is a
  * one-key object: {"i": "123"} int, {"f": 1.5 | "nan" | "inf" | "-inf"} float,
  * {"t": [...]} tuple, {"b": "<base64>"} bytes, {"d": [[k, v], ...]} dict,
- * {"s": [...]} set, {"fs": [...]} frozenset, {"c": [re, im]} complex.
+ * {"s": [...]} set, {"fs": [...]} frozenset, {"c": [re, im]} complex,
+ * {"h": "<sha256 hex>:<repr length>"} a digest of a value too large to send.
  */
 export type TaggedValue = unknown;

@@ -30,6 +30,8 @@ export interface RunManifest {
   sandbox: SandboxInfo;
   limits: Record<string, unknown>;
   k: number[];
+  /** Tests left out because the reference solution failed them (a benchmark defect). */
+  reference_failures?: string[];
   status: "running" | "complete" | "interrupted";
   node: string;
   host: { cpus: number; platform: string };

@@ -64,8 +64,6 @@ export interface Task {
   tests: Test[];
   /** Memory limit for this task in MiB, when the benchmark calibrates one. */
   memoryMb?: number;
-  /** Bytes one encoded return value may take, raised when the reference returns more. */
-  valueBytes?: number;
 }
 
 /** A loaded benchmark: tasks in order plus what identifies the data. */

@@ -6,7 +6,7 @@
  * value can reach the host as anything but data.
  */
 import { InputError } from "../core/errors.js";
-import { PyBytes, PyComplex, PyDict, PySet, PyTuple, type PyValue, type TaggedValue } from "../core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PyTuple, type PyValue, type TaggedValue } from "../core/py-value.js";
 import { pyHashKey, pyTypeName } from "./py-equals.js";
 
 /** The deepest container nesting the codec accepts (the job refuses deeper values too). */
@@ -14,6 +14,8 @@ export const MAX_DEPTH = 200;
 
 const TWO_53 = 2 ** 53;
 const HEX_INT = /^-?0x[0-9a-fA-F]+$/;
+/** A digest payload: sha256 of the value\'s repr, and the repr\'s length. */
+const DIGEST = /^([0-9a-f]{64}):(0|[1-9][0-9]{0,15})$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Nesting allowed in trusted benchmark JSON (Python's json module stops near 1000 too). */
 const MAX_JSON_DEPTH = 1000;
@@ -152,6 +154,11 @@ function decodeTagged(obj: Record<string, unknown>, depth: number, state: Decode
     }
     case "d":
       return decodeDict(payload, depth + 1, state);
+    case "h": {
+      const m = typeof payload === "string" ? DIGEST.exec(payload) : null;
+      if (m === null) return fail(state, "digest payload is not '<sha256 hex>:<length>'");
+      return new PyDigest(m[1] as string, Number(m[2]));
+    }
     default:
       return fail(state, `unknown tag ${JSON.stringify(tag.slice(0, 20))}`);
   }
@@ -224,6 +231,7 @@ export function encodeValue(v: PyValue): TaggedValue {
   if (v instanceof PyBytes) return { b: Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString("base64") };
   if (v instanceof PyDict) return { d: v.entries.map(([k, x]) => [encodeValue(k), encodeValue(x)]) };
   if (v instanceof PySet) return v.frozen ? { fs: v.items.map(encodeValue) } : { s: v.items.map(encodeValue) };
+  if (v instanceof PyDigest) return { h: `${v.sha256}:${v.length}` };
   return { c: [encodeFloat(v.re), encodeFloat(v.im)] };
 }
 

@@ -1,4 +1,4 @@
-import { PyBytes, PyComplex, PyDict, PySet, PyTuple, type PyValue } from "../core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PyTuple, type PyValue } from "../core/py-value.js";
 
 /** Python's name for the type of a value (`type(v).__name__`). */
 export function pyTypeName(v: PyValue): string {
@@ -67,6 +67,7 @@ export function pyHashKey(v: PyValue): string | undefined {
       return "s" + v;
   }
   if (Array.isArray(v) || v instanceof PyDict) return undefined;
+  if (v instanceof PyDigest) return `h${v.sha256}`;
   if (v instanceof PyBytes) return "b" + Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString("hex");
   if (v instanceof PyTuple) {
     const keys: string[] = [];
@@ -180,5 +181,6 @@ export function pyEquals(a: PyValue, b: PyValue): boolean {
   if (a instanceof PyBytes) return b instanceof PyBytes && bytesEqual(a.data, b.data);
   if (a instanceof PyDict) return b instanceof PyDict && dictEquals(a, b);
   if (a instanceof PySet) return b instanceof PySet && setEquals(a, b);
+  if (a instanceof PyDigest) return b instanceof PyDigest && a.sha256 === b.sha256;
   return false;
 }

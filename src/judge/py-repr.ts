@@ -1,4 +1,4 @@
-import { PyBytes, PyDict, PySet, PyTuple, type PyValue } from "../core/py-value.js";
+import { PyBytes, PyDict, PyDigest, PySet, PyTuple, type PyValue } from "../core/py-value.js";
 
 /**
  * Python's `repr(x)` digits for a float: the shortest round-tripping digits (as JS), but
@@ -138,6 +138,7 @@ function write(w: Writer, v: PyValue): void {
     if (v.frozen) w.put(")");
     return;
   }
+  if (v instanceof PyDigest) return w.put(`<value of ${v.length} repr chars, sha256 ${v.sha256.slice(0, 12)}…>`);
   w.put(complexRepr(v.re, v.im));
 }
 

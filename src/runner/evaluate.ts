@@ -57,6 +57,8 @@ export interface EvalResult {
   summary: RunSummary;
   runDir: string;
   verdicts: SampleVerdict[];
+  /** Tests left out because the reference solution itself failed them (should be empty). */
+  referenceFailures: string[];
 }
 
 /** Default worker count: one per core. */
@@ -89,7 +91,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   };
   // Expected values are computed in containers of their own, closed before any candidate
   // runs: no candidate container ever holds an expected value, not even in freed memory.
-  const { benchmark, refSeconds } = await resolveBenchmark(spec, {
+  const { benchmark, refSeconds, failures } = await resolveBenchmark(spec, {
     imageId: image.id,
     noCache: opts.noCache,
     log,
@@ -97,6 +99,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       createDockerSandbox(docker, { ...sandboxBase, isolation: "pool", memoryMb, labels: { "verdict.role": "reference" } }),
   });
 
+  for (const f of failures) log(`warning: ${f} (the test is left out)`);
   const runDir = resolve(opts.resume ?? opts.outDir ?? join(opts.resultsDir, newRunId(spec.name)));
   const store = openResultsStore(runDir);
   const taskMemory = Math.max(opts.limits.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
@@ -115,6 +118,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     samples_source: opts.samples,
     sandbox: pool.info,
     limits: { ...opts.limits, reference_seconds: refSeconds },
+    reference_failures: failures,
     k: opts.k,
     status: "running",
     node: process.version,
@@ -149,7 +153,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   });
   store.writeSummary(summary);
   store.writeManifest({ ...manifest, status: "complete" });
-  return { summary, runDir, verdicts };
+  return { summary, runDir, verdicts, referenceFailures: failures };
 }
 
 /** Where judged verdicts go and how they are reused. */

@@ -22,7 +22,7 @@ import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
 const DECOMPOSER = fileURLToPath(new URL("../../src/benchmarks/python/decompose_asserts.py", import.meta.url));
 
 /** Bump when the shape of cached ground truth changes. */
-const GROUND_TRUTH_VERSION = 2;
+const GROUND_TRUTH_VERSION = 3;
 
 /** How `resolveBenchmark` reaches a sandbox and its cache. */
 export interface GroundTruthOptions {
@@ -210,7 +210,6 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
   const { roles } = referenceJob(spec, decomposed);
   const raw = record.references[spec.taskId];
   const expected = new Map<number, { value: unknown; seconds: number }>();
-  let largestValue = 0;
   const alternatives = new Map<string, unknown>();
   const timings = new Map<number, number>();
   roles.forEach((role, j) => {
@@ -223,7 +222,6 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
     }
     if (role.role === "expected") {
       expected.set(role.test, { value: r.v, seconds: r.t ?? 0 });
-      largestValue = Math.max(largestValue, JSON.stringify(r.v).length);
     }
     else if (role.role === "timing") timings.set(role.test, r.t ?? 0);
     else alternatives.set(`${role.test}/${role.alt}`, r.v);
@@ -278,7 +276,5 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
   // Memory calibrated on the reference: a task whose reference needs more than the default
   // limit gets room for it (EvalPlus's fixed 4 GiB fails Mbpp/255's own reference).
   const memoryMb = spec.timeCalibration && peakMb > 0 ? Math.ceil(peakMb * 2 + 512) : undefined;
-  // A right answer as large as the reference's must fit through the codec (Mbpp/255's is ~100 MB).
-  const valueBytes = largestValue > 0 ? largestValue * 2 + 4096 : undefined;
-  return { ...rest, tests, ...(memoryMb !== undefined ? { memoryMb } : {}), ...(valueBytes !== undefined ? { valueBytes } : {}) };
+  return { ...rest, tests, ...(memoryMb !== undefined ? { memoryMb } : {}) };
 }

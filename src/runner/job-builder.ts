@@ -15,7 +15,6 @@ export function buildJob(task: Task, sample: Sample, limits: JobLimits, id: stri
       // The run's limit is a floor: a test calibrated on a slow reference gets more.
       testSeconds: task.tests.map((t) => Math.max(base, t.seconds ?? 0)),
       memoryMb: Math.max(limits.memoryMb, task.memoryMb ?? 0),
-      valueBytes: Math.max(limits.valueBytes, task.valueBytes ?? 0),
     },
     continueAfterCrash: false,
   };

@@ -15,7 +15,8 @@ export const REFERENCE_LIMITS: JobLimits = {
   loadSeconds: 60,
   memoryMb: 12 * 1024,
   outputBytes: 64 * 1024 * 1024,
-  valueBytes: 256 * 1024 * 1024,
+  // Must equal the candidates' limit: above it both sides send a digest instead of the value.
+  valueBytes: DEFAULT_LIMITS.valueBytes,
 };
 
 /** Room the runner itself needs in a container on top of one job's memory limit. */

@@ -1,0 +1,256 @@
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { InputError } from "../core/errors.js";
+
+/**
+ * The config of `verdict run` and `verdict table1` (YAML): which benchmark, which policy
+ * models, which prompt styles, and how Pass@1 and ASPR are sampled. One zod schema is the
+ * single source of truth: it validates the file, gives the typed config, and is emitted as a
+ * JSON Schema for editors (benchmarks/run-config.schema.json, `verdict schema run-config`).
+ */
+
+/** Sampling fields shared by the Pass@1 and ASPR sections. */
+const samplingFields = {
+  temperature: z.number().min(0).describe("sampling temperature (0: greedy)"),
+  top_p: z.number().gt(0).max(1).default(1).describe("nucleus sampling mass"),
+  top_k: z.int().optional().describe("vLLM / SGLang top_k, sent as is (-1 or unset: off)"),
+  repetition_penalty: z.number().positive().optional().describe("vLLM / SGLang repetition_penalty, sent as is"),
+  max_tokens: z.int().positive().optional().describe("tokens per answer (per step for pseudocode); default: the top-level max_tokens"),
+  seed: z.int().min(0).default(0).describe("first sampling seed; sample i of a task uses seed + i, so identical requests never collapse in the response cache"),
+};
+
+const paperFigureSchema = z.strictObject({
+  pass1: z.number().min(0).max(100).describe("Pass@1 in percent, as the paper prints it"),
+  aspr: z.number().min(0).max(100).describe("ASPR in percent, as the paper prints it"),
+});
+
+export const modelConfigSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only (it names a folder of the run)")
+      .describe("the row label, and the folder of this model's results"),
+    base_url: z.url().optional().describe("API root of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    model: z.string().min(1).describe("the model name the server serves (vLLM: --served-model-name or the checkpoint path)"),
+    api: z.enum(["completions", "chat"]).default("completions").describe("completions for base models, chat for instruct models"),
+    api_key_env: z.string().min(1).optional().describe("environment variable holding the API key (no key sent when unset)"),
+    concurrency: z.int().positive().default(8).describe("requests in flight at once"),
+    timeout_s: z.number().positive().default(300).describe("per-request limit in seconds"),
+    retries: z.int().min(0).default(4).describe("retries after the first attempt (429, 5xx, resets, timeouts)"),
+    replay: z.string().min(1).optional().describe("answer from this recording (JSONL of {request, response}) instead of a server"),
+    record: z.string().min(1).optional().describe("append every answered request to this recording"),
+    paper: z
+      .strictObject({ vanilla: paperFigureSchema, pseudocode: paperFigureSchema })
+      .optional()
+      .describe("the paper's figures for this model, printed beside ours"),
+  })
+  .refine((m) => m.base_url !== undefined || m.replay !== undefined, {
+    message: "give base_url (a server) or replay (a recording)",
+    path: ["base_url"],
+  });
+
+/** One policy model in a run. */
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+export const promptStyleSchema = z.enum(["vanilla", "pseudocode"]);
+
+/** A prompt style (src/prompts/). */
+export type PromptStyle = z.infer<typeof promptStyleSchema>;
+
+const pass1Schema = z
+  .strictObject({
+    ...samplingFields,
+    temperature: samplingFields.temperature.default(0),
+    n: z.int().positive().default(1).describe("samples per task; Pass@1 is the unbiased estimate over them"),
+  })
+  .describe("how the Pass@1 samples are drawn");
+
+const asprSchema = z
+  .strictObject({
+    ...samplingFields,
+    temperature: samplingFields.temperature.default(0.8),
+    top_p: samplingFields.top_p.default(0.95),
+    definition: z
+      .string()
+      .default("A")
+      .pipe(
+        z.enum(["A", "B"], {
+          error: (issue) =>
+            issue.input === "C" || issue.input === "D"
+              ? `ASPR definition ${String(issue.input)} needs MCTS values, which this harness does not compute yet; use A or B`
+              : `expected A (fraction of final steps on correct paths that pass) or B (their mean test pass fraction)`,
+        }),
+      )
+      .describe("A: fraction of final steps sampled on correct paths that pass all tests; B: their mean fraction of tests passed"),
+    paths: z.int().positive().default(4).describe("P: reasoning paths sampled per task"),
+    finals: z.int().positive().default(4).describe("M: final (code) steps sampled from each path's prefix"),
+  })
+  .describe("how ASPR is sampled (see REFERENCE.md: definitions A-D)");
+
+const promptSchema = z
+  .strictObject({
+    shots: z
+      .union([z.literal(0), z.literal(3)])
+      .default(3)
+      .describe("vanilla: 0-shot, or MBPP's standard 3-shot (tasks 2, 3, 4)"),
+    tests: z.enum(["all", "first", "none"]).default("all").describe("which of a task's asserts the prompt shows"),
+    max_steps: z.int().positive().default(5).describe("pseudocode: steps before a path that wrote no code is given up"),
+  })
+  .describe("prompt settings shared by every model");
+
+const sandboxSchema = z
+  .strictObject({
+    workers: z.int().positive().optional().describe("sandboxes at once (default: cores)"),
+    isolation: z.enum(["pool", "fresh"]).default("pool"),
+    timeout_s: z.number().positive().default(4).describe("wall-clock limit per test"),
+    memory_mb: z.int().positive().default(4096).describe("memory limit per job"),
+    hash_seed: z.int().min(0).default(0).describe("PYTHONHASHSEED of every sandboxed process"),
+  })
+  .describe("where and how samples are judged");
+
+const ciSchema = z
+  .strictObject({
+    method: z
+      .enum(["auto", "wilson", "bootstrap"])
+      .default("auto")
+      .describe("auto: Wilson for Pass@1 with one sample per task, bootstrap over tasks otherwise (ASPR always bootstraps)"),
+    resamples: z.int().positive().default(10_000),
+    seed: z.int().default(0),
+  })
+  .describe("95% confidence intervals");
+
+export const runConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("path of this file's JSON Schema, for editors"),
+    benchmark: z.string().min(1).default("mbpp").describe("mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema"),
+    split: z.string().min(1).optional().describe("default: test for mbpp, all otherwise"),
+    limit: z.int().positive().optional().describe("only the first N tasks of the split"),
+    data: z.string().min(1).optional().describe("data directory (default: $VERDICT_DATA_DIR, else download)"),
+    out: z.string().min(1).default("results").describe("where run directories go"),
+    models: z.array(modelConfigSchema).min(1).describe("the policy models, one table row each"),
+    styles: z.array(promptStyleSchema).min(1).default(["vanilla", "pseudocode"]).describe("prompt styles to compare"),
+    max_tokens: z.int().positive().default(512).describe("tokens per answer (per step for pseudocode)"),
+    prompt: promptSchema.default({ shots: 3, tests: "all", max_steps: 5 }),
+    pass1: pass1Schema.default({ temperature: 0, top_p: 1, seed: 0, n: 1 }),
+    aspr: asprSchema.default({ temperature: 0.8, top_p: 0.95, seed: 0, definition: "A", paths: 4, finals: 4 }),
+    sandbox: sandboxSchema.default({ isolation: "pool", timeout_s: 4, memory_mb: 4096, hash_seed: 0 }),
+    ci: ciSchema.default({ method: "auto", resamples: 10_000, seed: 0 }),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.models.forEach((m, i) => {
+      const first = seen.get(m.name);
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["models", i, "name"], message: `"${m.name}" is already the name of models[${first}]` });
+      else seen.set(m.name, i);
+    });
+    if (new Set(cfg.styles).size !== cfg.styles.length) ctx.addIssue({ code: "custom", path: ["styles"], message: "a style is listed twice" });
+    if (cfg.ci.method === "wilson" && cfg.pass1.n > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ci", "method"],
+        message: "Wilson intervals assume one sample per task; with pass1.n > 1 use bootstrap (or auto)",
+      });
+    }
+  });
+
+/** A validated run config, defaults filled in. */
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** The sampling settings of one section (pass1 or aspr). */
+export type SamplingConfig = RunConfig["pass1"] | RunConfig["aspr"];
+
+/**
+ * Validates a parsed config. Errors name the field (`models[1].base_url`) and, when the YAML
+ * source is given, its line.
+ */
+export function parseRunConfig(raw: unknown, file: string, source?: { lineOf(path: (string | number)[]): number | undefined }): RunConfig {
+  const result = runConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    const line = source?.lineOf(path);
+    return `${fieldName(path)}${line !== undefined ? ` (line ${line})` : ""}: ${issue.message}`;
+  });
+  throw new InputError(`invalid run config: ${lines.join("; ")}`, file);
+}
+
+/** `models[0].base_url` for ["models", 0, "base_url"]. */
+export function fieldName(path: readonly (string | number)[]): string {
+  if (path.length === 0) return "(top level)";
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/**
+ * Reads, parses and validates a run config file. Relative paths in it (data, out, replay,
+ * record) are taken relative to the file's folder, so a config works from any directory.
+ */
+export async function loadRunConfig(file: string): Promise<RunConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new InputError(`cannot read run config: ${(err as Error).message}`, file);
+  }
+  return parseRunConfigText(text, file);
+}
+
+/** Parses and validates the text of a run config (see loadRunConfig). */
+export function parseRunConfigText(text: string, file: string): RunConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const line = yamlError.linePos?.[0]?.line;
+    throw new InputError(`not valid YAML${line !== undefined ? ` (line ${line})` : ""}: ${yamlError.message.split("\n")[0]}`, file);
+  }
+  const lineOf = (path: (string | number)[]): number | undefined => {
+    // The deepest node that exists: a missing field is reported at its parent.
+    for (let n = path.length; n >= 0; n--) {
+      const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (node && typeof node === "object" && "range" in node && Array.isArray(node.range)) {
+        const start = node.range[0];
+        if (typeof start === "number") return lineCounter.linePos(start).line;
+      }
+      if (n > 0 && !(isMap(doc.contents) || isSeq(doc.contents))) break;
+    }
+    return undefined;
+  };
+  const cfg = parseRunConfig(doc.toJS() ?? {}, file, { lineOf });
+  return resolvePaths(cfg, dirname(resolve(file)));
+}
+
+/** Makes the config's relative paths absolute against `base`. */
+export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  // A built-in benchmark name is not a path; anything that looks like a file is.
+  const benchmark = /[/\\]|\.jsonl$/.test(cfg.benchmark) ? abs(cfg.benchmark) : cfg.benchmark;
+  return {
+    ...cfg,
+    benchmark,
+    out: abs(cfg.out),
+    ...(cfg.data !== undefined ? { data: abs(cfg.data) } : {}),
+    models: cfg.models.map((m) => ({
+      ...m,
+      ...(m.replay !== undefined ? { replay: abs(m.replay) } : {}),
+      ...(m.record !== undefined ? { record: abs(m.record) } : {}),
+    })),
+  };
+}
+
+/** The split a config runs on: its own, else the benchmark's usual one. */
+export function configSplit(cfg: RunConfig): string {
+  return cfg.split ?? (cfg.benchmark === "mbpp" ? "test" : "all");
+}
+
+/** The JSON Schema of the config file, for editors (YAML language servers read `$schema` or a modeline). */
+export function runConfigJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(runConfigSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: "https://github.com/verdict/verdict/benchmarks/run-config.schema.json",
+    title: "verdict run / table1 config",
+    ...schema,
+  };
+}
