@@ -68,13 +68,14 @@ const DEFAULT_CALIBRATION = { factor: 4, minSeconds: 0 };
 export async function resolveBenchmark(
   spec: BenchmarkSpec,
   opts: GroundTruthOptions,
-): Promise<{ benchmark: Benchmark; refSeconds: number; failures: string[] }> {
+): Promise<{ benchmark: Benchmark; refSeconds: number; failures: string[]; cached: boolean }> {
   const decomposer = readFileSync(DECOMPOSER, "utf8");
   const key = sha256(
     JSON.stringify({ v: GROUND_TRUTH_VERSION, image: opts.imageId, decomposer: sha256(decomposer), tasks: spec.tasks }),
   );
   const path = cacheDir("ground-truth", `${key}.json`);
   let record = opts.noCache ? undefined : readRecord(path);
+  const cached = record !== undefined;
   if (record === undefined) {
     record = await computeRecord(spec, decomposer, opts);
     mkdirSync(dirname(path), { recursive: true });
@@ -89,6 +90,7 @@ export async function resolveBenchmark(
     benchmark: { name: spec.name, split: spec.split, dataSha256: spec.dataSha256, groups: spec.groups, tasks },
     refSeconds: record.seconds,
     failures,
+    cached,
   };
 }
 
