@@ -64,6 +64,8 @@ export interface Task {
   tests: Test[];
   /** Memory limit for this task in MiB, when the benchmark calibrates one. */
   memoryMb?: number;
+  /** Seconds the reference solution took on all tests: an estimate of a sample's cost, for scheduling. */
+  costSeconds?: number;
 }
 
 /** A loaded benchmark: tasks in order plus what identifies the data. */

@@ -1,7 +1,9 @@
+import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type Docker from "dockerode";
-import { SandboxFault } from "../core/errors.js";
+import { z } from "zod";
+import { InputError, SandboxFault, VerdictError } from "../core/errors.js";
 import type { JobLimits } from "../core/job.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
 import type { Isolation, SandboxPool } from "../core/sandbox.js";
@@ -12,17 +14,19 @@ import { loadBenchmark } from "../benchmarks/registry.js";
 import { judgeSample, sandboxErrorVerdict } from "../judge/judge-sample.js";
 import { loadSamples } from "../judge/samples.js";
 import { summarize } from "../metrics/summary.js";
-import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
+import { RUN_LABEL } from "../sandbox/container-spec.js";
+import { createDockerSandbox, type DockerSandboxOptions } from "../sandbox/docker-sandbox.js";
 import { assertEngine, connectDocker } from "../sandbox/engine.js";
-import { ensureImage } from "../sandbox/image.js";
+import { ensureImage, pruneSandbox } from "../sandbox/image.js";
 import { sha256 } from "../util/hash.js";
 import { cacheDir } from "../util/paths.js";
 import { VERSION } from "../version.js";
+import { InterruptedError, interruptReason } from "./cleanup.js";
 import { resolveBenchmark } from "./ground-truth.js";
 import { buildJob } from "./job-builder.js";
 import { RUNNER_HEADROOM_MB } from "./limits.js";
 import { createProgress } from "./progress.js";
-import { openResultsStore, sampleKey, type ResultsStore } from "./results-store.js";
+import { openResultsStore, readManifest, RUN_FILES, sampleKey, writeJsonAtomic, type ResultsStore } from "./results-store.js";
 import { newRunId } from "./run-id.js";
 import { createVerdictCache, type VerdictCache } from "./verdict-cache.js";
 
@@ -50,6 +54,10 @@ export interface EvalOptions {
   progress: boolean;
   log?: (line: string) => void;
   docker?: Docker;
+  /** Aborting it stops the run: containers removed, verdicts kept, manifest `interrupted`. */
+  signal?: AbortSignal;
+  /** How long jobs wait for a Docker engine that went away (a restart) before the run stops. */
+  engineWaitSeconds?: number;
 }
 
 /** The outcome of `verdict eval`. */
@@ -59,101 +67,302 @@ export interface EvalResult {
   verdicts: SampleVerdict[];
   /** Tests left out because the reference solution itself failed them (should be empty). */
   referenceFailures: string[];
+  /** The tasks as judged (expectations resolved). */
+  tasks: Task[];
 }
+
+/** What a run directory keeps of its `verdict eval` options, so `--resume <dir>` alone continues it. */
+export const storedEvalOptionsSchema = z.object({
+  benchmark: z.string().min(1),
+  split: z.string(),
+  samples: z.string().min(1),
+  dataDir: z.string().optional(),
+  challenge: z.boolean(),
+  isolation: z.enum(["pool", "fresh"]),
+  workers: z.int().positive(),
+  k: z.array(z.int().positive()),
+  noCache: z.boolean(),
+  limits: z.object({
+    testSeconds: z.union([z.number().positive(), z.array(z.number().positive())]),
+    loadSeconds: z.number().positive(),
+    memoryMb: z.number().positive(),
+    outputBytes: z.number().positive(),
+    valueBytes: z.number().positive(),
+  }),
+  hashSeed: z.int(),
+});
+
+/** The options of a run as stored in its directory (eval-options.json). */
+export type StoredEvalOptions = z.infer<typeof storedEvalOptionsSchema>;
 
 /** Default worker count: one per core. */
 export function defaultWorkers(): number {
   return Math.max(1, cpus().length);
 }
 
+/**
+ * The `verdict.run` label of a run's containers: the run id plus a hash of its directory, so
+ * two runs that share a directory name (`--out run`) never share containers, and a resume of
+ * the same directory finds what a killed process left behind.
+ */
+export function runLabel(runDir: string): string {
+  const dir = resolve(runDir);
+  return `${basename(dir)}-${sha256(dir).slice(0, 12)}`;
+}
+
+/** The options stored in a run directory, or undefined for a run made before they were kept. */
+export function readEvalOptions(runDir: string): StoredEvalOptions | undefined {
+  const path = join(runDir, RUN_FILES.evalOptions);
+  if (!existsSync(path)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new InputError(`unreadable: ${(err as Error).message}`, path);
+  }
+  const parsed = storedEvalOptionsSchema.safeParse(json);
+  if (!parsed.success) throw new InputError(`invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, path);
+  return parsed.data;
+}
+
 /** Score samples against a benchmark in the sandbox and write the run directory. */
 export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const started = Date.now();
   const log = opts.log ?? (() => {});
+  const signal = opts.signal;
+  /** Before anything is written, an interrupt simply stops. */
+  const checkpoint = (): void => {
+    if (signal?.aborted) throw interruptReason(signal);
+  };
   const docker = opts.docker ?? connectDocker();
   await assertEngine(docker);
   const image = await ensureImage(docker, { log });
+  checkpoint();
 
   const spec = await loadBenchmark(opts.benchmark, {
     split: opts.split,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     challenge: opts.challenge ?? false,
   });
-  const { samples } = await loadSamples(opts.samples, spec);
-
-  const sandboxBase = {
-    image: image.tag,
-    workers: opts.workers,
-    cpus: 1,
-    pidsLimit: 512,
-    tmpfsMb: 256,
-    hashSeed: opts.hashSeed,
-  };
-  // Expected values are computed in containers of their own, closed before any candidate
-  // runs: no candidate container ever holds an expected value, not even in freed memory.
-  const { benchmark, refSeconds, failures } = await resolveBenchmark(spec, {
-    imageId: image.id,
-    noCache: opts.noCache,
-    log,
-    openPool: (memoryMb) =>
-      createDockerSandbox(docker, { ...sandboxBase, isolation: "pool", memoryMb, labels: { "verdict.role": "reference" } }),
-  });
-
-  for (const f of failures) log(`warning: ${f} (the test is left out)`);
+  const loaded = await loadSamples(opts.samples, spec);
+  const { samples } = loaded;
   const runDir = resolve(opts.resume ?? opts.outDir ?? join(opts.resultsDir, newRunId(spec.name)));
-  const store = openResultsStore(runDir);
-  const taskMemory = Math.max(opts.limits.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
-  const pool = await createDockerSandbox(docker, {
-    ...sandboxBase,
-    isolation: opts.isolation,
-    memoryMb: taskMemory + RUNNER_HEADROOM_MB,
-  });
-  const manifest: RunManifest = {
-    run_id: runDir.split("/").pop() ?? runDir,
-    verdict_version: VERSION,
-    created_at: new Date().toISOString(),
-    benchmark: spec.name,
-    split: spec.split,
-    data_sha256: spec.dataSha256,
-    samples_source: opts.samples,
-    sandbox: pool.info,
-    limits: { ...opts.limits, reference_seconds: refSeconds },
-    reference_failures: failures,
-    k: opts.k,
-    status: "running",
-    node: process.version,
-    host: { cpus: cpus().length, platform: process.platform },
+  const label = runLabel(runDir);
+  const previous = opts.resume !== undefined ? readManifest(runDir) : undefined;
+  if (opts.resume !== undefined && previous === undefined) {
+    throw new InputError(`not a run directory (no ${RUN_FILES.manifest}); nothing to resume`, runDir);
+  }
+  if (previous !== undefined) assertSameRun(previous, { benchmark: spec.name, split: spec.split, samplesSha256: loaded.sha256, limits: opts.limits, hashSeed: opts.hashSeed, runDir });
+
+  // Every pool of the run, so an interrupt can remove its containers whatever phase it is in.
+  const pools = new Set<SandboxPool>();
+  const openPool = async (o: DockerSandboxOptions): Promise<SandboxPool> => {
+    const pool = await createDockerSandbox(docker, o);
+    pools.add(pool);
+    if (signal?.aborted) {
+      await pool.close();
+      throw interruptReason(signal);
+    }
+    return pool;
   };
-  store.writeManifest(manifest);
-  const verdictCache = createVerdictCache(cacheDir("verdicts"), !opts.noCache);
-  let verdicts: SampleVerdict[];
+  const closePools = (): Promise<unknown> => Promise.allSettled([...pools].map((p) => p.close()));
+  const onAbort = (): void => {
+    void closePools();
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  let store: ResultsStore | undefined;
+  let manifest: RunManifest | undefined;
   try {
-    verdicts = await judgeSamples(benchmark, samples, pool, {
+    if (previous !== undefined) {
+      // Locked first: the containers pruned next must belong to no live process.
+      store = openStore(runDir, log);
+      // The killed process that last wrote this run may have left containers behind.
+      const pruned = await pruneSandbox(docker, { labels: { [RUN_LABEL]: label } });
+      if (pruned.containers > 0) log(`resume: removed ${pruned.containers} container(s) the interrupted run left behind`);
+    }
+    const sandboxBase = {
+      image: image.tag,
+      workers: opts.workers,
+      cpus: 1,
+      pidsLimit: 512,
+      tmpfsMb: 256,
+      hashSeed: opts.hashSeed,
+      log,
+      ...(opts.engineWaitSeconds !== undefined ? { engineWaitSeconds: opts.engineWaitSeconds } : {}),
+    };
+    // Expected values are computed in containers of their own, closed before any candidate
+    // runs: no candidate container ever holds an expected value, not even in freed memory.
+    const { benchmark, refSeconds, failures } = await resolveBenchmark(spec, {
+      imageId: image.id,
+      noCache: opts.noCache,
+      log,
+      openPool: (memoryMb) =>
+        openPool({ ...sandboxBase, isolation: "pool", memoryMb, labels: { [RUN_LABEL]: label, "verdict.role": "reference" } }),
+    });
+    checkpoint();
+    for (const f of failures) log(`warning: ${f} (the test is left out)`);
+
+    store ??= openStore(runDir, log);
+    assertVerdictsMatchSamples(store, samples, runDir);
+    if (previous !== undefined) log(`resume: ${store.existing.size} of ${samples.length} samples already judged in ${runDir}`);
+
+    const taskMemory = Math.max(opts.limits.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
+    const pool = await openPool({
+      ...sandboxBase,
+      isolation: opts.isolation,
+      memoryMb: taskMemory + RUNNER_HEADROOM_MB,
+      labels: { [RUN_LABEL]: label },
+    });
+    manifest = {
+      run_id: basename(runDir),
+      verdict_version: VERSION,
+      created_at: previous?.created_at ?? new Date().toISOString(),
+      benchmark: spec.name,
+      split: spec.split,
+      data_sha256: spec.dataSha256,
+      samples_source: opts.samples,
+      ...(loaded.sha256 !== undefined ? { samples_sha256: loaded.sha256 } : {}),
+      sandbox: pool.info,
+      limits: { ...opts.limits, reference_seconds: refSeconds },
+      reference_failures: failures,
+      k: opts.k,
+      status: "running",
+      node: process.version,
+      host: { cpus: cpus().length, platform: process.platform },
+    };
+    if (previous !== undefined && previous.sandbox.imageId !== pool.info.imageId) {
+      throw new InputError(
+        `the sandbox image changed since this run started (${previous.sandbox.imageId.slice(0, 19)} then, ${pool.info.imageId.slice(0, 19)} now); its verdicts would mix two images: start a new run`,
+        join(runDir, RUN_FILES.manifest),
+      );
+    }
+    writeJsonAtomic(join(runDir, RUN_FILES.evalOptions), storedOptions(opts));
+    store.writeManifest(manifest);
+    const verdictCache = createVerdictCache(cacheDir("verdicts"), !opts.noCache);
+    // Longest first (by the reference's time): one slow task started last would be the whole
+    // run's critical path (Mbpp/255 takes ~10 s where most take milliseconds).
+    const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
+    const ordered = [...samples].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
+    const verdicts = await judgeSamples(benchmark, ordered, pool, {
       store,
       cache: verdictCache,
       limits: opts.limits,
       hashSeed: opts.hashSeed,
       progress: opts.progress,
       total: samples.length,
+      ...(signal !== undefined ? { signal } : {}),
     });
-  } catch (e) {
-    store.writeManifest({ ...manifest, status: "interrupted" });
-    throw e;
+    const summary = summarize({
+      benchmark: spec.name,
+      split: spec.split,
+      verdicts,
+      ks: opts.k,
+      groups: benchmark.groups,
+      seconds: (Date.now() - started) / 1000,
+    });
+    store.writeSummary(summary);
+    store.writeManifest({ ...manifest, status: "complete" });
+    return { summary, runDir, verdicts, referenceFailures: failures, tasks: benchmark.tasks };
+  } catch (err) {
+    const judged = store?.count ?? 0;
+    if (store !== undefined && manifest !== undefined) {
+      try {
+        store.writeManifest({ ...manifest, status: "interrupted" });
+      } catch (e) {
+        // A full disk may refuse this too; the manifest then says `running`, which resumes the same way.
+        log(`warning: could not mark ${RUN_FILES.manifest} interrupted: ${(e as Error).message}`);
+      }
+    }
+    const resumable = store !== undefined && existsSync(join(runDir, RUN_FILES.manifest));
+    const hint = resumable
+      ? `${judged} of ${samples.length} samples are judged and saved in ${runDir}; continue with: verdict eval --resume ${runDir}`
+      : "";
+    if (signal?.aborted) {
+      const reason = interruptReason(signal);
+      throw new InterruptedError(reason.signal, `interrupted by ${reason.signal}${hint ? `: ${hint}` : ""}`);
+    }
+    if (err instanceof VerdictError && hint) err.message = `${err.message}\n${hint}`;
+    throw err;
   } finally {
-    store.close();
-    await pool.close();
+    signal?.removeEventListener("abort", onAbort);
+    await closePools();
+    try {
+      store?.close();
+    } catch (e) {
+      // Never hides the error that ended the run; a resume re-reads what reached the disk.
+      log(`warning: closing ${RUN_FILES.verdicts}: ${(e as Error).message}`);
+    }
   }
-  const summary = summarize({
-    benchmark: spec.name,
-    split: spec.split,
-    verdicts,
-    ks: opts.k,
-    groups: benchmark.groups,
-    seconds: (Date.now() - started) / 1000,
-  });
-  store.writeSummary(summary);
-  store.writeManifest({ ...manifest, status: "complete" });
-  return { summary, runDir, verdicts, referenceFailures: failures };
+}
+
+/** Opens the run's results store, saying so when a torn last line had to be cut off. */
+function openStore(runDir: string, log: (line: string) => void): ResultsStore {
+  const store = openResultsStore(runDir);
+  if (store.repairedBytes > 0) {
+    log(`resume: cut off a torn last line of ${RUN_FILES.verdicts} (${store.repairedBytes} bytes); its sample is judged again`);
+  }
+  return store;
+}
+
+/** Throws InputError when a resumed run's settings or inputs differ from those it started with. */
+function assertSameRun(
+  previous: RunManifest,
+  now: { benchmark: string; split: string; samplesSha256: string | undefined; limits: JobLimits; hashSeed: number; runDir: string },
+): void {
+  const file = join(now.runDir, RUN_FILES.manifest);
+  const differ = (what: string, then: unknown, current: unknown): InputError =>
+    new InputError(
+      `cannot resume: ${what} differs from the interrupted run's (${JSON.stringify(then)} then, ${JSON.stringify(current)} now)`,
+      file,
+    );
+  if (previous.benchmark !== now.benchmark) throw differ("the benchmark", previous.benchmark, now.benchmark);
+  if (previous.split !== now.split) throw differ("the split", previous.split, now.split);
+  // Runs from before samples were hashed have no sha256; their verdicts' program hashes still are checked.
+  if (previous.samples_sha256 !== undefined && previous.samples_sha256 !== now.samplesSha256) {
+    throw differ("the samples file (sha256)", previous.samples_sha256 ?? "reference", now.samplesSha256 ?? "reference");
+  }
+  const { reference_seconds: _r, ...limits } = previous.limits;
+  if (JSON.stringify(sortKeys(limits)) !== JSON.stringify(sortKeys(now.limits))) throw differ("the limits", limits, now.limits);
+  if (previous.sandbox.hashSeed !== now.hashSeed) throw differ("the hash seed", previous.sandbox.hashSeed, now.hashSeed);
+}
+
+/** Throws InputError when verdicts on disk belong to samples this run does not have (another samples file). */
+function assertVerdictsMatchSamples(store: ResultsStore, samples: Sample[], runDir: string): void {
+  if (store.existing.size === 0) return;
+  const programs = new Map(samples.map((s) => [sampleKey(s.taskId, s.sampleIndex), s.program]));
+  for (const [key, v] of store.existing) {
+    const program = programs.get(key);
+    if (program === undefined || sha256(program) !== v.program_sha256) {
+      throw new InputError(
+        `cannot resume: the verdict for sample ${key} was made for ${program === undefined ? "a sample this run does not have" : "a different program"}`,
+        join(runDir, RUN_FILES.verdicts),
+      );
+    }
+  }
+}
+
+/** Object with its keys sorted, for a comparison that ignores key order. */
+function sortKeys(o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The options a resume needs, with paths made absolute so it can run from any directory. */
+function storedOptions(opts: EvalOptions): StoredEvalOptions {
+  const absolute = (p: string): string => (existsSync(p) ? resolve(p) : p);
+  return {
+    benchmark: absolute(opts.benchmark),
+    split: opts.split,
+    samples: opts.samples === "reference" ? "reference" : resolve(opts.samples),
+    ...(opts.dataDir !== undefined ? { dataDir: resolve(opts.dataDir) } : {}),
+    challenge: opts.challenge ?? false,
+    isolation: opts.isolation,
+    workers: opts.workers,
+    k: opts.k,
+    noCache: opts.noCache,
+    limits: opts.limits,
+    hashSeed: opts.hashSeed,
+  };
 }
 
 /** Where judged verdicts go and how they are reused. */
@@ -168,11 +377,23 @@ export interface JudgeOptions {
   total?: number;
   /** Called with each verdict as it is made. */
   onVerdict?: (v: SampleVerdict) => void;
+  /**
+   * Aborting it stops the judging: no new job starts, verdicts still in flight are dropped (a
+   * resume judges them again), and judgeSamples rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
+   * Keep every verdict for the return value (the default). False for long streams: verdicts
+   * go only to `onVerdict` and the store, memory stays flat, and the result is empty.
+   */
+  collect?: boolean;
 }
 
 /**
  * Judge samples in the pool as they arrive (a list, or a stream still being generated), skipping
  * those the store already holds. Verdicts come back in the order the samples came in.
+ * The first failure (an infrastructure error, a full disk, an interrupt) stops the judging:
+ * jobs in flight finish or are cut short, nothing more is written, and the failure is thrown.
  */
 export async function judgeSamples(
   benchmark: Benchmark,
@@ -180,7 +401,8 @@ export async function judgeSamples(
   pool: SandboxPool,
   opts: JudgeOptions,
 ): Promise<SampleVerdict[]> {
-  const { store, cache } = opts;
+  const { store, cache, signal } = opts;
+  const collect = opts.collect ?? true;
   const tasks = new Map(benchmark.tasks.map((t) => [t.taskId, t]));
   const testsHash = new Map<string, string>();
   const hashOf = (task: Task) => {
@@ -192,17 +414,32 @@ export async function judgeSamples(
     return h;
   };
   const limitsKey = JSON.stringify({ limits: opts.limits, seed: opts.hashSeed, image: pool.info.imageId });
-  const results = new Map<string, SampleVerdict>(store?.existing ?? []);
+  const results = new Map<string, SampleVerdict>(collect ? (store?.existing ?? []) : []);
+  /** Samples taken up (on disk already, or judged now): a sample listed twice is judged once. */
+  const seen = new Set<string>(store?.existing.keys() ?? []);
   const order: string[] = [];
   const progress = createProgress(opts.total ?? 0, "judging", opts.progress && opts.total !== undefined);
   let done = 0;
+  let stopped = false;
+  let failure: unknown;
+  const stop = (err: unknown): void => {
+    if (stopped) return;
+    stopped = true;
+    failure = err;
+  };
+  const onAbort = (): void => stop(interruptReason(signal ?? AbortSignal.abort()));
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+
   const judgeOne = async (sample: Sample): Promise<SampleVerdict> => {
     const task = tasks.get(sample.taskId);
     if (task === undefined) throw new Error(`internal: no task ${sample.taskId}`);
     const programSha256 = sha256(sample.program);
     const key = sha256(`${programSha256}\n${hashOf(task)}\n${limitsKey}`);
     const hit = cache?.get(key);
+    const record = { task_id: sample.taskId, sample_index: sample.sampleIndex, program: sample.program };
     if (hit !== undefined) {
+      store?.appendSample(record);
       return { ...hit, task_id: sample.taskId, sample_index: sample.sampleIndex, cached: true };
     }
     const t0 = Date.now();
@@ -210,6 +447,7 @@ export async function judgeSamples(
     let verdict: SampleVerdict;
     try {
       const raw = await pool.run(job);
+      store?.appendSample({ ...record, stdout: raw.stdout, stderr: raw.stderr });
       verdict = judgeSample(task, sample, raw, {
         // The runner's own clock: time in the sandbox, not time queued for a container.
         seconds: raw.wallSeconds,
@@ -219,6 +457,7 @@ export async function judgeSamples(
       });
     } catch (e) {
       if (!(e instanceof SandboxFault)) throw e;
+      store?.appendSample(record);
       // Never a pass, never a silent fail: an infrastructure fault is its own outcome.
       return sandboxErrorVerdict(task, sample, e.message, { seconds: (Date.now() - t0) / 1000, programSha256 });
     }
@@ -230,24 +469,55 @@ export async function judgeSamples(
   // Pulls are chained so that concurrent workers never call next() on the iterator at once.
   let pulling: Promise<IteratorResult<Sample>> = Promise.resolve({ done: false, value: undefined as never });
   const pull = (): Promise<IteratorResult<Sample>> => (pulling = pulling.then(() => iterator.next()));
-  const worker = async () => {
-    for (;;) {
-      const item = await pull();
-      if (item.done) return;
+  const worker = async (): Promise<void> => {
+    while (!stopped) {
+      let item: IteratorResult<Sample>;
+      try {
+        item = await pull();
+      } catch (e) {
+        stop(e);
+        return;
+      }
+      if (item.done || stopped) return;
       const sample = item.value;
       const k = sampleKey(sample.taskId, sample.sampleIndex);
-      order.push(k);
-      if (results.has(k)) continue;
-      const verdict = await judgeOne(sample);
-      store?.append(verdict);
-      results.set(k, verdict);
+      if (collect) order.push(k);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      let verdict: SampleVerdict;
+      try {
+        verdict = await judgeOne(sample);
+      } catch (e) {
+        stop(e);
+        return;
+      }
+      // After a stop, a verdict still in flight may come from a job the stop cut short (a
+      // closed pool): it is dropped, and a resume judges its sample again.
+      if (stopped) return;
+      try {
+        store?.append(verdict);
+      } catch (e) {
+        stop(e);
+        return;
+      }
+      if (collect) results.set(k, verdict);
       opts.onVerdict?.(verdict);
       progress.tick(++done);
     }
   };
-  // A few more jobs in flight than workers keeps every container busy while the host judges.
-  await Promise.all(Array.from({ length: Math.max(1, pool.info.workers * 2) }, worker));
-  progress.end();
+  try {
+    // A few more jobs in flight than workers keeps every container busy while the host judges.
+    await Promise.all(Array.from({ length: Math.max(1, pool.info.workers * 2) }, worker));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    progress.end();
+  }
+  if (stopped) {
+    // Let a stream that feeds us know that nothing more will be pulled.
+    await iterator.return?.().catch(() => undefined);
+    throw failure;
+  }
+  if (!collect) return [];
   return order.map((k) => {
     const v = results.get(k);
     if (v === undefined) throw new Error(`internal: no verdict for ${k}`);

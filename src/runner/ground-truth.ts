@@ -214,6 +214,7 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
   const expected = new Map<number, { value: unknown; seconds: number }>();
   const alternatives = new Map<string, unknown>();
   const timings = new Map<number, number>();
+  let costSeconds = 0;
   roles.forEach((role, j) => {
     const r = raw?.tests[j];
     if (r?.st !== "value") {
@@ -222,9 +223,8 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
       );
       return;
     }
-    if (role.role === "expected") {
-      expected.set(role.test, { value: r.v, seconds: r.t ?? 0 });
-    }
+    if (role.role !== "alternative") costSeconds += r.t ?? 0;
+    if (role.role === "expected") expected.set(role.test, { value: r.v, seconds: r.t ?? 0 });
     else if (role.role === "timing") timings.set(role.test, r.t ?? 0);
     else alternatives.set(`${role.test}/${role.alt}`, r.v);
   });
@@ -278,5 +278,5 @@ function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string
   // Memory calibrated on the reference: a task whose reference needs more than the default
   // limit gets room for it (EvalPlus's fixed 4 GiB fails Mbpp/255's own reference).
   const memoryMb = spec.timeCalibration && peakMb > 0 ? Math.ceil(peakMb * 2 + 512) : undefined;
-  return { ...rest, tests, ...(memoryMb !== undefined ? { memoryMb } : {}) };
+  return { ...rest, tests, costSeconds, ...(memoryMb !== undefined ? { memoryMb } : {}) };
 }

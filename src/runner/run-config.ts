@@ -37,6 +37,11 @@ export const modelConfigSchema = z
     api: z.enum(["completions", "chat"]).default("completions").describe("completions for base models, chat for instruct models"),
     api_key_env: z.string().min(1).optional().describe("environment variable holding the API key (no key sent when unset)"),
     concurrency: z.int().positive().default(8).describe("requests in flight at once"),
+    max_n: z
+      .int()
+      .positive()
+      .optional()
+      .describe("most samples one request may ask for (n); 1 for servers without n (Ollama, TGI, llama.cpp): verdict then sends one request per sample"),
     timeout_s: z.number().positive().default(300).describe("per-request limit in seconds"),
     retries: z.int().min(0).default(4).describe("retries after the first attempt (429, 5xx, resets, timeouts)"),
     replay: z.string().min(1).optional().describe("answer from this recording (JSONL of {request, response}) instead of a server"),
@@ -168,10 +173,14 @@ export type SamplingConfig = RunConfig["pass1"] | RunConfig["aspr"];
 export function parseRunConfig(raw: unknown, file: string, source?: { lineOf(path: (string | number)[]): number | undefined }): RunConfig {
   const result = runConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
+  const lines = result.error.issues.flatMap((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    const line = source?.lineOf(path);
-    return `${fieldName(path)}${line !== undefined ? ` (line ${line})` : ""}: ${issue.message}`;
+    // An unknown key is named as the field it is, so a typo reads as `pass1.temprature: unknown field`.
+    const fields = issue.code === "unrecognized_keys" ? issue.keys.map((k) => ({ path: [...path, k], message: "unknown field" })) : [{ path, message: issue.message }];
+    return fields.map((f) => {
+      const line = source?.lineOf(f.path);
+      return `${fieldName(f.path)}${line !== undefined ? ` (line ${line})` : ""}: ${f.message}`;
+    });
   });
   throw new InputError(`invalid run config: ${lines.join("; ")}`, file);
 }
@@ -199,11 +208,11 @@ export async function loadRunConfig(file: string): Promise<RunConfig> {
 /** Parses and validates the text of a run config (see loadRunConfig). */
 export function parseRunConfigText(text: string, file: string): RunConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0]?.line;
-    throw new InputError(`not valid YAML${line !== undefined ? ` (line ${line})` : ""}: ${yamlError.message.split("\n")[0]}`, file);
+    throw new InputError(`not valid YAML${line !== undefined ? ` (line ${line})` : ""}: ${(yamlError.message.split("\n")[0] ?? "").replace(/\s+at line \d+, column \d+:?$/, "")}`, file);
   }
   const lineOf = (path: (string | number)[]): number | undefined => {
     // The deepest node that exists: a missing field is reported at its parent.
@@ -249,7 +258,6 @@ export function runConfigJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(runConfigSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
-    $id: "https://github.com/verdict/verdict/benchmarks/run-config.schema.json",
     title: "verdict run / table1 config",
     ...schema,
   };

@@ -8,6 +8,9 @@
  *
  * A fault (the container died, the stream broke or carried garbage, the host timeout fired)
  * retires that container and retries the job once in a new one; a second fault throws.
+ * A fault while the engine itself does not answer (dockerd restarted or crashed) is nobody's
+ * fault but the engine's: the job waits for the engine to come back and runs again, without
+ * spending its retry; an engine that stays away is a SetupError, never a verdict.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -17,6 +20,7 @@ import { SandboxFault, SetupError } from "../core/errors.js";
 import type { Job, RawJobResult } from "../core/job.js";
 import type { SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
 import { containerSpec, RUN_LABEL } from "./container-spec.js";
+import { engineAddress } from "./engine.js";
 import { createRunnerConnection, type RunnerConnection } from "./runner-connection.js";
 import { perTestSeconds } from "./wire.js";
 
@@ -27,7 +31,23 @@ export interface DockerSandboxOptions extends SandboxOptions {
    * image that has none baked in. Production images carry the runner; leave this unset.
    */
   runnerPath?: string;
+  /**
+   * How long a job waits for an engine that stopped answering (a dockerd restart) before the
+   * pool gives up with a SetupError. Default 120 s.
+   */
+  engineWaitSeconds?: number;
+  /** Receives notes about faults the pool rides out (an engine going away and coming back). */
+  log?: (line: string) => void;
 }
+
+/** Default for `engineWaitSeconds`: room for a dockerd restart on a busy machine. */
+const DEFAULT_ENGINE_WAIT_SECONDS = 120;
+/** Engine outages one job may ride out; more means the engine is flapping, and the run stops. */
+const MAX_ENGINE_OUTAGES_PER_JOB = 3;
+/** How long a ping may take before the engine counts as not answering. */
+const ENGINE_PING_TIMEOUT_MS = 3000;
+/** How often a waiting pool asks whether the engine is back. */
+const ENGINE_POLL_MS = 500;
 
 /** A started container with its runner connection. */
 interface Box {
@@ -69,7 +89,56 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
   const starting = new Set<Promise<unknown>>();
   const removals = new Set<Promise<void>>();
 
+  /** Containers whose removal failed (the engine was away): removed once it is back, or at close. */
+  const orphans = new Set<Docker.Container>();
+  const engineWaitMs = (opts.engineWaitSeconds ?? DEFAULT_ENGINE_WAIT_SECONDS) * 1000;
+  let engineWait: Promise<void> | null = null;
+
   const closedFault = (): SandboxFault => new SandboxFault(`sandbox pool ${poolId} is closed`);
+
+  /** Whether the engine answers a ping now. */
+  const engineAnswers = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        docker.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("ping timed out")), ENGINE_PING_TIMEOUT_MS);
+        }),
+      ]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  /** Waits until the engine answers again; every job that saw it go shares one wait. */
+  const awaitEngine = (jobId: string): Promise<void> => {
+    engineWait ??= (async () => {
+      const seconds = engineWaitMs / 1000;
+      opts.log?.(`the Docker engine at ${engineAddress(docker)} stopped answering; waiting up to ${seconds} s for it to come back`);
+      const deadline = Date.now() + engineWaitMs;
+      const started = Date.now();
+      for (;;) {
+        if (closed) throw closedFault();
+        if (await engineAnswers()) break;
+        if (Date.now() >= deadline) {
+          throw new SetupError(
+            `the Docker engine at ${engineAddress(docker)} stopped answering while job ${jobId} ran, and did not come back within ${seconds} s`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, ENGINE_POLL_MS));
+      }
+      opts.log?.(`the Docker engine is back after ${((Date.now() - started) / 1000).toFixed(1)} s; carrying on`);
+      // What the outage stranded (containers it killed and we could not remove) goes now.
+      await Promise.allSettled([...orphans].map((c) => removeContainer(c)));
+    })().finally(() => {
+      engineWait = null;
+    });
+    return engineWait;
+  };
 
   /** Creates, attaches, starts a container and waits for its runner's hello. */
   const startBox = async (): Promise<Box> => {
@@ -139,10 +208,12 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
       // Already gone (404) or already being removed (409): either way it is not ours to wait for.
       const status = (err as { statusCode?: number }).statusCode;
       if (status !== 404 && status !== 409) {
-        live.delete(container.id);
+        // Kept for a later attempt (the engine may be away): close() must not leak it.
+        orphans.add(container);
         throw new SandboxFault(`cannot remove container ${container.id.slice(0, 12)}: ${errorText(err)}`);
       }
     }
+    orphans.delete(container);
     live.delete(container.id);
   };
 
@@ -193,6 +264,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
     let handedOff = false;
     try {
       let first: string | null = null;
+      let outages = 0;
       for (;;) {
         if (closed) throw closedFault();
         // A pool container that died while idle never saw this job: replacing it is not a retry.
@@ -225,6 +297,14 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
           slot.box = null;
           const detail = box ? await retire(box, err) : err.message;
           if (closed) throw new SandboxFault(`sandbox pool ${poolId} closed while job ${job.id} ran`);
+          if (!(await engineAnswers())) {
+            // The engine went away under the job: not the job's fault, so its retry is not spent.
+            if (++outages > MAX_ENGINE_OUTAGES_PER_JOB) {
+              throw new SetupError(`the Docker engine at ${engineAddress(docker)} went away ${outages} times during job ${job.id}`);
+            }
+            await awaitEngine(job.id);
+            continue;
+          }
           if (first !== null) {
             throw new SandboxFault(`job ${job.id}: sandbox fault, then again on retry in a new container: ${first} | retry: ${detail}`);
           }
@@ -248,6 +328,14 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
       await Promise.allSettled([...removals]);
       // Whatever is left (a container whose start was cut short) goes too.
       await Promise.allSettled([...live.values()].map((c) => removeContainer(c)));
+      // A create whose answer was lost (the engine died mid-request) made a container `live`
+      // never saw; the pool's name prefix finds it.
+      try {
+        const stray = await docker.listContainers({ all: true, filters: { name: [`verdict-${poolId}-`] } });
+        await Promise.allSettled(stray.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+      } catch {
+        // The engine is away; whatever is left carries verdict.managed=1 for `verdict sandbox prune`.
+      }
     })();
     return closing;
   };

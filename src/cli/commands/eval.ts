@@ -1,7 +1,11 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { InputError } from "../../core/errors.js";
 import { renderSummaryTable } from "../../report/summary-table.js";
-import { defaultWorkers, runEval } from "../../runner/evaluate.js";
+import { handleInterrupts } from "../../runner/cleanup.js";
+import { writePerSampleReports } from "../../report/per-sample.js";
+import { defaultWorkers, readEvalOptions, runEval, type EvalOptions, type StoredEvalOptions } from "../../runner/evaluate.js";
 import { DEFAULT_LIMITS } from "../../runner/limits.js";
 
 /** Parse "1,10,100" into positive integers. */
@@ -29,14 +33,17 @@ function positiveInt(name: string) {
   };
 }
 
+/** Flags of `verdict eval` that fix what a run judges and how; a resume keeps the run's own. */
+const RUN_IDENTITY_FLAGS = ["benchmark", "split", "samples", "data", "challenge", "timeout", "memory", "hashSeed"] as const;
+
 /** `verdict eval`: score samples against a benchmark in the sandbox. */
 export function registerEvalCommand(program: Command): void {
   program
     .command("eval")
     .description("score samples against a benchmark inside Docker sandboxes")
-    .requiredOption("--benchmark <name|path>", "mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema")
+    .option("--benchmark <name|path>", "mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema (required unless --resume)")
     .option("--split <split>", "test, validation, train, prompt or all (default: test for mbpp, all otherwise)")
-    .requiredOption("--samples <file|reference>", "samples JSONL (task_id + solution|completion), a bigcode JSON list, or 'reference'")
+    .option("--samples <file|reference>", "samples JSONL (task_id + solution|completion), a bigcode JSON list, or 'reference' (required unless --resume)")
     .option("--k <list>", "pass@k values", parseKs, [1])
     .addOption(new Option("--isolation <mode>", "pool: warm containers, a fork per job; fresh: a container per sample").choices(["pool", "fresh"]).default("pool"))
     .option("--workers <n>", "sandboxes running at once (default: cores)", positiveInt("--workers"))
@@ -44,14 +51,17 @@ export function registerEvalCommand(program: Command): void {
     .option("--challenge", "also run MBPP's challenge tests", false)
     .option("--out <dir>", "run directory (default: results/<run-id>)")
     .option("--results <dir>", "where run directories go", "results")
-    .option("--resume <run-dir>", "continue an interrupted run in this directory")
+    .option("--resume <run-dir>", "continue an interrupted or killed run in this directory, with the settings it started with")
     .option("--no-cache", "judge everything afresh (verdict cache and expected-value cache)")
     .option("--timeout <seconds>", "wall-clock limit per test (MBPP+ calibrates its own)", positiveNumber("--timeout"), DEFAULT_LIMITS.testSeconds as number)
     .option("--memory <mib>", "memory limit per job in MiB", positiveInt("--memory"), DEFAULT_LIMITS.memoryMb)
     .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", (t) => Number.parseInt(t, 10), 0)
+    .option("--engine-wait <seconds>", "how long to wait for a Docker engine that went away (a restart) before stopping the run", positiveNumber("--engine-wait"), 120)
+    .option("--per-sample-report <dir>", "also write one small JSON per sample (what passed, what failed and why), ready to send to its submitter")
     .option("--json", "print exactly one JSON object (the summary) on stdout", false)
-    .action(async (o) => {
-      const result = await runEval({
+    .action(async (o, cmd: Command) => {
+      const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === "cli";
+      const flagged: EvalOptions = {
         benchmark: o.benchmark,
         split: o.split ?? (o.benchmark === "mbpp" ? "test" : "all"),
         samples: o.samples,
@@ -67,9 +77,81 @@ export function registerEvalCommand(program: Command): void {
         hashSeed: o.hashSeed,
         resume: o.resume,
         progress: Boolean(process.stderr.isTTY),
+        engineWaitSeconds: o.engineWait,
         log: (line) => process.stderr.write(`${line}\n`),
-      });
+      };
+      let options = flagged;
+      if (o.resume !== undefined) {
+        const stored = readEvalOptions(resolve(o.resume));
+        if (stored !== undefined) options = resumeOptions(stored, flagged, fromCli);
+      }
+      for (const required of ["benchmark", "samples"] as const) {
+        if (!options[required]) cmd.error(`error: required option '--${required}' not specified (it may be left out only with --resume of a run that recorded it)`);
+      }
+      const interrupts = handleInterrupts();
+      let result;
+      try {
+        result = await runEval({ ...options, signal: interrupts.signal });
+      } finally {
+        interrupts.dispose();
+      }
+      if (o.perSampleReport) {
+        const written = await writePerSampleReports(resolve(o.perSampleReport), result.verdicts, new Map(result.tasks.map((t) => [t.taskId, t])));
+        process.stderr.write(`per-sample reports: ${written.length} files in ${resolve(o.perSampleReport)}\n`);
+      }
       if (o.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
       else process.stdout.write(renderSummaryTable(result.summary, result.runDir));
     });
+}
+
+/**
+ * A resume's options: the run's stored settings, plus the flags that may change between
+ * sessions (workers, isolation, k, --no-cache). A flag that would change what the run judges
+ * is refused when it differs from the stored value.
+ */
+export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, fromCli: (flag: string) => boolean): EvalOptions {
+  const current: Record<(typeof RUN_IDENTITY_FLAGS)[number], unknown> = {
+    benchmark: existsSync(flagged.benchmark ?? "") ? resolve(flagged.benchmark) : flagged.benchmark,
+    split: flagged.split,
+    samples: flagged.samples === "reference" || flagged.samples === undefined ? flagged.samples : resolve(flagged.samples),
+    data: flagged.dataDir !== undefined ? resolve(flagged.dataDir) : undefined,
+    challenge: flagged.challenge,
+    timeout: flagged.limits.testSeconds,
+    memory: flagged.limits.memoryMb,
+    hashSeed: flagged.hashSeed,
+  };
+  const kept: Record<(typeof RUN_IDENTITY_FLAGS)[number], unknown> = {
+    benchmark: stored.benchmark,
+    split: stored.split,
+    samples: stored.samples,
+    data: stored.dataDir,
+    challenge: stored.challenge,
+    timeout: stored.limits.testSeconds,
+    memory: stored.limits.memoryMb,
+    hashSeed: stored.hashSeed,
+  };
+  for (const flag of RUN_IDENTITY_FLAGS) {
+    if (!fromCli(flag)) continue;
+    // --split is defaulted from --benchmark; only an explicit flag counts.
+    if (JSON.stringify(current[flag]) !== JSON.stringify(kept[flag])) {
+      throw new InputError(
+        `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${JSON.stringify(current[flag])} differs from the run being resumed (${JSON.stringify(kept[flag])}); a resumed run keeps the settings it started with`,
+        flagged.resume,
+      );
+    }
+  }
+  return {
+    ...flagged,
+    benchmark: stored.benchmark,
+    split: stored.split,
+    samples: stored.samples,
+    ...(stored.dataDir !== undefined ? { dataDir: stored.dataDir } : {}),
+    challenge: stored.challenge,
+    limits: stored.limits,
+    hashSeed: stored.hashSeed,
+    isolation: fromCli("isolation") ? flagged.isolation : stored.isolation,
+    workers: fromCli("workers") ? flagged.workers : stored.workers,
+    k: fromCli("k") ? flagged.k : stored.k,
+    noCache: fromCli("cache") ? flagged.noCache : stored.noCache,
+  };
 }

@@ -1,0 +1,85 @@
+import { resolve } from "node:path";
+import Table from "cli-table3";
+import type { Command } from "commander";
+import { pct, signedPct } from "../../report/table1.js";
+import { loadRunConfig, type RunConfig } from "../../runner/run-config.js";
+import { runPipeline, type FigureCi, type PipelineResult } from "../../runner/run-pipeline.js";
+import { numberFlag } from "./generate.js";
+
+/** Flags shared by `verdict run` and `verdict table1`. */
+export interface RunFlags {
+  out?: string;
+  resume?: string;
+  limit?: number;
+  models?: string;
+  cache: boolean;
+  json?: boolean;
+}
+
+/** Adds the flags `verdict run` and `verdict table1` share. */
+export function addRunFlags(command: Command): Command {
+  return command
+    .option("--out <dir>", "run directory (default: <config out>/<run-id>)")
+    .option("--resume <run-dir>", "continue an interrupted run: keep its samples and verdicts, ask only for what is missing")
+    .option("--limit <n>", "only the first N tasks (overrides the config's limit)", numberFlag("--limit", { integer: true, min: 1 }))
+    .option("--models <names>", "generate with these models only (comma-separated names); the rest are reported from what the run directory holds")
+    .option("--no-cache", "ask the models and judge everything afresh (no response, verdict or expected-value cache)")
+    .option("--json", "print one JSON object on stdout", false);
+}
+
+/** Loads the config and runs the pipeline as the flags say. */
+export async function runFromFlags(configPath: string, flags: RunFlags, log: (line: string) => void): Promise<PipelineResult> {
+  const loaded = await loadRunConfig(configPath);
+  const config: RunConfig = flags.limit !== undefined ? { ...loaded, limit: flags.limit } : loaded;
+  return runPipeline({
+    config,
+    ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
+    ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
+    noCache: !flags.cache,
+    ...(flags.models !== undefined ? { onlyModels: flags.models.split(",").map((m) => m.trim()).filter(Boolean) } : {}),
+    log,
+    progressEveryMs: 30_000,
+  });
+}
+
+function withCi(value: number | null, ci: FigureCi | null, signed = false): string {
+  const f = signed ? signedPct : pct;
+  return ci ? `${f(value)} [${f(ci.low)}, ${f(ci.high)}]` : f(value);
+}
+
+/** The long-form result of `verdict run`: one row per model and style. */
+export function renderRunResult(r: PipelineResult): string {
+  const a = r.settings.aspr;
+  const table = new Table({
+    head: ["model", "style", "Pass@1 % [95% CI]", `ASPR-${a.definition} % [95% CI]`, "ASPR tasks", "samples"],
+    style: { head: [], border: [] },
+  });
+  for (const m of r.models) {
+    for (const [style, s] of Object.entries(m.styles)) {
+      table.push([m.name, style, withCi(s.pass1.value, s.pass1.ci), withCi(s.aspr.value, s.aspr.ci), `${s.aspr.tasksCounted}/${s.aspr.tasks}`, String(s.pass1.samples)]);
+    }
+    if (m.delta) table.push([m.name, "Δ (pseudo − vanilla)", withCi(m.delta.pass1.value, m.delta.pass1.ci, true), withCi(m.delta.aspr.value, m.delta.aspr.ci, true), "", ""]);
+  }
+  const g = r.generation;
+  return [
+    table.toString(),
+    `${r.benchmark.name} ${r.benchmark.split}, ${r.benchmark.tasks} tasks; Pass@1: n = ${r.settings.pass1.n}, temperature ${r.settings.pass1.temperature}; ASPR definition ${a.definition}: P = ${a.paths}, M = ${a.finals}, temperature ${a.temperature}, top_p ${a.top_p}.`,
+    `generation: ${g.samples} new samples, ${g.requests} requests (${g.cachedRequests} from cache)${g.failures.length > 0 ? `, ${g.failures.length} failed: resume the run to retry them` : ""}; ${r.seconds.toFixed(1)} s in all.`,
+    `results: ${r.runDir}`,
+    "",
+  ].join("\n");
+}
+
+/** `verdict run CONFIG.yaml`: generate with every model and style, scoring as samples arrive. */
+export function registerRunCommand(program: Command): void {
+  addRunFlags(
+    program
+      .command("run")
+      .argument("<config>", "run config (YAML; see benchmarks/table1.yaml and benchmarks/run-config.schema.json)")
+      .description("generate with the config's models and prompt styles and score in one go (samples stream into the sandbox pool); resumable"),
+  ).action(async (configPath: string, flags: RunFlags) => {
+    const result = await runFromFlags(configPath, flags, (line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : renderRunResult(result));
+    if (result.generation.failures.length > 0) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,39 @@
+import { Command, InvalidArgumentError } from "commander";
+import { handleInterrupts } from "../../runner/cleanup.js";
+import { defaultWorkers } from "../../runner/evaluate.js";
+import { formatSoakReport, runSoak, soakPassed } from "../../runner/soak.js";
+
+/** A positive integer flag value. */
+function positiveInt(name: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive integer, got "${text}"`);
+    return n;
+  };
+}
+
+/** `verdict soak`: judge a long mixed stream twice through one pool; exit 1 on any leak, flip or wrong verdict. */
+export function registerSoakCommand(program: Command): void {
+  program
+    .command("soak")
+    .description("judge 100,000 benign and hostile jobs (two identical passes) through the pool; report rate, memory, leaks and flips")
+    .option("--jobs <n>", "jobs in all, over two passes", positiveInt("--jobs"), 100_000)
+    .option("--workers <n>", "pool containers (default: cores)", positiveInt("--workers"))
+    .option("--json", "print the report as one JSON object", false)
+    .action(async (o: { jobs: number; workers?: number; json: boolean }) => {
+      const interrupts = handleInterrupts();
+      let report;
+      try {
+        report = await runSoak({
+          jobs: o.jobs,
+          workers: o.workers ?? defaultWorkers(),
+          log: (line) => process.stderr.write(`${line}\n`),
+          signal: interrupts.signal,
+        });
+      } finally {
+        interrupts.dispose();
+      }
+      process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : formatSoakReport(report));
+      if (!soakPassed(report)) process.exitCode = 1;
+    });
+}

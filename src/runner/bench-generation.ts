@@ -1,0 +1,259 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type Docker from "dockerode";
+import type { Sample } from "../core/sample.js";
+import type { SampleVerdict } from "../core/verdict.js";
+import { loadBenchmark } from "../benchmarks/registry.js";
+import { createOpenAICompatibleProvider } from "../models/openai-compatible.js";
+import { buildVanillaPrompt } from "../prompts/vanilla.js";
+import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
+import { assertEngine, connectDocker } from "../sandbox/engine.js";
+import { ensureImage } from "../sandbox/image.js";
+import { judgeSamples } from "./evaluate.js";
+import { promptTaskFromSpec, startGeneration, type GenerateOptions } from "./generate.js";
+import { resolveBenchmark } from "./ground-truth.js";
+import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
+import type { SampleRecord } from "./samples-file.js";
+
+/**
+ * The generation benchmark: how fast the harness drives a model server, and what generation
+ * costs on top of scoring. The server is a local OpenAI-compatible one that answers at once
+ * (or after a set delay standing in for a model), with each MBPP task's reference solution.
+ */
+
+/** What to measure. */
+export interface GenerationBenchOptions {
+  /** Sandboxes at once. */
+  workers: number;
+  /** Requests for the client throughput figure (default 2000). */
+  requests?: number;
+  /** Requests in flight at once, for the client and for generation (default 8). */
+  concurrency?: number;
+  /** MBPP test-split tasks the pipeline figures use, one sample each (default 200). */
+  tasks?: number;
+  /** Model time per request for the overlap figure; default: chosen so generation alone takes as long as scoring alone. */
+  modelLatencyMs?: number;
+  /** Times each timed pipeline measurement is repeated; medians are reported (default 3). */
+  repeat?: number;
+  dataDir?: string;
+  docker?: Docker;
+  log?: (line: string) => void;
+}
+
+/** The figures (also `verdict bench --json`'s `generation` part). */
+export interface GenerationBenchReport {
+  client: { requests: number; concurrency: number; seconds: number; requests_per_second: number };
+  /** Generation alone against the instant server: the harness's own cost per sample. */
+  generation: { samples: number; seconds: number; samples_per_second: number; ms_per_sample: number };
+  pipeline: {
+    samples: number;
+    workers: number;
+    /** Repeats behind each timed figure (medians). */
+    repeat: number;
+    /** Scoring the samples from a list (the sandbox's own time, with judging). */
+    eval_seconds: number;
+    /** Sum of the in-sandbox time of every sample (runner wall clock). */
+    sandbox_seconds: number;
+    /** Generate and score in one go against the instant server. */
+    run_instant_seconds: number;
+    /** (run against the instant server − scoring alone) / samples: what generation in the loop adds per sample. */
+    added_ms_per_sample: number;
+    /** Container time per sample not spent running the sample: (run × workers − sandbox time) / samples. */
+    host_ms_per_sample: number;
+    model_latency_ms: number;
+    /** With that model latency: generation alone, scoring alone plus it, and both in one go. */
+    generate_seconds: number;
+    sequential_seconds: number;
+    run_seconds: number;
+    /** run / sequential: 1 means no overlap; 0.5 is perfect overlap of two equal halves. */
+    overlap_ratio: number;
+    passed: number;
+  };
+  targets: { added_ms_per_sample: { limit: number; met: boolean }; overlap_ratio: { limit: number; met: boolean } };
+}
+
+/** The harness may add this much per sample beyond scoring (the issue's target). */
+export const ADDED_MS_TARGET = 5;
+/** run / (generate + eval) must be at most this for "well under". */
+export const OVERLAP_TARGET = 0.8;
+
+/** An OpenAI-compatible completions server that answers from a table, after `latencyMs`. */
+async function startInstantServer(answers: Map<string, string>): Promise<{ baseUrl: string; setLatency(ms: number): void; close(): Promise<void> }> {
+  let latency = 0;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { prompt?: string; n?: number };
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    const text = answers.get(body.prompt ?? "") ?? "pass\n";
+    const n = body.n ?? 1;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        object: "text_completion",
+        choices: Array.from({ length: n }, (_, index) => ({ index, text, finish_reason: "stop" })),
+        usage: { prompt_tokens: 100, completion_tokens: 50 * n },
+      }),
+    );
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    setLatency: (ms) => {
+      latency = ms;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const seconds = (t0: number): number => (performance.now() - t0) / 1000;
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Runs the generation benchmark (needs Docker and MBPP data) and returns its figures. */
+export async function runGenerationBench(opts: GenerationBenchOptions): Promise<GenerationBenchReport> {
+  const log = opts.log ?? (() => {});
+  const concurrency = opts.concurrency ?? 8;
+  const requests = opts.requests ?? 2000;
+  const spec = await loadBenchmark("mbpp", { split: "test", ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
+  spec.tasks = spec.tasks.slice(0, opts.tasks ?? 200);
+  const promptTasks = spec.tasks.map(promptTaskFromSpec);
+  const answers = new Map(promptTasks.map((t) => [buildVanillaPrompt(t, { tests: "all" }).prompt, `${t.code ?? ""}\n`]));
+  const server = await startInstantServer(answers);
+  const provider = createOpenAICompatibleProvider({ baseUrl: server.baseUrl, model: "bench", api: "completions", concurrency, retries: 0 });
+  const docker = opts.docker ?? connectDocker();
+  try {
+    log(`generation bench: ${requests} requests against an instant server`);
+    const firstPrompt = [...answers.keys()][0] ?? "x";
+    let t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: requests }, () => provider.complete({ prompt: firstPrompt, n: 1, temperature: 0, top_p: 1, max_tokens: 16 })),
+    );
+    const clientSeconds = seconds(t0);
+
+    const generate = (): GenerateOptions => ({
+      tasks: promptTasks,
+      style: "vanilla",
+      api: "completions",
+      plan: { purpose: "pass1", n: 1 },
+      sampling: { temperature: 0, top_p: 1, max_tokens: 512, seed: 0 },
+      prompt: { shots: [], tests: "all", maxSteps: 5 },
+      provider,
+      concurrency,
+    });
+    const toSample = (r: SampleRecord): Sample => ({ taskId: r.task_id, sampleIndex: r.sample_index, program: r.solution });
+    const generateAll = async (): Promise<{ records: SampleRecord[]; seconds: number }> => {
+      const start = performance.now();
+      const generation = startGeneration(generate());
+      const records: SampleRecord[] = [];
+      for await (const r of generation.samples) records.push(r);
+      await generation.done;
+      return { records, seconds: seconds(start) };
+    };
+    const instant = await generateAll();
+
+    await assertEngine(docker);
+    const image = await ensureImage(docker, { log });
+    const base = { image: image.tag, workers: opts.workers, cpus: 1, pidsLimit: 512, tmpfsMb: 256, hashSeed: 0 };
+    const { benchmark } = await resolveBenchmark(spec, {
+      imageId: image.id,
+      noCache: false,
+      log,
+      openPool: (memoryMb) => createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb, labels: { "verdict.role": "reference" } }),
+    });
+    const pool = await createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb: DEFAULT_LIMITS.memoryMb + RUNNER_HEADROOM_MB });
+    try {
+      // No verdict cache: every measurement runs every sample in the sandbox.
+      const judge = (samples: Iterable<Sample> | AsyncIterable<Sample>): Promise<SampleVerdict[]> =>
+        judgeSamples(benchmark, samples, pool, { limits: DEFAULT_LIMITS, hashSeed: 0, progress: false });
+      async function* stream(): AsyncGenerator<Sample> {
+        const generation = startGeneration(generate());
+        for await (const r of generation.samples) yield toSample(r);
+        await generation.done;
+      }
+      // A first pass warms the containers and the judge's code paths.
+      await judge(instant.records.slice(0, Math.min(20, instant.records.length)).map(toSample));
+
+      log(`generation bench: scoring ${instant.records.length} samples from a list, then generating and scoring in one go`);
+      // Alternated and repeated, medians kept: the two are compared, so load drifting between them must not decide.
+      const repeat = Math.max(1, opts.repeat ?? 3);
+      const evalRuns: number[] = [];
+      const runRuns: number[] = [];
+      const sandboxRuns: number[] = [];
+      let verdicts: SampleVerdict[] = [];
+      for (let i = 0; i < repeat; i++) {
+        t0 = performance.now();
+        verdicts = await judge(instant.records.map(toSample));
+        evalRuns.push(seconds(t0));
+        sandboxRuns.push(verdicts.reduce((s, v) => s + v.seconds, 0));
+        t0 = performance.now();
+        await judge(stream());
+        runRuns.push(seconds(t0));
+      }
+      const evalSeconds = median(evalRuns);
+      const sandboxSeconds = median(sandboxRuns);
+      const runInstant = median(runRuns);
+
+      const samples = instant.records.length;
+      const latency = opts.modelLatencyMs ?? Math.max(1, Math.round((evalSeconds * 1000 * concurrency) / Math.max(1, samples)));
+      server.setLatency(latency);
+      log(`generation bench: model latency ${latency} ms: generate alone, then generate and score in one go`);
+      const slowRuns: number[] = [];
+      const overlapRuns: number[] = [];
+      for (let i = 0; i < repeat; i++) {
+        slowRuns.push((await generateAll()).seconds);
+        t0 = performance.now();
+        await judge(stream());
+        overlapRuns.push(seconds(t0));
+      }
+      const slow = { seconds: median(slowRuns) };
+      const runSeconds = median(overlapRuns);
+      const sequential = slow.seconds + evalSeconds;
+      const added = ((runInstant - evalSeconds) * 1000) / Math.max(1, samples);
+      const ratio = runSeconds / sequential;
+      return {
+        client: { requests, concurrency, seconds: clientSeconds, requests_per_second: requests / clientSeconds },
+        generation: { samples, seconds: instant.seconds, samples_per_second: samples / instant.seconds, ms_per_sample: (instant.seconds * 1000) / Math.max(1, samples) },
+        pipeline: {
+          samples,
+          workers: opts.workers,
+          repeat,
+          eval_seconds: evalSeconds,
+          sandbox_seconds: sandboxSeconds,
+          run_instant_seconds: runInstant,
+          added_ms_per_sample: added,
+          host_ms_per_sample: ((runInstant * opts.workers - sandboxSeconds) * 1000) / Math.max(1, samples),
+          model_latency_ms: latency,
+          generate_seconds: slow.seconds,
+          sequential_seconds: sequential,
+          run_seconds: runSeconds,
+          overlap_ratio: ratio,
+          passed: verdicts.filter((v) => v.status === "pass").length,
+        },
+        targets: {
+          added_ms_per_sample: { limit: ADDED_MS_TARGET, met: added < ADDED_MS_TARGET },
+          overlap_ratio: { limit: OVERLAP_TARGET, met: ratio <= OVERLAP_TARGET },
+        },
+      };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * The soak test: a long stream of benign and hostile jobs through one warm pool, judged twice
+ * over the same inputs. It shows what a days-long RL reward loop needs: a steady rate, flat
+ * memory in the verdict process, nothing left behind (containers, processes, temp files), and
+ * the same verdict for the same input every time (outside jobs whose outcome a clock decides).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import type { JobLimits } from "../core/job.js";
+import { OUTCOMES, type Outcome } from "../core/outcome.js";
+import type { PyValue, TaggedValue } from "../core/py-value.js";
+import type { SandboxPool } from "../core/sandbox.js";
+import type { Sample } from "../core/sample.js";
+import type { Benchmark, Task, Test } from "../core/task.js";
+import { MANAGED_LABEL, RUN_LABEL } from "../sandbox/container-spec.js";
+import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
+import { assertEngine, connectDocker } from "../sandbox/engine.js";
+import { ensureImage } from "../sandbox/image.js";
+import { judgeSamples } from "./evaluate.js";
+import { RUNNER_HEADROOM_MB } from "./limits.js";
+import { openResultsStore } from "./results-store.js";
+
+/** How a soak runs. */
+export interface SoakOptions {
+  /** Jobs in all, over two identical passes (default 100,000). */
+  jobs: number;
+  workers: number;
+  log?: (line: string) => void;
+  docker?: Docker;
+  /** Aborting it stops the soak (the pool and temp files are still cleaned up). */
+  signal?: AbortSignal;
+}
+
+/** What a soak measured; every `left` count and `flips.other` must be zero. */
+export interface SoakReport {
+  jobs: number;
+  passes: number;
+  workers: number;
+  image: string;
+  seconds: number;
+  jobsPerSecond: number;
+  /** Resident memory of the verdict process, in bytes: at start, after each pass. */
+  rss: { start: number; afterPass: number[] };
+  heapUsed: { start: number; end: number };
+  outcomes: Partial<Record<Outcome, number>>;
+  /** Jobs whose outcome was not the one their program must get. */
+  unexpected: { count: number; examples: string[] };
+  /** Jobs whose verdict differed between the two passes. */
+  flips: { timingSensitive: number; other: number; examples: string[] };
+  left: {
+    containers: number;
+    /** Processes other than the runner found in a sandbox after the last job. */
+    sandboxProcesses: number;
+    /** Child processes of the verdict process after the pool closed. */
+    hostProcesses: number;
+    /** Files and directories left in the temp directory verdict was given. */
+    tempEntries: number;
+  };
+}
+
+/** One kind of job in the mix: a program for one of the soak's tasks, and what it must get. */
+interface JobKind {
+  name: string;
+  task: string;
+  program: string;
+  outcome: Outcome;
+  /** Per 1000 jobs. */
+  weight: number;
+  /** Its outcome is decided by a clock (a time limit), so a flip is possible in principle. */
+  timingSensitive?: boolean;
+}
+
+/** Limits of every soak job: tight, so the hostile ones end fast; the benign ones get 5 s per test. */
+const SOAK_LIMITS: JobLimits = {
+  testSeconds: 0.1,
+  loadSeconds: 5,
+  memoryMb: 256,
+  outputBytes: 64 * 1024,
+  valueBytes: 64 * 1024,
+};
+const BENIGN_TEST_SECONDS = 5;
+
+const int = (n: number): bigint => BigInt(n);
+const call = (fn: string, args: TaggedValue[], expected: PyValue, seconds?: number): Omit<Test, "id" | "group"> => ({
+  input: { kind: "call", fn, args },
+  expect: { expected, comparator: { kind: "eq" } },
+  ...(seconds !== undefined ? { seconds } : {}),
+});
+
+/** The soak's tasks: small and deterministic; only `spin` keeps the tight time limit. */
+function soakBenchmark(): Benchmark {
+  const task = (taskId: string, tests: Omit<Test, "id" | "group">[]): Task => ({
+    taskId,
+    text: taskId,
+    prompt: "",
+    reference: "",
+    setup: "",
+    tests: tests.map((t, i) => ({ ...t, id: `test/${i}`, group: "test" })),
+  });
+  return {
+    name: "soak",
+    split: "all",
+    dataSha256: {},
+    groups: [],
+    tasks: [
+      task("add", [call("add", [1, 2], int(3), BENIGN_TEST_SECONDS), call("add", [10, -4], int(6), BENIGN_TEST_SECONDS)]),
+      task("sort", [call("srt", [[5, 3, 9, 1, 7, 2]], [1, 2, 3, 5, 7, 9].map(int), BENIGN_TEST_SECONDS)]),
+      // Whatever an earlier job left in the container must be gone: /tmp holds only the fresh job dir.
+      task("clean", [call("clean", [], [["job"], [], "/tmp/job", []], BENIGN_TEST_SECONDS)]),
+      task("spin", [call("spin", [], int(1))]),
+    ],
+  };
+}
+
+const ADD = "def add(a, b):\n    return a + b\n";
+/** The job mix, per 1000 jobs. */
+const KINDS: JobKind[] = [
+  { name: "add", task: "add", program: ADD, outcome: "pass", weight: 306 },
+  { name: "add-wrong", task: "add", program: "def add(a, b):\n    return a - b\n", outcome: "wrong_answer", weight: 150 },
+  { name: "sort", task: "sort", program: "def srt(xs):\n    return sorted(xs)\n", outcome: "pass", weight: 150 },
+  {
+    name: "clean-check",
+    task: "clean",
+    program: "import os\ndef clean():\n    return [sorted(os.listdir('/tmp')), sorted(os.listdir('/dev/shm')), os.getcwd(), sorted(os.listdir('.'))]\n",
+    outcome: "pass",
+    weight: 100,
+  },
+  { name: "raise", task: "add", program: "def add(a, b):\n    raise ValueError('no')\n", outcome: "runtime_error", weight: 60 },
+  { name: "syntax", task: "add", program: "def add(a, b)\n    return a + b\n", outcome: "syntax_error", weight: 40 },
+  { name: "unserializable", task: "add", program: "def add(a, b):\n    return object()\n", outcome: "unserializable", weight: 30 },
+  { name: "exit", task: "add", program: "import os\ndef add(a, b):\n    os._exit(3)\n", outcome: "runtime_error", weight: 20 },
+  { name: "big-output", task: "add", program: "def add(a, b):\n    print('x' * 1_000_000)\n    return a + b\n", outcome: "output_limit", weight: 30 },
+  { name: "memory-bomb", task: "add", program: "def add(a, b):\n    hog = bytearray(1 << 30)\n    return a + b\n", outcome: "memory_exceeded", weight: 30 },
+  {
+    name: "fork",
+    task: "add",
+    // Children that outlive the call: the runner must kill every one before the next job.
+    program: "import os, time\ndef add(a, b):\n    for _ in range(20):\n        if os.fork() == 0:\n            time.sleep(1000)\n            os._exit(0)\n    return a + b\n",
+    outcome: "pass",
+    weight: 30,
+  },
+  {
+    name: "litter",
+    task: "add",
+    program:
+      "import os\ndef add(a, b):\n    for p in ('/tmp/left', '/dev/shm/left', 'left'):\n        open(p, 'w').write('x' * 1000)\n    return a + b\n",
+    outcome: "pass",
+    weight: 30,
+  },
+  { name: "recursion", task: "add", program: "def add(a, b):\n    return add(a, b)\n", outcome: "runtime_error", weight: 20 },
+  { name: "busy-loop", task: "spin", program: "def spin():\n    while True:\n        pass\n", outcome: "timeout", weight: 2, timingSensitive: true },
+  { name: "sleep", task: "spin", program: "import time\ndef spin():\n    time.sleep(1000)\n", outcome: "timeout", weight: 2, timingSensitive: true },
+];
+
+/** Job i's kind: the weights laid out over 1000 slots in a fixed shuffled order, then repeated. */
+function kindCycle(): JobKind[] {
+  const slots = KINDS.flatMap((k) => Array.from({ length: k.weight }, () => k));
+  if (slots.length !== 1000) throw new Error(`internal: soak weights add up to ${slots.length}, not 1000`);
+  // A fixed linear congruential shuffle: the same order every run, hostile jobs spread out.
+  let seed = 12345;
+  for (let i = slots.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const j = seed % (i + 1);
+    [slots[i], slots[j]] = [slots[j]!, slots[i]!];
+  }
+  return slots;
+}
+
+/** Runs the soak and reports what it measured; the caller decides what a non-zero count means. */
+export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
+  const log = opts.log ?? (() => {});
+  const rssStart = process.memoryUsage().rss;
+  const heapStart = process.memoryUsage().heapUsed;
+  const passes = 2;
+  const perPass = Math.ceil(opts.jobs / passes);
+  const cycle = kindCycle();
+  const benchmark = soakBenchmark();
+
+  // Every temp file verdict makes during the soak lands here, so leftovers can be counted exactly.
+  const root = mkdtempSync(join(tmpdir(), "verdict-soak-"));
+  const soakTmp = join(root, "tmp");
+  mkdirSync(soakTmp);
+  const savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = soakTmp;
+
+  const docker = opts.docker ?? connectDocker();
+  const label = `soak-${randomBytes(4).toString("hex")}`;
+  let pool: SandboxPool | undefined;
+  try {
+    await assertEngine(docker);
+    const image = await ensureImage(docker, { log });
+    pool = await createDockerSandbox(docker, {
+      image: image.tag,
+      isolation: "pool",
+      workers: opts.workers,
+      memoryMb: SOAK_LIMITS.memoryMb + RUNNER_HEADROOM_MB,
+      cpus: 1,
+      pidsLimit: 256,
+      tmpfsMb: 64,
+      hashSeed: 0,
+      labels: { [RUN_LABEL]: label, "verdict.role": "soak" },
+      log,
+    });
+    log(`soak: ${perPass * passes} jobs (${passes} passes of ${perPass}) through a pool of ${opts.workers} container(s), image ${image.tag}`);
+
+    const first = new Uint8Array(perPass);
+    const outcomes: Partial<Record<Outcome, number>> = {};
+    const unexpected = { count: 0, examples: [] as string[] };
+    const flips = { timingSensitive: 0, other: 0, examples: [] as string[] };
+    const afterPass: number[] = [];
+    const started = Date.now();
+    for (let pass = 0; pass < passes; pass++) {
+      const passStarted = Date.now();
+      let done = 0;
+      const samples = function* (): Generator<Sample> {
+        for (let i = 0; i < perPass; i++) {
+          const kind = cycle[i % cycle.length]!;
+          yield { taskId: kind.task, sampleIndex: i, program: kind.program };
+        }
+      };
+      // Each pass appends to a results store, as a run does: the write path is soaked too.
+      const store = openResultsStore(join(root, `pass-${pass + 1}`));
+      try {
+        await judgeSamples(benchmark, samples(), pool, {
+          store,
+          limits: SOAK_LIMITS,
+          hashSeed: 0,
+          progress: false,
+          collect: false,
+          ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+          onVerdict: (v) => {
+            const i = v.sample_index;
+            const kind = cycle[i % cycle.length]!;
+            const code = OUTCOMES.indexOf(v.status);
+            outcomes[v.status] = (outcomes[v.status] ?? 0) + 1;
+            if (v.status !== kind.outcome) {
+              unexpected.count += 1;
+              if (unexpected.examples.length < 10) {
+                unexpected.examples.push(`pass ${pass + 1} job ${i} (${kind.name}): ${v.status}, expected ${kind.outcome}: ${v.tests[0]?.detail ?? v.load_detail ?? ""}`);
+              }
+            }
+            if (pass === 0) first[i] = code;
+            else if (first[i] !== code) {
+              if (kind.timingSensitive) flips.timingSensitive += 1;
+              else flips.other += 1;
+              if (flips.examples.length < 10) flips.examples.push(`job ${i} (${kind.name}): ${OUTCOMES[first[i]!]} then ${v.status}`);
+            }
+            if (++done % 10_000 === 0) {
+              const rate = done / ((Date.now() - passStarted) / 1000);
+              log(`soak: pass ${pass + 1}: ${done}/${perPass} jobs, ${rate.toFixed(0)} jobs/s, RSS ${mb(process.memoryUsage().rss)}`);
+            }
+          },
+        });
+      } finally {
+        store.close();
+      }
+      afterPass.push(process.memoryUsage().rss);
+      log(`soak: pass ${pass + 1} done in ${((Date.now() - passStarted) / 1000).toFixed(1)} s, RSS ${mb(afterPass[pass]!)}`);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const heapEnd = process.memoryUsage().heapUsed;
+    const sandboxProcesses = await strayProcesses(pool, opts.workers);
+    await pool.close();
+    pool = undefined;
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=1`, `${RUN_LABEL}=${label}`] } });
+    for (let pass = 0; pass < passes; pass++) rmSync(join(root, `pass-${pass + 1}`), { recursive: true, force: true });
+    return {
+      jobs: perPass * passes,
+      passes,
+      workers: opts.workers,
+      image: image.tag,
+      seconds,
+      jobsPerSecond: (perPass * passes) / seconds,
+      rss: { start: rssStart, afterPass },
+      heapUsed: { start: heapStart, end: heapEnd },
+      outcomes,
+      unexpected,
+      flips,
+      left: {
+        containers: containers.length,
+        sandboxProcesses,
+        hostProcesses: childProcesses().length,
+        tempEntries: readdirSync(soakTmp, { recursive: true }).length,
+      },
+    };
+  } finally {
+    await pool?.close();
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Processes other than the runner in each pool container, seen from a job after the last one
+ * ended: the runner must have killed everything earlier jobs started (forks, daemons).
+ */
+async function strayProcesses(pool: SandboxPool, workers: number): Promise<number> {
+  // The nap holds every container at once, so each probe lands in a different one.
+  const program =
+    "import os, time\ndef stray():\n    time.sleep(0.5)\n    me = os.getpid()\n    return [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, me)]\n";
+  const results = await Promise.all(
+    Array.from({ length: workers }, (_, i) =>
+      pool.run({
+        id: `soak-probe-${i}`,
+        program,
+        setup: "",
+        tests: [{ kind: "call", fn: "stray", args: [] }],
+        limits: { ...SOAK_LIMITS, testSeconds: [BENIGN_TEST_SECONDS] },
+        continueAfterCrash: false,
+      }),
+    ),
+  );
+  let stray = 0;
+  for (const r of results) {
+    const t = r.tests[0];
+    if (t?.st !== "value" || !Array.isArray(t.v)) throw new Error(`soak: the process probe failed: ${JSON.stringify(r.tests)}`);
+    stray += t.v.length;
+  }
+  return stray;
+}
+
+/** Pids of this process's children (verdict should have none once the pool is closed). */
+function childProcesses(): number[] {
+  const kids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name may hold spaces and parens: the ppid is the second field after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid) kids.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return kids;
+}
+
+/** Bytes as megabytes, for the report. */
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Whether a soak passed: every leftover count, every non-timing flip and every unexpected outcome is zero. */
+export function soakPassed(r: SoakReport): boolean {
+  return (
+    r.unexpected.count === 0 &&
+    r.flips.other === 0 &&
+    (r.outcomes.sandbox_error ?? 0) === 0 &&
+    Object.values(r.left).every((n) => n === 0)
+  );
+}
+
+/** The soak report as the lines `npm run soak` prints. */
+export function formatSoakReport(r: SoakReport): string {
+  const outcomes = OUTCOMES.filter((o) => r.outcomes[o] !== undefined)
+    .map((o) => `${o} ${r.outcomes[o]}`)
+    .join(", ");
+  const lines = [
+    `jobs:                 ${r.jobs} (${r.passes} identical passes of ${r.jobs / r.passes}), pool of ${r.workers}, ${r.image}`,
+    `time:                 ${r.seconds.toFixed(1)} s`,
+    `jobs/s:               ${r.jobsPerSecond.toFixed(1)}`,
+    `verdict RSS:          start ${mb(r.rss.start)}, ${r.rss.afterPass.map((b, i) => `after pass ${i + 1} ${mb(b)}`).join(", ")}`,
+    `verdict heap used:    start ${mb(r.heapUsed.start)}, end ${mb(r.heapUsed.end)}`,
+    `outcomes:             ${outcomes}`,
+    `unexpected outcomes:  ${r.unexpected.count}`,
+    ...r.unexpected.examples.map((e) => `                      ${e}`),
+    `sandbox errors:       ${r.outcomes.sandbox_error ?? 0}`,
+    `verdict changes between passes: ${r.flips.other + r.flips.timingSensitive} (${r.flips.other} in ordinary jobs, ${r.flips.timingSensitive} in timing-sensitive jobs)`,
+    ...r.flips.examples.map((e) => `                      ${e}`),
+    `containers left:      ${r.left.containers}`,
+    `processes left:       ${r.left.sandboxProcesses + r.left.hostProcesses} (${r.left.sandboxProcesses} in the sandboxes after the last job, ${r.left.hostProcesses} children of verdict after the pool closed)`,
+    `temp dirs left:       ${r.left.tempEntries}`,
+    `result:               ${soakPassed(r) ? "PASS" : "FAIL"}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
