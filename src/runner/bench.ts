@@ -8,6 +8,7 @@ import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
 import { assertEngine, connectDocker } from "../sandbox/engine.js";
 import { createHostSandbox } from "../sandbox/host-sandbox.js";
 import { ensureImage } from "../sandbox/image.js";
+import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
 import { judgeSamples } from "./evaluate.js";
 import { resolveBenchmark } from "./ground-truth.js";
 import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
@@ -50,6 +51,8 @@ export interface BenchReport {
     expected_values_seconds: number;
     expected_values_cached: boolean;
   };
+  /** Generation against a local server that answers at once: client rate, overhead, overlap. */
+  generation?: GenerationBenchReport;
 }
 
 function figure(runs: number[]): Figure {
@@ -175,5 +178,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       await warm.close();
     }
   }
+  opts.log("bench: generation against a local server that answers at once");
+  report.generation = await runGenerationBench({
+    workers: opts.workers,
+    repeat: opts.repeat,
+    docker,
+    log: opts.log,
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+  });
   return report;
 }

@@ -39,13 +39,17 @@ import { createVerdictCache, type VerdictCache } from "./verdict-cache.js";
  * `verdict run`: generate with every configured model and prompt style and score in one go.
  *
  * Each (model, style, purpose) is a cell with a run directory of its own under
- * `<run>/<model>/<style>/<pass1|aspr>/` (samples.jsonl, verdicts.jsonl, manifest.json,
- * summary.json), so `verdict eval`, `compare` and `runs` read it like any other run. Samples
+ * `<run>/<model>/<style>/<pass1|aspr>/`: generations.jsonl (what the model wrote, a samples
+ * file `verdict eval` scores) beside the files of any run (verdicts.jsonl, samples.jsonl,
+ * manifest.json, summary.json), so `compare`, `runs` and `report` read it like any other run. Samples
  * go into the sandbox pool the moment they are generated; the pool never waits for a
  * generation to finish. A model's cells generate one after another (one server, kept busy);
  * models generate at once (one server each). A rerun with `resume` reuses every sample and
  * verdict on disk and asks only for what is missing.
  */
+
+/** A cell's generated samples, beside the run files the results store writes (samples.jsonl is the store's). */
+export const GENERATIONS_FILE = "generations.jsonl";
 
 /** Which cell: a model, a style, and what its samples are for. */
 export interface CellId {
@@ -457,7 +461,7 @@ async function runModelCells(cells: CellRun[], ctx: ModelContext): Promise<void>
   const tasksById = new Map(ctx.benchmark.tasks.map((t) => [t.taskId, t]));
   const order = ctx.benchmark.tasks.map((t) => t.taskId);
   const prepared = cells.map((cell) => {
-    const samplesFile = openSamplesFile(join(cell.dir, "samples.jsonl"));
+    const samplesFile = openSamplesFile(join(cell.dir, GENERATIONS_FILE));
     for (const [key, record] of samplesFile.existing) {
       // Samples of tasks outside this run (a different limit) are not this run's.
       if (tasksById.has(record.task_id)) cell.records.set(key, record);

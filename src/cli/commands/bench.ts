@@ -25,6 +25,24 @@ export function renderBench(r: BenchReport): string {
     t.push([`MBPP+, ${m.samples} reference solutions (s), ${m.passed} passed (base ${m.base_passed})`, fmt(m.seconds, 2), "<= 9 s", m.seconds.median <= 9 ? "yes" : "NO"]);
     t.push([`MBPP+ expected values (s)${m.expected_values_cached ? ", cached: time of the run that computed them" : ""}`, m.expected_values_seconds.toFixed(1), "<= 10 s", m.expected_values_seconds <= 10 ? "yes" : "NO"]);
   }
+  if (r.generation) {
+    const g = r.generation;
+    const p = g.pipeline;
+    t.push([`generation client, ${g.client.concurrency} in flight (requests/s)`, g.client.requests_per_second.toFixed(0), "", ""]);
+    t.push(["generation alone, harness cost per sample (ms)", g.generation.ms_per_sample.toFixed(2), "", ""]);
+    t.push([
+      `generate+score in one go vs scoring alone, added per sample (ms), ${p.samples} samples`,
+      p.added_ms_per_sample.toFixed(2),
+      `< ${g.targets.added_ms_per_sample.limit} ms`,
+      g.targets.added_ms_per_sample.met ? "yes" : "NO",
+    ]);
+    t.push([
+      `run / (generate then score), model latency ${p.model_latency_ms.toFixed(0)} ms: ${p.run_seconds.toFixed(2)} s / ${p.sequential_seconds.toFixed(2)} s`,
+      p.overlap_ratio.toFixed(2),
+      `<= ${g.targets.overlap_ratio.limit}`,
+      g.targets.overlap_ratio.met ? "yes" : "NO",
+    ]);
+  }
   return `workers: ${r.workers}\n${t.toString()}\n`;
 }
 
