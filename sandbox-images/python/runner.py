@@ -4,7 +4,19 @@ Runs as the container's main process (PID 1, root with a handful of capabilities
 speaks length-prefixed JSON frames on stdin/stdout (see docs/ARCHITECTURE.md, "The runner
 protocol"). Each job runs in a forked child that drops to an unprivileged uid; this parent
 enforces every limit from outside the untrusted process, kills everything the job left
-behind and wipes the scratch directories before it answers, so the next job starts clean.
+behind, empties the scratch directories and removes System V IPC objects before it answers,
+so the next job starts clean.
+
+Time limits are CPU time of the job's processes (the container's cgroup, less this process),
+each with a wall-clock backstop, so a busy machine does not turn a pass into a timeout and a
+sleeping or blocked program still ends.
+
+Every job process is a fork of this one and can read all the memory it inherits, freed memory
+included. So this process never turns job data into Python objects: host frames, the job's
+result frames and its output are held as raw bytes in buffers that are zeroed after the job;
+the job's first process parses the job and reports only its shape and limits (before any
+program code runs), and a short-lived fork assembles each result frame. No job can read what
+an earlier one sent, returned or printed.
 
 The parent never judges: it reports facts (a value, an exception, a timeout). Expected
 values never enter the container.
@@ -14,6 +26,7 @@ physical reference for `verdict bench` and must never be used to judge samples.
 """
 
 import base64
+import binascii
 import builtins
 import gc
 import json
@@ -31,11 +44,28 @@ PROTOCOL = 1
 JOB_UID = 10000
 JOB_GID = 10000
 HOST_MODE = "--host" in sys.argv
-SCRATCH_DIRS = ("/tmp", "/dev/shm")
+# Everything a job can write to in the container: emptied after every job.
+SCRATCH_DIRS = ("/tmp", "/dev/shm", "/dev/mqueue")
+WORKDIR = "/tmp/job"
 REPORT_BYTES = 16384  # stdout/stderr kept for reports, per stream
 MAX_HOST_FRAME = 1 << 30
 MAX_DEPTH = 200
 RESULT_FD = 3
+# A phase (the load, one test) is stopped by its CPU limit, or after this many times that limit
+# of wall-clock time (a program that sleeps or blocks uses no CPU).
+WALL_FACTOR = 3.0
+# The whole job may take this many times the sum of its CPU limits (every test's, and one load
+# per process) in wall-clock time; the host's own deadline is 1.25 x that sum plus slack.
+JOB_WALL_FACTOR = 1.2
+# How long a child that has sent every frame may take to exit.
+EXIT_GRACE_S = 2.0
+# Shortest wait between two looks at the CPU clock.
+MIN_POLL_S = 0.01
+# A value larger than value_bytes travels as the sha256 of its repr, up to this many times
+# value_bytes of repr (Mbpp/255's reference answer has a 1 GB repr); beyond, output_limit.
+DIGEST_FACTOR = 128
+# A child's frame starts with a header line naming the phase it ends; nothing else in it.
+MAX_HEADER = 64
 
 # Modules that sample programs commonly import: importing them once here makes every
 # forked job start warm (a fork costs ~1 ms; importing `re` and friends costs more).
@@ -53,51 +83,78 @@ for _name in (
 if hasattr(sys, "set_int_max_str_digits"):
     sys.set_int_max_str_digits(0)
 
-# Bound once, so a job that patches modules in its own process cannot break its own
-# reporting by accident (it can only ever misreport its own values, never a verdict).
+# The job runs in a fork of this module: whatever it patches there (builtins, json, struct,
+# base64, hashlib, math) must not change how its values are reported. So every function below
+# sees a private copy of the builtins, and the codec holds its own references, bound now.
+__builtins__ = dict(builtins.__dict__)  # noqa: A001  (read when each function below is made)
 _write = os.write
-_dumps = json.dumps
-_b64encode = base64.b64encode
+_b2a_base64 = binascii.b2a_base64
 _perf = time.perf_counter
 _isfinite = __import__("math").isfinite
-_isinstance = isinstance
-_repr = repr
 _sha256 = __import__("hashlib").sha256
-_type = type
-_list = list
-_len = len
+_pack_length = struct.Struct(">I").pack
+_unpack_length = struct.Struct(">I").unpack
+_escape_ascii = json.encoder.encode_basestring_ascii
 
 
-# ---------------------------------------------------------------- framing
-
-def _read_exact(fd, n):
-    chunks = []
-    while n > 0:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+def _frame_encoder():
+    """A JSON encoder (ASCII, compact) built now, so no later patch of `json` reaches it."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is not None:
+        encode = make(None, _refuse, _escape_ascii, None, ":", ",", False, False, True)
+        join = "".join
+        return lambda obj: join(encode(obj, 0))
+    return json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
 
-BAD_FRAME = object()
+def _refuse(obj):
+    raise TypeError("not JSON: %s" % type(obj).__name__)
 
 
-def read_frame(fd):
-    header = _read_exact(fd, 4)
-    if header is None:
+_encode_json = _frame_encoder()
+
+
+# ---------------------------------------------------------------- raw buffers and framing
+
+def _zero(buf):
+    """Overwrite a buffer in place (same length, so no reallocation leaves a copy behind)."""
+    if buf:
+        buf[:] = bytes(len(buf))
+
+
+def _read_into(fd, buf, start=0):
+    """Fill buf[start:] from fd; False at EOF before it is full."""
+    view = memoryview(buf)
+    while start < len(buf):
+        n = os.readv(fd, [view[start:]])
+        if n == 0:
+            return False
+        start += n
+    return True
+
+
+class _HostFrame:
+    """A host frame as raw bytes; parsed only in forks (see the module docstring)."""
+
+    def __init__(self, buf):
+        self.buf = buf
+
+    def scrub(self):
+        _zero(self.buf)
+
+
+def read_host_frame(fd):
+    header = bytearray(4)
+    if not _read_into(fd, header):
         return None
-    (length,) = struct.unpack(">I", header)
+    (length,) = _unpack_length(bytes(header))
     if length > MAX_HOST_FRAME:
         raise ValueError("frame too large")
-    payload = _read_exact(fd, length)
-    if payload is None:
+    buf = bytearray(length)
+    if not _read_into(fd, buf):
+        _zero(buf)
         return None
-    try:
-        return json.loads(payload.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return BAD_FRAME  # the length was read, so the stream is still in step
+    return _HostFrame(buf)
 
 
 def _write_all(fd, data):
@@ -107,12 +164,16 @@ def _write_all(fd, data):
         view = view[n:]
 
 
+def _frame_bytes(obj):
+    payload = _encode_json(obj).encode("ascii")
+    return _pack_length(len(payload)) + payload
+
+
 def write_frame(fd, obj):
-    payload = _dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    _write_all(fd, struct.pack(">I", len(payload)) + payload)
+    _write_all(fd, _frame_bytes(obj))
 
 
-# ---------------------------------------------------------------- value codec
+# ---------------------------------------------------------------- value codec (in the job)
 
 class Unserializable(Exception):
     pass
@@ -123,6 +184,10 @@ class TooLarge(Exception):
 
 
 _SAFE_INT = 1 << 53
+# Bytes each value takes in the frame at most (ASCII JSON), so a value within the budget
+# always fits the parent's frame cap: "-9007199254740992", {"f":-1.2345678901234567e-308}.
+_INT_BYTES = 17
+_FLOAT_BYTES = 32
 
 
 def _float_payload(x):
@@ -131,6 +196,13 @@ def _float_payload(x):
     if x != x:
         return "nan"
     return "inf" if x > 0 else "-inf"
+
+
+def _str_bytes(s):
+    """Bytes `s` takes as an ASCII JSON string (exact for printable ASCII, else a bound)."""
+    if s.isascii() and s.isprintable():
+        return len(s) + 2 + s.count('"') + s.count("\\")
+    return 12 * len(s) + 2  # an astral character is two \\uXXXX escapes
 
 
 def encode_value(value, budget):
@@ -145,7 +217,7 @@ def encode_value(value, budget):
     def enc(x, depth):
         if depth > MAX_DEPTH:
             raise Unserializable("value nested deeper than %d levels" % MAX_DEPTH)
-        t = _type(x)
+        t = type(x)
         if x is None:
             spend(4)
             return None
@@ -154,46 +226,46 @@ def encode_value(value, budget):
             return x
         # Subclasses are read through the base type's own methods, never through
         # anything the program could override (a lying __eq__ or __iter__ is ignored).
-        if _isinstance(x, int) and t is not bool and not _isinstance(x, bool):
+        if isinstance(x, int) and not isinstance(x, bool):
             v = int.__int__(x)
             if -_SAFE_INT <= v <= _SAFE_INT:
-                spend(8)
+                spend(_INT_BYTES)
                 return v
             h = hex(v)
-            spend(_len(h) + 8)
+            spend(len(h) + 8)
             return {"i": h}
-        if _isinstance(x, float):
-            spend(24)
+        if isinstance(x, float):
+            spend(_FLOAT_BYTES)
             return {"f": _float_payload(float.__float__(x))}
-        if _isinstance(x, str):
+        if isinstance(x, str):
             s = str.__str__(x)
-            spend(_len(s) + 2)
+            spend(_str_bytes(s))
             return s
         if t is bytes:
-            spend(_len(x) * 4 // 3 + 8)
-            return {"b": _b64encode(x).decode("ascii")}
+            spend((len(x) + 2) // 3 * 4 + 8)
+            return {"b": _b2a_base64(x, newline=False).decode("ascii")}
         if t is complex:
-            spend(48)
+            spend(2 * _FLOAT_BYTES)
             return {"c": [_float_payload(x.real), _float_payload(x.imag)]}
-        if _isinstance(x, list):
+        if isinstance(x, list):
             items = list.copy(x)
-            spend(2 + _len(items))
+            spend(2 + len(items))
             return [enc(i, depth + 1) for i in items]
-        if _isinstance(x, tuple):
+        if isinstance(x, tuple):
             items = tuple.__getitem__(x, slice(None))
-            spend(8 + _len(items))
+            spend(8 + len(items))
             return {"t": [enc(i, depth + 1) for i in items]}
-        if _isinstance(x, dict):
-            items = _list(dict.items(dict.copy(x)))
-            spend(8 + 2 * _len(items))
+        if isinstance(x, dict):
+            items = list(dict.items(dict.copy(x)))
+            spend(8 + 4 * len(items))
             return {"d": [[enc(k, depth + 1), enc(v, depth + 1)] for k, v in items]}
-        if _isinstance(x, frozenset):
-            items = _list(frozenset.copy(x)) if t is frozenset else _list(frozenset.union(x))
-            spend(8 + _len(items))
+        if isinstance(x, frozenset):
+            items = list(frozenset.copy(x)) if t is frozenset else list(frozenset.union(x))
+            spend(9 + len(items))
             return {"fs": [enc(i, depth + 1) for i in items]}
-        if _isinstance(x, set):
-            items = _list(set.copy(x))
-            spend(8 + _len(items))
+        if isinstance(x, set):
+            items = list(set.copy(x))
+            spend(8 + len(items))
             return {"s": [enc(i, depth + 1) for i in items]}
         raise Unserializable("%s is not a plain value" % _type_name(x))
 
@@ -204,8 +276,93 @@ def encode_value(value, budget):
     except TooLarge:
         # Too large to send whole: send the sha256 of its repr instead. The reference's value
         # takes the same path, so a right answer of any size still compares equal (exactly).
-        text = _repr(value)
-        return {"h": "%s:%d" % (_sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), _len(text))}
+        digest, length = repr_digest(value, DIGEST_FACTOR * budget)
+        return {"h": "%s:%d" % (digest, length)}
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+_EMPTY = {list: "[]", tuple: "()", dict: "{}", set: "set()", frozenset: "frozenset()"}
+_BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), dict: ("{", "}"), set: ("{", "}"),
+             frozenset: ("frozenset({", "})")}
+
+
+def repr_digest(value, cap):
+    """(sha256 hex of repr(value) as UTF-8, len(repr(value))), computed piece by piece.
+
+    Exactly repr(value), but the repr of a large container is never built whole: its items
+    are taken in slices whose own reprs stay small. A repr longer than `cap` characters
+    raises TooLarge as soon as that is known.
+    """
+    h = _sha256()
+    total = [0]
+
+    def too_large():
+        return TooLarge("return value larger than %d bytes even as a digest" % cap)
+
+    def emit(s, skip=0):
+        total[0] += len(s) - 2 * skip
+        if total[0] > cap:
+            raise too_large()
+        data = s.encode("utf-8", "surrogatepass")
+        h.update(memoryview(data)[skip:len(data) - skip] if skip else data)
+
+    def run(items, depth, as_dict):
+        # Slices grow while their reprs are small and shrink when they are not, so memory
+        # stays near the piece size whatever the shape of the value.
+        i, k, n = 0, 16, len(items)
+        while i < n:
+            part = items[i:i + k]
+            try:
+                whole = dict(part) if as_dict else part
+                s = repr(whole) if len(whole) == len(part) else None
+            except (MemoryError, RecursionError):
+                s = None
+            if s is None:
+                for j, item in enumerate(part):
+                    if i + j:
+                        emit(", ")
+                    if as_dict:
+                        walk(item[0], depth + 1)
+                        emit(": ")
+                        walk(item[1], depth + 1)
+                    else:
+                        walk(item, depth + 1)
+                k = max(1, k // 4)
+            else:
+                if i:
+                    emit(", ")
+                emit(s, skip=1)
+                k = max(1, k // 2) if len(s) > (1 << 22) else min(k * 2, 1 << 16)
+            i += len(part)
+
+    def walk(x, depth):
+        if depth > MAX_DEPTH:
+            raise Unserializable("value nested deeper than %d levels" % MAX_DEPTH)
+        t = type(x)
+        if t in _CONTAINERS:
+            # An exact tuple, set or frozenset iterates in the order its repr uses.
+            items = list.copy(x) if t is list else list(dict.items(x)) if t is dict else list(x)
+            if not items:
+                emit(_EMPTY[t])
+                return
+            opening, closing = _BRACKETS[t]
+            emit(opening)
+            if t is tuple and len(items) == 1:
+                walk(items[0], depth + 1)
+                emit(",)")
+                return
+            run(items, depth, t is dict)
+            emit(closing)
+            return
+        if t is str or t is bytes:
+            if len(x) + 2 > cap - total[0]:
+                raise too_large()
+        elif t is int and x.bit_length() * 0.30103 > cap - total[0] + 2:
+            raise too_large()
+        emit(repr(x))
+
+    walk(value, 0)
+    return h.hexdigest(), total[0]
 
 
 def _type_name(x):
@@ -253,22 +410,44 @@ def _safe_str(e, limit=2000):
         s = str(e)
     except BaseException:
         s = "<unprintable exception>"
-    if not isinstance(s, str):
+    if type(s) is not str:
         s = "<unprintable exception>"
     return s[:limit]
 
 
-def _exc_frame(e):
+def _exc_payload(e):
+    """(state, payload) for an exception the program raised."""
     if isinstance(e, MemoryError):
-        return {"st": "memory", "exc": "MemoryError", "msg": _safe_str(e)}
-    return {"st": "raised", "exc": _type_name(e), "msg": _safe_str(e)}
+        return "memory", {"exc": "MemoryError", "msg": _safe_str(e)}
+    # Clipped like the message: a class name can be as long as the program likes.
+    return "raised", {"exc": _type_name(e)[:200], "msg": _safe_str(e)}
 
 
-def _send(frame):
-    write_frame(RESULT_FD, frame)
+def _send(header, payload):
+    """One frame on the result channel: a header line the parent reads, then the payload."""
+    data = (_encode_json(header) + "\n" + _encode_json(payload)).encode("ascii")
+    _write_all(RESULT_FD, _pack_length(len(data)) + data)
 
 
-def _child_setup(workdir, memory_mb, stdin_path, fds):
+def _send_load(st, payload=None):
+    _send({"load": st}, payload or {})
+
+
+def _send_test(i, st, payload=None):
+    _send({"i": i, "st": st}, payload or {})
+
+
+def _stdin_fd(text):
+    """The stdin of a stdio test, in memory: the runner writes nothing where the job can write."""
+    if text is None:
+        return os.open("/dev/null", os.O_RDONLY)
+    fd = os.memfd_create("stdin", 0)
+    _write_all(fd, text.encode("utf-8", "surrogateescape"))
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _child_setup(workdir, memory_mb, stdin_text, fds):
     os.setsid()
     try:
         with open("/proc/self/oom_score_adj", "w") as f:
@@ -279,6 +458,7 @@ def _child_setup(workdir, memory_mb, stdin_path, fds):
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    stdin_fd = _stdin_fd(stdin_text)
     if not HOST_MODE:
         os.setgroups([])
         os.setgid(JOB_GID)
@@ -286,7 +466,6 @@ def _child_setup(workdir, memory_mb, stdin_path, fds):
     os.chdir(workdir)
     # Move the three pipe ends out of the way, then onto fds 1, 2 and 3.
     high = [os.dup(fd) for fd in fds]
-    stdin_fd = os.open(stdin_path or "/dev/null", os.O_RDONLY)
     os.dup2(stdin_fd, 0)
     os.dup2(high[0], 1)
     os.dup2(high[1], 2)
@@ -314,7 +493,7 @@ def _flush():
             pass
 
 
-def _child_run(job, start, end, value_bytes):
+def _child_run(job, args, start, end, value_bytes):
     program = job["program"]
     setup = job.get("setup") or ""
     tests = job["tests"]
@@ -323,26 +502,24 @@ def _child_run(job, start, end, value_bytes):
     try:
         code = compile(program, "<program>", "exec")
     except (SyntaxError, ValueError) as e:
-        _send({"load": {"st": "syntax_error", "exc": _type_name(e), "msg": _safe_str(e),
-                        "line": getattr(e, "lineno", None)}})
+        _send_load("syntax_error", {"exc": _type_name(e), "msg": _safe_str(e),
+                                    "line": getattr(e, "lineno", None)})
         return
     except MemoryError as e:
-        _send({"load": _exc_frame(e)})
+        _send_load(*_exc_payload(e))
         return
     if stdio:
-        _send({"load": {"st": "ok"}})
-        t0 = _perf()
-        frame = {"i": start, "st": "value"}
+        _send_load("ok")
+        st, payload = "value", {}
         try:
             exec(code, ns)
         except SystemExit as e:
             if e.code not in (None, 0):
-                frame = {"i": start, "st": "raised", "exc": "SystemExit", "msg": _safe_str(e.code)}
+                st, payload = "raised", {"exc": "SystemExit", "msg": _safe_str(e.code)}
         except BaseException as e:
-            frame = dict(_exc_frame(e), i=start)
+            st, payload = _exc_payload(e)
         _flush()
-        frame["t"] = _perf() - t0
-        _send(frame)
+        _send_test(start, st, payload)
         return
     try:
         exec(code, ns)
@@ -350,19 +527,18 @@ def _child_run(job, start, end, value_bytes):
             exec(compile(setup, "<setup>", "exec"), ns)
     except BaseException as e:
         _flush()
-        _send({"load": _exc_frame(e)})
+        _send_load(*_exc_payload(e))
         return
-    _send({"load": {"st": "ok"}})
+    _send_load("ok")
     for i in range(start, end):
         test = tests[i]
         kind = test["kind"]
-        t0 = _perf()
         try:
             if kind == "call":
                 fn = ns.get(test["fn"])
                 if fn is None:
                     raise NameError("name %r is not defined" % test["fn"])
-                value = fn(*ARGS[i])
+                value = fn(*args[i])
                 if test.get("project") == "not_none":
                     value = value if type(value) is bool else value is not None
             elif kind == "expr":
@@ -372,35 +548,192 @@ def _child_run(job, start, end, value_bytes):
                 value = None
             else:
                 raise ValueError("unknown test kind %r" % kind)
-            elapsed = _perf() - t0
             try:
-                frame = {"i": i, "st": "value", "v": encode_value(value, value_bytes), "t": elapsed}
+                st, payload = "value", {"v": encode_value(value, value_bytes)}
             except Unserializable as e:
-                frame = {"i": i, "st": "unserializable", "msg": _safe_str(e), "t": elapsed}
+                st, payload = "unserializable", {"msg": _safe_str(e)}
             except TooLarge as e:
-                frame = {"i": i, "st": "output_limit", "msg": _safe_str(e), "t": elapsed}
+                st, payload = "output_limit", {"msg": _safe_str(e)}
         except BaseException as e:
-            frame = dict(_exc_frame(e), i=i, t=_perf() - t0)
-        _send(frame)
+            st, payload = _exc_payload(e)
+        _send_test(i, st, payload)
     _flush()
 
 
-def child_main(job, start, end, workdir, stdin_path, fds):
+def _job_meta(msg):
+    """What the parent may know of a host frame: its op and, for a valid job, shape and limits."""
+    if msg is None:
+        return {"op": "bad"}
+    op = msg.get("op") if isinstance(msg, dict) else None
+    if op != "job":
+        return {"op": op if op in ("ping", "exit") else "unknown", "name": repr(op)[:100]}
+    job_id = msg.get("id")
+    meta = {"op": "job", "id": job_id if isinstance(job_id, str) else None}
+    problem = _validate_job(msg)
+    if problem:
+        meta["problem"] = problem
+        return meta
+    tests, limits = msg["tests"], msg["limits"]
+    stdio = [i for i, t in enumerate(tests) if t["kind"] == "stdio"]
+    # The first process runs up to the first stdio test (which has a process of its own).
+    end = 1 if not tests or 0 in stdio else next((i for i in stdio if i > 0), len(tests))
+    meta.update(n=len(tests), stdio=stdio, end=end, test_s=limits["test_s"], load_s=limits["load_s"],
+                output_bytes=limits["output_bytes"], value_bytes=limits["value_bytes"],
+                continue_after_crash=bool(msg.get("continue_after_crash")))
+    return meta
+
+
+def _parse_host(buf):
+    try:
+        return json.loads(bytes(buf).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def child_main(frame, start, end, workdir, fds):
+    """A job process: read the job from the raw frame it inherited, run tests[start:end].
+
+    The first process of a job (end is None) first reports the job's shape and limits on the
+    result pipe, before any program code runs, so the parent never has to parse a job.
+    """
     code = 0
     try:
+        job = _parse_host(frame.buf)
+        if end is None:
+            meta = _job_meta(job)
+            _write_all(fds[2], _frame_bytes(meta))
+            if "end" not in meta:
+                return
+            end = meta["end"]
         limits = job["limits"]
-        _child_setup(workdir, int(limits.get("memory_mb", 0)), stdin_path, fds)
-        _child_run(job, start, end, int(limits["value_bytes"]))
-    except BaseException:
+        tests = job["tests"]
+        if not tests:
+            # A job with no tests still loads the program (a syntax check, or setup).
+            tests = job["tests"] = [{"kind": "exec", "src": "pass"}]
+        args = {i: [decode_value(a) for a in tests[i].get("args", [])]
+                for i in range(start, end) if tests[i]["kind"] == "call"}
+        stdin_text = tests[start].get("stdin", "") if tests[start]["kind"] == "stdio" else None
+        _child_setup(workdir, int(limits.get("memory_mb", 0)), stdin_text, fds)
+        _child_run(job, args, start, end, int(limits["value_bytes"]))
+    except BaseException as e:
         code = 70
+        try:
+            _write(2, ("runner: job process failed: %s\n" % _type_name(e)).encode("ascii"))
+        except BaseException:
+            pass
     finally:
         os._exit(code)
 
 
-# ---------------------------------------------------------------- the parent side of a job
+# ---------------------------------------------------------------- CPU time of the job
 
-ARGS = []
+def _read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+class _JobClock:
+    """CPU seconds used by the job's processes: everything in the container but the runner.
+
+    In a container: the container's cgroup CPU counter (v2 `cpu.stat`, v1 `cpuacct.usage`),
+    less this process's own CPU time; without a readable cgroup, the sum over /proc. On a host
+    (bench only): the child's own CPU time and that of the children it waited for.
+    """
+
+    def __init__(self):
+        self.fd = None
+        self.scale = 1.0
+        self.v2 = False
+        self.tick = float(os.sysconf("SC_CLK_TCK"))
+        self.cpus = self._cpus()
+        if not HOST_MODE and os.getpid() == 1:
+            self._find_cgroup()
+
+    def _find_cgroup(self):
+        me = str(os.getpid())
+        for path, v2, scale in (("/sys/fs/cgroup/cpu.stat", True, 1e-6),
+                                ("/sys/fs/cgroup/cpuacct/cpuacct.usage", False, 1e-9),
+                                ("/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage", False, 1e-9)):
+            try:
+                # Only our own cgroup will do (a host's root cgroup would count the host).
+                if me not in _read_text(os.path.join(os.path.dirname(path), "cgroup.procs")).split():
+                    continue
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                continue
+            self.fd, self.v2, self.scale = fd, v2, scale
+            try:
+                self._cgroup()
+                return
+            except (OSError, ValueError):
+                os.close(fd)
+                self.fd = None
+
+    def _cgroup(self):
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        text = os.read(self.fd, 4096).decode("ascii")
+        if self.v2:
+            for line in text.splitlines():
+                if line.startswith("usage_usec "):
+                    return int(line.split()[1]) * self.scale
+            raise ValueError("no usage_usec in cpu.stat")
+        return int(text) * self.scale
+
+    @staticmethod
+    def _cpus():
+        try:
+            n = float(len(os.sched_getaffinity(0)))
+        except OSError:
+            n = float(os.cpu_count() or 1)
+        quota = n
+        try:
+            q, period = _read_text("/sys/fs/cgroup/cpu.max").split()
+            if q != "max":
+                quota = int(q) / int(period)
+        except (OSError, ValueError):
+            try:
+                q = int(_read_text("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"))
+                if q > 0:
+                    quota = q / int(_read_text("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+            except (OSError, ValueError):
+                pass
+        return max(1.0, min(n, quota))
+
+    @property
+    def source(self):
+        if self.fd is not None:
+            return "cgroup v2" if self.v2 else "cgroup v1"
+        return "proc" if not HOST_MODE and os.getpid() == 1 else "child"
+
+    def used(self, child_pid):
+        if self.fd is not None:
+            try:
+                own = resource.getrusage(resource.RUSAGE_SELF)
+                return self._cgroup() - own.ru_utime - own.ru_stime
+            except (OSError, ValueError):
+                pass
+        if HOST_MODE or os.getpid() != 1:
+            return self._stat(child_pid) if child_pid else 0.0
+        total = 0.0
+        me = os.getpid()
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) != me:
+                total += self._stat(int(name))
+        return total
+
+    def _stat(self, pid):
+        try:
+            with open("/proc/%d/stat" % pid, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            return sum(int(x) for x in fields[11:15]) / self.tick
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+
+# ---------------------------------------------------------------- after a job: nothing left
+
 HASH_SEED = os.environ.get("PYTHONHASHSEED", "0")
+CLOCK = None
 
 
 def _oom_kills():
@@ -432,7 +765,7 @@ def _kill_everything(child_pid):
             _reap(block=True)
             if not _other_pids():
                 break
-    else:
+    elif child_pid:
         try:
             os.killpg(child_pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -459,89 +792,391 @@ def _reap(block=False):
             return
 
 
-def _wipe(path):
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _open_dir(name, dir_fd=None):
     try:
-        entries = os.listdir(path)
-    except OSError:
-        return
-    for name in entries:
-        full = os.path.join(path, name)
+        return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    except PermissionError:
+        if not HOST_MODE:
+            return None
+        # On a host the runner is not root: make the job's own unreadable directory readable.
         try:
-            if os.path.isdir(full) and not os.path.islink(full):
-                _rmtree(full)
-            else:
-                os.unlink(full)
+            os.chmod(name, 0o700, dir_fd=dir_fd)
+            return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        except OSError:
+            return None
+    except OSError:
+        return None
+
+
+def _names(fd):
+    try:
+        return os.listdir(fd)
+    except OSError:
+        return []
+
+
+def _empty_dir(path):
+    """Remove everything inside `path`, however deep or wide, never following a symlink.
+
+    Works by directory fd, one level open at a time, so neither the recursion limit, nor
+    PATH_MAX, nor the open-files limit stops it; by then no job process is left to race it.
+    """
+    fd = _open_dir(path)
+    if fd is None:
+        return
+    stack = []  # (name of the directory we are in, names still to remove in its parent)
+    names = _names(fd)
+    while True:
+        if names:
+            name = names.pop()
+            try:
+                os.unlink(name, dir_fd=fd)
+                continue
+            except (IsADirectoryError, PermissionError):
+                pass  # a directory (EISDIR, or EPERM on some systems): empty it first
+            except OSError:
+                continue
+            sub = _open_dir(name, fd)
+            if sub is None:
+                continue
+            stack.append((name, names))
+            os.close(fd)
+            fd, names = sub, _names(sub)
+            continue
+        if not stack:
+            break
+        name, names = stack.pop()
+        parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+        os.close(fd)
+        fd = parent
+        try:
+            os.rmdir(name, dir_fd=fd)
         except OSError:
             pass
+    os.close(fd)
 
 
-def _rmtree(path):
-    try:
-        os.chmod(path, 0o700)
-    except OSError:
-        pass
-    _wipe(path)
-    os.rmdir(path)
+def _remove_sysv_ipc():
+    """Remove the System V shared memory, semaphores and message queues a job made.
+
+    They outlive processes and are private to the container's IPC namespace, so without
+    this a later job would find them. Only their creator may remove them, hence a helper
+    that becomes the job uid.
+    """
+    found = False
+    for kind in ("shm", "sem", "msg"):
+        try:
+            if len(_read_text("/proc/sysvipc/" + kind).splitlines()) > 1:
+                found = True
+        except OSError:
+            pass
+    if not found:
+        return
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(JOB_GID)
+            os.setuid(JOB_UID)
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            ipc_rmid = 0
+            removers = {
+                "shm": lambda i: libc.shmctl(i, ipc_rmid, None),
+                "sem": lambda i: libc.semctl(i, 0, ipc_rmid),
+                "msg": lambda i: libc.msgctl(i, ipc_rmid, None),
+            }
+            for kind, remove in removers.items():
+                for line in _read_text("/proc/sysvipc/" + kind).splitlines()[1:]:
+                    fields = line.split()
+                    if len(fields) > 1:
+                        remove(int(fields[1]))
+            code = 0
+        finally:
+            os._exit(code)
+    os.waitpid(pid, 0)
 
 
 def _fresh_workdir():
     if HOST_MODE:
         return tempfile.mkdtemp(prefix="verdict-job-")
+    _clean_scratch()
+    os.mkdir(WORKDIR, 0o700)
+    os.chown(WORKDIR, JOB_UID, JOB_GID)
+    return WORKDIR
+
+
+def _clean_scratch():
     for d in SCRATCH_DIRS:
-        _wipe(d)
-    workdir = "/tmp/job"
-    os.mkdir(workdir, 0o700)
-    os.chown(workdir, JOB_UID, JOB_GID)
-    return workdir
+        _empty_dir(d)
+    _remove_sysv_ipc()
 
 
 def _cleanup_workdir(workdir):
     if HOST_MODE:
+        _empty_dir(workdir)
         try:
-            _rmtree(workdir)
+            os.rmdir(workdir)
         except OSError:
             pass
     else:
-        for d in SCRATCH_DIRS:
-            _wipe(d)
+        _clean_scratch()
 
+
+# ---------------------------------------------------------------- what the parent collects
 
 class _Output:
-    """Captured stdout/stderr of a job: a report prefix of each, and the total budget."""
+    """Captured stdout/stderr of a job: a report prefix of each, and the total budget.
 
-    def __init__(self, limit):
+    Every buffer is allocated at its final size and zeroed by scrub(): none is ever grown,
+    since growing one leaves the old copy behind in freed memory.
+    """
+
+    def __init__(self, limit=0):
         self.limit = limit
         self.total = 0
-        self.report = {1: bytearray(), 2: bytearray()}
-        self.segment = bytearray()  # stdout of the current child (a stdio test's value)
+        self.report = {1: bytearray(REPORT_BYTES), 2: bytearray(REPORT_BYTES)}
+        self.kept = {1: 0, 2: 0}
+        self.chunk = bytearray(1 << 16)  # what each read lands in
+        self.segments = []  # one per child: its stdout (a stdio test's value) in chunks
+        self.segment = None
+        self.segment_len = 0
 
-    def add(self, stream, data):
-        self.total += len(data)
-        keep = self.report[stream]
-        if len(keep) < REPORT_BYTES:
-            keep += data[: REPORT_BYTES - len(keep)]
-        if stream == 1 and len(self.segment) <= self.limit:
-            self.segment += data[: self.limit + 1 - len(self.segment)]
-        return self.total <= self.limit
+    def start_child(self, stdio):
+        self.segment = [] if stdio else None
+        self.segment_len = 0
+        self.segments.append(self.segment)
+
+    def read(self, fd, stream):
+        """Read what is there; (bytes read, within the limit)."""
+        n = os.readv(fd, [self.chunk])
+        if n == 0:
+            return 0, True
+        view = memoryview(self.chunk)[:n]
+        self.total += n
+        kept = self.kept[stream]
+        k = min(n, REPORT_BYTES - kept)
+        if k > 0:
+            self.report[stream][kept:kept + k] = view[:k]
+            self.kept[stream] = kept + k
+        if stream == 1 and self.segment is not None and self.segment_len <= self.limit:
+            part = bytearray(view[:self.limit + 1 - self.segment_len])
+            self.segment.append(part)
+            self.segment_len += len(part)
+        return n, self.total <= self.limit
+
+    def scrub(self):
+        _zero(self.chunk)
+        for buf in self.report.values():
+            _zero(buf)
+        for segment in self.segments:
+            for part in segment or ():
+                _zero(part)
 
 
-def _run_child(job, start, end, workdir, limits, output, results):
-    """Fork one child for tests[start:end] and fill `results`.
+class _FrameReader:
+    """Length-prefixed frames from a child's result pipe, each in a buffer of its own size."""
+
+    def __init__(self, cap):
+        self.cap = cap
+        self.prefix = bytearray(4)
+        self.have = 0
+        self.body = None
+        self.eof = False
+        self.over = False
+
+    def read(self, fd):
+        """(every complete frame the non-blocking pipe holds now, whether the next is over the cap).
+
+        Sets eof at the pipe's end; after a frame over the cap it reads nothing more.
+        """
+        frames = []
+        while not self.eof and not self.over:
+            target = self.prefix if self.body is None else self.body
+            try:
+                n = os.readv(fd, [memoryview(target)[self.have:]]) if self.have < len(target) else 0
+            except BlockingIOError:
+                break
+            if n == 0 and self.have < len(target):
+                self.eof = True
+                break
+            self.have += n
+            if self.have < len(target):
+                continue
+            if self.body is None:
+                (length,) = _unpack_length(bytes(self.prefix))
+                if length > self.cap:
+                    self.over = True
+                    break
+                self.body, self.have = bytearray(length), 0
+                if length:
+                    continue
+            frames.append(self.body)
+            self.body, self.have = None, 0
+        return frames, self.over
+
+    def scrub(self):
+        if self.body is not None:
+            _zero(self.body)
+
+
+_LOAD_STATES = ("ok", "syntax_error", "raised", "memory")
+_TEST_STATES = ("value", "raised", "memory", "unserializable", "output_limit")
+
+
+def _header(body):
+    """The header line of a child's frame: ("load", state) or ("test", index, state), else None.
+
+    Small and from a fixed vocabulary, so parsing it here puts nothing of the job's data in
+    this process; the payload after it stays raw bytes until the result is assembled.
+    """
+    end = body.find(b"\n", 0, MAX_HEADER)
+    if end < 0:
+        return None
+    try:
+        h = json.loads(bytes(body[:end]).decode("ascii"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if type(h) is not dict:
+        return None
+    if len(h) == 1 and h.get("load") in _LOAD_STATES:
+        return ("load", _LOAD_STATES[_LOAD_STATES.index(h["load"])])
+    if len(h) == 2 and type(h.get("i")) is int and h.get("st") in _TEST_STATES:
+        return ("test", h["i"], _TEST_STATES[_TEST_STATES.index(h["st"])])
+    return None
+
+
+class _Sent:
+    """A phase's outcome as the child reported it: its state now, its payload (raw) later."""
+
+    def __init__(self, st, body, t=None, segment=None):
+        self.st = st
+        self.body = body
+        self.t = t
+        self.segment = segment  # a stdio test's stdout, in chunks
+
+
+def _state(outcome):
+    """The state of a load or test outcome, reported by the child or observed by the parent."""
+    return outcome.st if isinstance(outcome, _Sent) else outcome["st"]
+
+
+# ---------------------------------------------------------------- running a job
+
+class _Phase:
+    """One stretch the child is timed for: the load, or one test."""
+
+    def __init__(self, cpu_limit, pid, job_deadline):
+        self.start = time.monotonic()
+        self.cpu0 = CLOCK.used(pid)
+        self.cpu_limit = cpu_limit
+        self.deadline = min(self.start + WALL_FACTOR * cpu_limit, job_deadline)
+
+    def wait(self, pid):
+        """Seconds to wait before the next look, or None when the phase's time is up."""
+        wall_left = self.deadline - time.monotonic()
+        cpu_left = self.cpu_limit - (CLOCK.used(pid) - self.cpu0)
+        if wall_left <= 0 or cpu_left <= 0:
+            return None
+        # CPU time accrues at most `cpus` times as fast as wall time: sleeping for the CPU
+        # left over `cpus` cannot overshoot the limit, and under load it takes a few looks.
+        return min(wall_left, max(cpu_left / CLOCK.cpus, MIN_POLL_S))
+
+
+# How long the first process of a job may take to read it and report its shape (trusted code:
+# only a huge job takes long), and how large that report may be.
+META_WAIT_S = 60.0
+META_CAP = 16 << 20
+
+
+class _Job:
+    """A job as this process knows it: a raw frame, then the shape and limits its first
+    process reports (never its program or inputs), and what its processes sent."""
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.meta = None
+        self.t0 = time.monotonic()
+        self.children = 0
+        self.output = _Output()
+        self.results = []
+        self.child_of = []  # which process ran each test: a garbled payload ends its run
+        self.load = None
+        self.rss = 0
+        self.wall_s = 0.0
+
+    @property
+    def runnable(self):
+        return self.meta is not None and self.meta.get("op") == "job" and "problem" not in self.meta
+
+    def set_meta(self, meta):
+        self.meta = meta
+        if not self.runnable:
+            return
+        self.id = meta["id"]
+        self.n = int(meta["n"])
+        self.stdio = set(meta["stdio"])
+        self.test_s = meta["test_s"]
+        self.load_s = float(meta["load_s"])
+        self.output_bytes = int(meta["output_bytes"])
+        self.value_bytes = int(meta["value_bytes"])
+        self.continue_after_crash = bool(meta["continue_after_crash"])
+        self.output.limit = self.output_bytes
+        self.cpu_sum = sum(self.limit(i) for i in range(self.n))
+        # An empty job still has one process, which loads the program (a probe at index 0).
+        self.results = [None] * max(self.n, 1)
+        self.child_of = [None] * max(self.n, 1)
+
+    def limit(self, i):
+        if self.n == 0:
+            return self.load_s
+        return float(self.test_s[i] if isinstance(self.test_s, list) else self.test_s)
+
+    def deadline(self):
+        """The job's wall-clock budget: its CPU limits (one load per process) x JOB_WALL_FACTOR."""
+        return self.t0 + JOB_WALL_FACTOR * (self.cpu_sum + self.children * self.load_s)
+
+    def end_after(self, start):
+        """Where the process that starts at test `start` stops: a stdio test runs alone."""
+        if start in self.stdio:
+            return start + 1
+        return min([i for i in self.stdio if i > start] + [self.n])
+
+
+def _await_meta(reader, fd, pidfd):
+    """The first frame of a job's first process (its shape), and any frames after it."""
+    deadline = time.monotonic() + META_WAIT_S
+    exited = False
+    frames = []
+    while True:
+        got, over = reader.read(fd)
+        frames += got
+        if frames or over or reader.eof or exited:
+            break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        readable, _, _ = select.select([fd, pidfd], [], [], left)
+        exited = pidfd in readable
+    if not frames:
+        return None, []
+    meta = _parse_host(frames[0])
+    return (meta if isinstance(meta, dict) else None), frames[1:]
+
+
+def _run_child(job, start, end, workdir):
+    """Fork one process for tests[start:end] (end None: the job's first, which reports its
+    shape) and fill job.results.
 
     Returns (load, next_index, rss_kb, crashed): `crashed` when the process ended in the
-    middle of a phase (deadline, output, memory, signal, exit, protocol).
+    middle of a phase (time limit, output, memory, signal, exit, protocol).
     """
-    tests = job["tests"]
-    test_s = limits["test_s"]
-    value_cap = int(limits["value_bytes"]) + 4096
-    stdio = tests[start]["kind"] == "stdio"
-    stdin_path = None
-    if stdio:
-        stdin_path = os.path.join(workdir, ".stdin")
-        with open(stdin_path, "w", encoding="utf-8", errors="surrogateescape") as f:
-            f.write(tests[start].get("stdin", ""))
-        if not HOST_MODE:
-            os.chown(stdin_path, JOB_UID, JOB_GID)
+    output = job.output
+    reader = _FrameReader(META_CAP if job.meta is None else job.value_bytes + 4096)
     r_res, w_res = os.pipe()
     r_out, w_out = os.pipe()
     r_err, w_err = os.pipe()
@@ -551,94 +1186,111 @@ def _run_child(job, start, end, workdir, limits, output, results):
         os.close(r_res)
         os.close(r_out)
         os.close(r_err)
-        child_main(job, start, end, workdir, stdin_path, (w_out, w_err, w_res))
+        child_main(job.frame, start, end, workdir, (w_out, w_err, w_res))
     _LAST_CHILD[0] = pid
     for fd in (w_res, w_out, w_err):
         os.close(fd)
+    os.set_blocking(r_res, False)
     pidfd = os.pidfd_open(pid)
     streams = {r_res: 3, r_out: 1, r_err: 2}
-    buf = bytearray()
-    load = None
-    nxt = start  # the next test index we expect a frame for
-    phase_start = time.monotonic()
-    limit = float(limits["load_s"])
-    finishing = False  # every frame is in: only wait (briefly) for the child to exit
-    ending = None  # set when the parent stops the child, or it breaks the protocol
+    early = []
+    if job.meta is None:
+        meta, early = _await_meta(reader, r_res, pidfd)
+        job.set_meta(meta)
+        if not job.runnable:
+            for body in early:
+                _zero(body)
+            os.kill(pid, signal.SIGKILL)
+            os.wait4(pid, 0)
+            os.close(pidfd)
+            for fd in streams:
+                os.close(fd)
+            if meta is None:
+                raise RuntimeError("the job process could not read its job")
+            return None, start, 0, False
+        end = int(meta["end"])
+        reader.cap = job.value_bytes + 4096
+    job.children += 1
+    results = job.results
+    stdio = start in job.stdio
+    output.start_child(stdio)
+    st = {"load": None, "nxt": start, "finishing": False, "ending": None,
+          "phase": _Phase(job.load_s, pid, job.deadline())}
 
-    def per_test(i):
-        return float(test_s[i] if isinstance(test_s, list) else test_s)
+    def take(body):
+        """Account for one frame from the child; sets `ending` when it breaks the protocol."""
+        if st["finishing"] or st["ending"] is not None:
+            _zero(body)
+            return
+        head = _header(body)
+        now = time.monotonic()
+        nxt = st["nxt"]
+        if st["load"] is None:
+            if head is None or head[0] != "load":
+                _zero(body)
+                st["ending"] = {"st": "protocol", "msg": "malformed load frame"}
+                return
+            st["load"] = _Sent(head[1], body)
+            if head[1] != "ok" or nxt >= end:
+                st["finishing"] = True
+            else:
+                st["phase"] = _Phase(job.limit(nxt), pid, job.deadline())
+            return
+        if head is None or head[0] != "test" or head[1] != nxt:
+            _zero(body)
+            st["ending"] = {"st": "protocol", "msg": "result frame out of order or malformed"}
+            return
+        results[nxt] = _Sent(head[2], body, now - st["phase"].start, output.segment)
+        st["nxt"] = nxt = nxt + 1
+        if nxt >= end:
+            st["finishing"] = True
+        else:
+            st["phase"] = _Phase(job.limit(nxt), pid, job.deadline())
 
+    def take_all():
+        frames, over = reader.read(r_res)
+        for body in frames:
+            take(body)
+        if over and not st["finishing"] and st["ending"] is None:
+            st["ending"] = {"st": "output_limit",
+                            "msg": "return value exceeds %d bytes" % job.value_bytes}
+
+    for body in early:
+        take(body)
+    grace_end = 0.0
     child_exited = False
-    while ending is None and not child_exited:
-        remaining = phase_start + limit - time.monotonic()
-        if remaining <= 0:
-            if not finishing:
-                ending = {"st": "timeout"}
-            break
-        readable, _, _ = select.select(list(streams) + [pidfd], [], [], remaining)
+    while st["ending"] is None and not child_exited:
+        if st["finishing"]:
+            if not grace_end:
+                grace_end = time.monotonic() + EXIT_GRACE_S
+            wait = grace_end - time.monotonic()
+            if wait <= 0:
+                break
+        else:
+            wait = st["phase"].wait(pid)
+            if wait is None:
+                st["ending"] = {"st": "timeout"}
+                break
+        readable, _, _ = select.select(list(streams) + [pidfd], [], [], wait)
         for fd in readable:
             if fd == pidfd:
                 child_exited = True
-                continue
-            try:
-                data = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                continue
-            if not data:
-                os.close(fd)
-                del streams[fd]
-                continue
-            which = streams[fd]
-            if which in (1, 2):
-                if not output.add(which, data) and not finishing:
-                    ending = {"st": "output_limit", "msg": "output exceeds %d bytes" % output.limit}
-                    break
-                continue
-            if finishing:
-                continue
-            buf += data
-            while ending is None and not finishing and len(buf) >= 4:
-                (length,) = struct.unpack(">I", bytes(buf[:4]))
-                if length > value_cap:
-                    ending = {"st": "output_limit",
-                              "msg": "return value exceeds %d bytes" % limits["value_bytes"]}
-                    break
-                if len(buf) < 4 + length:
-                    break
-                payload = bytes(buf[4:4 + length])
-                del buf[:4 + length]
-                try:
-                    frame = json.loads(payload.decode("utf-8"))
-                except (ValueError, UnicodeDecodeError, RecursionError):
-                    ending = {"st": "protocol", "msg": "malformed result frame"}
-                    break
-                now = time.monotonic()
-                if load is None:
-                    load = _clean_load(frame.get("load")) if isinstance(frame, dict) else None
-                    if load is None:
-                        ending = {"st": "protocol", "msg": "malformed load frame"}
-                        break
-                    if load["st"] != "ok" or nxt >= end:
-                        finishing = True
-                    else:
-                        limit = per_test(nxt)
-                    phase_start = now
-                    continue
-                result = _clean_test(frame, nxt, now - phase_start)
-                if result is None:
-                    ending = {"st": "protocol", "msg": "result frame out of order or malformed"}
-                    break
-                results[nxt] = result
-                nxt += 1
-                phase_start = now
-                if nxt >= end:
-                    finishing = True
-                else:
-                    limit = per_test(nxt)
-            if finishing:
-                limit = 2.0  # grace for the child to flush its output and exit
-            if ending is not None:
+            elif streams[fd] == 3:
+                take_all()
+                if reader.eof or reader.over:
+                    os.close(fd)
+                    del streams[fd]
+            else:
+                n, within = output.read(fd, streams[fd])
+                if n == 0:
+                    os.close(fd)
+                    del streams[fd]
+                elif not within and not st["finishing"] and st["ending"] is None:
+                    st["ending"] = {"st": "output_limit", "msg": "output exceeds %d bytes" % output.limit}
+            if st["ending"] is not None:
                 break
+    if child_exited and st["ending"] is None and r_res in streams:
+        take_all()  # what it wrote just before it exited
     _drain(streams, output)
     if not child_exited:
         try:
@@ -649,7 +1301,9 @@ def _run_child(job, start, end, workdir, limits, output, results):
     os.close(pidfd)
     for fd in list(streams):
         os.close(fd)
-    if ending is None and not finishing:
+    reader.scrub()
+    load, nxt, ending, phase = st["load"], st["nxt"], st["ending"], st["phase"]
+    if ending is None and not st["finishing"]:
         # The child ended on its own in the middle of a phase.
         ending = _death(status, oom_before)
     crashed = ending is not None
@@ -657,11 +1311,8 @@ def _run_child(job, start, end, workdir, limits, output, results):
         if load is None:
             load = ending
         else:
-            results[nxt] = dict(ending, i=nxt, t=time.monotonic() - phase_start)
+            results[nxt] = dict(ending, i=nxt, t=time.monotonic() - phase.start)
             nxt += 1
-    if stdio and results[start] is not None and results[start]["st"] == "value":
-        results[start]["v"] = bytes(output.segment).decode("utf-8", errors="replace")
-    output.segment = bytearray()
     return load, nxt, rusage.ru_maxrss, crashed
 
 
@@ -671,11 +1322,8 @@ def _drain(streams, output):
             continue
         os.set_blocking(fd, False)
         try:
-            while True:
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    break
-                output.add(streams[fd], data)
+            while output.read(fd, streams[fd])[0]:
+                pass
         except (BlockingIOError, OSError):
             pass
 
@@ -685,8 +1333,6 @@ def _death(status, oom_before):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGKILL and _oom_kills() > oom_before:
             return {"st": "memory", "msg": "killed by the out-of-memory killer"}
-        if sig == signal.SIGXCPU:
-            return {"st": "timeout", "msg": "CPU time limit"}
         return {"st": "killed", "sig": sig, "msg": _signame(sig)}
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
     return {"st": "exited", "code": code, "msg": "exited with code %d" % code}
@@ -699,102 +1345,36 @@ def _signame(sig):
         return "signal %d" % sig
 
 
-_LOAD_STATES = {"ok", "syntax_error", "raised", "memory"}
-_TEST_STATES = {"value", "raised", "memory", "unserializable", "output_limit"}
-
-
-def _short(x, limit=2000):
-    return x[:limit] if isinstance(x, str) else None
-
-
-def _clean_load(frame):
-    if not isinstance(frame, dict):
-        return None
-    st = frame.get("st")
-    if st not in _LOAD_STATES:
-        return None
-    out = {"st": st}
-    for key in ("exc", "msg"):
-        v = _short(frame.get(key))
-        if v is not None:
-            out[key] = v
-    if isinstance(frame.get("line"), int):
-        out["line"] = frame["line"]
-    return out
-
-
-def _clean_test(frame, expected_index, elapsed):
-    """Keep only well-formed fields of a child's test frame; None if it is not the one expected."""
-    if not isinstance(frame, dict) or type(frame.get("i")) is not int or frame["i"] != expected_index:
-        return None
-    st = frame.get("st")
-    if st not in _TEST_STATES:
-        return None
-    out = {"i": expected_index, "st": st}
-    if st == "value":
-        out["v"] = frame.get("v")
-    for key in ("exc", "msg"):
-        v = _short(frame.get(key))
-        if v is not None:
-            out[key] = v
-    out["t"] = elapsed  # measured here, not taken from the untrusted child
-    return out
-
-
 def run_job(job):
-    global ARGS
-    t0 = time.monotonic()
-    tests = job["tests"]
-    limits = job["limits"]
-    n = len(tests)
-    ARGS = [[decode_value(a) for a in t.get("args", [])] if t.get("kind") == "call" else None
-            for t in tests]
-    output = _Output(int(limits["output_bytes"]))
-    results = [None] * n
-    load = None
-    rss = 0
+    """Run a job's processes, then leave the container as the job found it; fills `job`."""
     workdir = _fresh_workdir()
     try:
-        if n == 0:
-            # A job with no tests still loads the program (a syntax check, or setup).
-            probe = dict(job, tests=[{"kind": "exec", "src": "pass"}])
-            load, _, rss, _ = _run_child(probe, 0, 1, workdir, limits, output, [None])
-        start = 0
-        while start < n:
-            end = start + 1
-            if tests[start]["kind"] != "stdio":
-                while end < n and tests[end]["kind"] != "stdio":
-                    end += 1
-            child_load, nxt, child_rss, crashed = _run_child(
-                job, start, end, workdir, limits, output, results)
+        start, end = 0, None  # the first process reads the job and says where its run ends
+        while True:
+            child_load, nxt, child_rss, crashed = _run_child(job, start, end, workdir)
+            if not job.runnable:
+                return
             _kill_everything_safe()
-            rss = max(rss, child_rss)
-            if load is None:
-                load = child_load
-            if child_load["st"] != "ok":
+            job.rss = max(job.rss, child_rss)
+            for i in range(start, min(max(nxt, start + 1), len(job.child_of))):
+                job.child_of[i] = start
+            if job.load is None:
+                job.load = child_load
+            if _state(child_load) != "ok":
                 if start > 0:
                     # A later process failed to load: report it on the test it was for.
-                    results[start] = dict(child_load, i=start)
+                    job.results[start] = child_load
                 break
-            if crashed and not job.get("continue_after_crash"):
+            if crashed and not job.continue_after_crash:
                 break
             start = max(nxt, start + 1)
+            if start >= job.n:
+                break
+            end = job.end_after(start)
     finally:
         _kill_everything_safe()
         _cleanup_workdir(workdir)
-    for i in range(n):
-        if results[i] is None:
-            results[i] = {"i": i, "st": "skipped"}
-    return {
-        "op": "result",
-        "id": job.get("id"),
-        "load": load or {"st": "protocol", "msg": "no load report"},
-        "tests": results,
-        "stdout": bytes(output.report[1]).decode("utf-8", errors="replace"),
-        "stderr": bytes(output.report[2]).decode("utf-8", errors="replace"),
-        "max_rss_kb": rss,
-        "wall_s": time.monotonic() - t0,
-    }
+        job.wall_s = time.monotonic() - job.t0
 
 
 _LAST_CHILD = [0]
@@ -805,6 +1385,135 @@ def _kill_everything_safe():
         _kill_everything(_LAST_CHILD[0])
     except Exception as e:  # never let cleanup take the runner down
         sys.stderr.write("runner: cleanup failed: %r\n" % (e,))
+
+
+# ---------------------------------------------------------------- forks that read job data
+
+def _child_int(text):
+    # Ints above 2^53 travel as hex strings; a long decimal literal is a forgery, and parsing
+    # one costs time quadratic in its length.
+    if len(text) > 20:
+        raise ValueError("integer literal too long")
+    return int(text)
+
+
+def _child_float(text):
+    if len(text) > 40:
+        raise ValueError("float literal too long")
+    x = float(text)
+    if not _isfinite(x):
+        raise ValueError("non-finite float")  # the host's JSON has no Infinity
+    return x
+
+
+def _child_constant(name):
+    raise ValueError("%s is not JSON" % name)  # NaN, Infinity: the host could not parse them
+
+
+def _payload(sent):
+    """The payload after a child's header line, parsed strictly; None if malformed."""
+    body = sent.body
+    try:
+        p = json.loads(bytes(body[body.index(b"\n") + 1:]).decode("ascii"),
+                       parse_int=_child_int, parse_float=_child_float, parse_constant=_child_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return p if type(p) is dict else None
+
+
+def _short(x, limit=2000):
+    return x[:limit] if type(x) is str else None
+
+
+def _clean(st, payload, keys):
+    out = {"st": st}
+    for key in ("exc", "msg"):
+        v = _short(payload.get(key))
+        if v is not None:
+            out[key] = v
+    if "line" in keys and type(payload.get("line")) is int:
+        out["line"] = payload["line"]
+    if "v" in keys:
+        out["v"] = payload.get("v")
+    return out
+
+
+def _assemble(job, out_fd):
+    """In a fork: the result frame, from the raw frames the job's processes sent, to out_fd."""
+    output = job.output
+    load = job.load
+    if isinstance(load, _Sent):
+        payload = _payload(load)
+        load = ({"st": "protocol", "msg": "malformed load frame"} if payload is None
+                else _clean(load.st, payload, ("line",)))
+    tests = []
+    broken = set()  # processes whose payload was garbled: their later tests are skipped
+    for i in range(job.n):
+        r = job.results[i]
+        child = job.child_of[i]
+        if isinstance(r, _Sent):
+            if child in broken:
+                r = None
+            else:
+                payload = _payload(r)
+                if payload is None:
+                    broken.add(child)
+                    r = {"st": "protocol", "msg": "result frame out of order or malformed", "t": r.t}
+                else:
+                    sent = r
+                    r = _clean(sent.st, payload, ("v",) if sent.st == "value" else ())
+                    if sent.t is not None:
+                        r["t"] = sent.t
+                    if i in job.stdio and r["st"] == "value":
+                        r["v"] = b"".join(bytes(p) for p in sent.segment or ()).decode("utf-8", errors="replace")
+        elif isinstance(r, dict):
+            r = dict(r)
+        if r is None:
+            r = {"st": "skipped"}
+        r["i"] = i
+        tests.append(r)
+    result = {
+        "op": "result",
+        "id": job.id,
+        "load": load or {"st": "protocol", "msg": "no load report"},
+        "tests": tests,
+        "stdout": bytes(output.report[1][:output.kept[1]]).decode("utf-8", errors="replace"),
+        "stderr": bytes(output.report[2][:output.kept[2]]).decode("utf-8", errors="replace"),
+        "max_rss_kb": job.rss,
+        "wall_s": job.wall_s,
+    }
+    _write_all(out_fd, _frame_bytes(result))
+
+
+def _in_fork(work, *args):
+    """Run work(*args, fd) in a fork that writes to a memfd; the memfd, or None if it failed."""
+    out = os.memfd_create("verdict-out", os.MFD_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            work(*args, out)
+            code = 0
+        except BaseException as e:
+            try:
+                sys.stderr.write("runner: %s failed: %r\n" % (work.__name__, e))
+            except BaseException:
+                pass
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        os.close(out)
+        return None
+    return out
+
+
+def _send_memfd(fd, out):
+    """Copy a memfd to fd in the kernel, so its bytes never pass through this process's heap."""
+    size = os.fstat(fd).st_size
+    offset = 0
+    while offset < size:
+        offset += os.sendfile(out, fd, offset, size - offset)
 
 
 # ---------------------------------------------------------------- main loop
@@ -829,9 +1538,62 @@ def _validate_job(frame):
     return None
 
 
+# A frame this small cannot hold a valid job (its required keys alone are longer), so this
+# process may parse it: it holds no program and no inputs.
+SMALL_FRAME = 64
+
+
+def _answer(meta):
+    """Answer a frame that is not a job to run; False when the host asked the runner to exit."""
+    op = meta["op"]
+    if op == "exit":
+        return False
+    if op == "ping":
+        write_frame(1, {"op": "pong"})
+    elif op == "bad":
+        write_frame(1, {"op": "error", "message": "frame is not UTF-8 JSON"})
+    elif op == "unknown":
+        write_frame(1, {"op": "error", "message": "unknown op %s" % meta["name"]})
+    else:
+        write_frame(1, {"op": "error", "id": meta.get("id"), "message": meta.get("problem", "invalid job")})
+    return True
+
+
+def _serve(frame):
+    """Answer one host frame; False when the host asked the runner to exit."""
+    if len(frame.buf) <= SMALL_FRAME:
+        return _answer(_job_meta(_parse_host(frame.buf)))
+    job = _Job(frame)
+    try:
+        run_job(job)
+        if not job.runnable:
+            return _answer(job.meta)
+        result_fd = _in_fork(_assemble, job)
+        if result_fd is None:
+            raise RuntimeError("the result could not be assembled")
+        try:
+            _send_memfd(result_fd, 1)
+        finally:
+            os.close(result_fd)
+    except Exception as e:
+        job_id = job.meta.get("id") if isinstance(job.meta, dict) else None
+        write_frame(1, {"op": "error", "id": job_id, "message": "runner failed: %r" % (e,)})
+    finally:
+        _scrub_job(job)
+    return True
+
+
+def _scrub_job(job):
+    job.output.scrub()
+    for r in job.results + [job.load]:
+        if isinstance(r, _Sent):
+            _zero(r.body)
+
+
 def main():
-    global HASH_SEED
+    global HASH_SEED, CLOCK
     HASH_SEED = os.environ.get("PYTHONHASHSEED", "0")
+    CLOCK = _JobClock()
     if not HOST_MODE and os.getpid() == 1:
         # PID 1 ignores signals it has no handler for; make that explicit for SIGPIPE so a
         # vanished host is seen as EOF/EPIPE instead.
@@ -847,37 +1609,19 @@ def main():
     })
     while True:
         try:
-            frame = read_frame(0)
+            frame = read_host_frame(0)
         except ValueError as e:  # a length above the limit: the stream cannot be trusted
             write_frame(1, {"op": "error", "message": "unreadable frame: %s" % e})
             return 2
         if frame is None:
             return 0
-        if frame is BAD_FRAME:
-            write_frame(1, {"op": "error", "message": "frame is not UTF-8 JSON"})
-            continue
-        op = frame.get("op") if isinstance(frame, dict) else None
-        if op == "exit":
-            return 0
-        if op == "ping":
-            write_frame(1, {"op": "pong"})
-            continue
-        if op != "job":
-            write_frame(1, {"op": "error", "message": "unknown op %r" % (op,)})
-            continue
-        problem = _validate_job(frame)
-        if problem:
-            write_frame(1, {"op": "error", "id": frame.get("id"), "message": problem})
-            continue
         try:
-            result = run_job(frame)
-        except Exception as e:
-            write_frame(1, {"op": "error", "id": frame.get("id"), "message": "runner failed: %r" % (e,)})
-            continue
-        write_frame(1, result)
+            if not _serve(frame):
+                return 0
+        finally:
+            frame.scrub()
         gc.collect()
 
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -19,9 +19,9 @@ export type WireTest =
 
 /** Resource limits for one job, enforced by the in-container runner. */
 export interface JobLimits {
-  /** Wall-clock seconds allowed per test (one number for all, or one per test). */
+  /** CPU seconds allowed per test, with a wall-clock backstop of 3× (one number for all, or one per test). */
   testSeconds: number | number[];
-  /** Wall-clock seconds allowed to load the program and run the setup code. */
+  /** CPU seconds allowed to load the program and run the setup code (wall-clock backstop 3×). */
   loadSeconds: number;
   /** Address-space limit of the job process, in MiB. */
   memoryMb: number;

@@ -42,7 +42,7 @@ export interface Test {
   expect: Expectation | null;
   /** The assert ran inside the untrusted process, so its pass is weaker evidence. */
   weak?: boolean;
-  /** Per-test wall-clock limit in seconds, overriding the run's default. */
+  /** Per-test time limit in CPU seconds (wall-clock backstop 3×), overriding the run's default. */
   seconds?: number;
   /** Human-readable form for reports, e.g. the original assert. */
   display?: string;

@@ -103,6 +103,16 @@ function writeSeq(w: Writer, open: string, items: readonly PyValue[], close: str
   w.put(close);
 }
 
+/** Digits beyond which an int is described, not printed: decimal conversion is quadratic. */
+const MAX_INT_DIGITS = 4300;
+
+/** `repr(int)`, or `<int of N bits>` for one too large to print cheaply (as Python 3.11 refuses to). */
+function intRepr(v: bigint): string {
+  const hexDigits = (v < 0n ? -v : v).toString(16).length; // linear, unlike decimal
+  if (hexDigits * 4 > MAX_INT_DIGITS * 3.33) return `<int of ~${hexDigits * 4} bits>`;
+  return v.toString();
+}
+
 function write(w: Writer, v: PyValue): void {
   if (w.full) return;
   if (v === null) return w.put("None");
@@ -110,7 +120,7 @@ function write(w: Writer, v: PyValue): void {
     case "boolean":
       return w.put(v ? "True" : "False");
     case "bigint":
-      return w.put(v.toString());
+      return w.put(intRepr(v));
     case "number":
       return w.put(pyFloatRepr(v));
     case "string":

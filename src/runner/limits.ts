@@ -1,6 +1,9 @@
 import type { JobLimits } from "../core/job.js";
 
-/** Default per-job limits for candidate programs. Time limits are wall clock, enforced by the runner. */
+/**
+ * Default per-job limits for candidate programs, enforced by the runner from outside the job.
+ * Time limits are CPU time of all the job's processes, with a wall-clock backstop of 3×.
+ */
 export const DEFAULT_LIMITS: JobLimits = {
   testSeconds: 4,
   loadSeconds: 10,

@@ -109,7 +109,7 @@ const sandboxSchema = z
   .strictObject({
     workers: z.int().positive().optional().describe("sandboxes at once (default: cores)"),
     isolation: z.enum(["pool", "fresh"]).default("pool"),
-    timeout_s: z.number().positive().default(4).describe("wall-clock limit per test"),
+    timeout_s: z.number().positive().default(4).describe("time limit per test, CPU seconds (wall-clock backstop 3x)"),
     memory_mb: z.int().positive().default(4096).describe("memory limit per job"),
     hash_seed: z.int().min(0).default(0).describe("PYTHONHASHSEED of every sandboxed process"),
   })

@@ -57,7 +57,7 @@ export function toWireJob(job: Job): WireJob {
   };
 }
 
-/** The wall-clock limit of each test, expanding a single number; throws on a length mismatch. */
+/** The time limit of each test (CPU seconds), expanding a single number; throws on a length mismatch. */
 export function perTestSeconds(limits: JobLimits, tests: number): number[] {
   const { testSeconds } = limits;
   if (Array.isArray(testSeconds)) {

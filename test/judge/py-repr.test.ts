@@ -117,3 +117,11 @@ describe("pyRepr truncation", () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
+
+describe("pyRepr of huge ints", () => {
+  it("describes an int too large to print instead of converting it to decimal", () => {
+    const huge = 1n << 100_000n;
+    expect(pyRepr(huge)).toBe("<int of ~100004 bits>");
+    expect(pyRepr(-(10n ** 100n))).toBe(`-1${"0".repeat(100)}`);
+  });
+});

@@ -53,7 +53,7 @@ export function registerEvalCommand(program: Command): void {
     .option("--results <dir>", "where run directories go", "results")
     .option("--resume <run-dir>", "continue an interrupted or killed run in this directory, with the settings it started with")
     .option("--no-cache", "judge everything afresh (verdict cache and expected-value cache)")
-    .option("--timeout <seconds>", "wall-clock limit per test (MBPP+ calibrates its own)", positiveNumber("--timeout"), DEFAULT_LIMITS.testSeconds as number)
+    .option("--timeout <seconds>", "time limit per test in CPU seconds, wall-clock backstop 3x (tests calibrated on a slow reference get more)", positiveNumber("--timeout"), DEFAULT_LIMITS.testSeconds as number)
     .option("--memory <mib>", "memory limit per job in MiB", positiveInt("--memory"), DEFAULT_LIMITS.memoryMb)
     .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", (t) => Number.parseInt(t, 10), 0)
     .option("--engine-wait <seconds>", "how long to wait for a Docker engine that went away (a restart) before stopping the run", positiveNumber("--engine-wait"), 120)

@@ -1,0 +1,239 @@
+/**
+ * The hostile-program suite: every program in test/fixtures/python/hostile/ runs in real
+ * containers, in both isolation modes, and must get exactly the outcome its header declares:
+ *
+ *   # expect: <outcome>     required: the sample's status
+ *   # task: <secret|big|echo>  which task it answers (default secret)
+ *   # detail: <text>        text the verdict's detail must contain
+ *
+ * After each one, a clean program (hostile/clean.py) runs in the same sandbox, which in pool
+ * mode is the same container: it must pass, which it does only if it sees nothing the hostile
+ * one left (files, processes, sockets, IPC objects, changed permissions, planted modules), and
+ * it reports which runner process it ran under, so the suite can tell the runner survived.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobLimits, RawJobResult } from "../../src/core/job.js";
+import { OUTCOMES, type Outcome } from "../../src/core/outcome.js";
+import type { Isolation, SandboxPool } from "../../src/core/sandbox.js";
+import type { Sample } from "../../src/core/sample.js";
+import type { Benchmark, Task, Test } from "../../src/core/task.js";
+import type { SampleVerdict } from "../../src/core/verdict.js";
+import { judgeSamples } from "../../src/runner/evaluate.js";
+import { RUNNER_HEADROOM_MB } from "../../src/runner/limits.js";
+import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
+import { connectDocker } from "../../src/sandbox/engine.js";
+import { testImage } from "../helpers/sandbox-image.js";
+
+const DIR = join(import.meta.dirname, "../fixtures/python/hostile");
+const CLEAN = readFileSync(join(DIR, "clean.py"), "utf8");
+/** What the runner keeps of a job's stdout and stderr for reports (runner.py REPORT_BYTES). */
+const REPORT_BYTES = 16 * 1024;
+
+/** Small limits keep the suite fast; every hostile program still hits the one it aims at. */
+const LIMITS: JobLimits = {
+  testSeconds: 1,
+  loadSeconds: 2,
+  memoryMb: 256,
+  outputBytes: 1 << 20,
+  valueBytes: 1 << 20,
+};
+
+interface Hostile {
+  file: string;
+  program: string;
+  expect: Outcome;
+  task: string;
+  detail?: string;
+}
+
+/** A fixture with its header read: `# expect:`, `# task:`, `# detail:` comment lines. */
+function readHostile(file: string): Hostile {
+  const program = readFileSync(join(DIR, file), "utf8");
+  const header = new Map<string, string>();
+  for (const line of program.split("\n").slice(0, 5)) {
+    const m = /^# (expect|task|detail): (.+)$/.exec(line);
+    if (m) header.set(m[1]!, m[2]!.trim());
+  }
+  const outcome = header.get("expect");
+  if (outcome === undefined || !(OUTCOMES as readonly string[]).includes(outcome)) {
+    throw new Error(`${file}: the first lines must declare "# expect: <outcome>", one of ${OUTCOMES.join(", ")}`);
+  }
+  const detail = header.get("detail");
+  return {
+    file,
+    program,
+    expect: outcome as Outcome,
+    task: header.get("task") ?? "secret",
+    ...(detail !== undefined ? { detail } : {}),
+  };
+}
+
+const HOSTILE = readdirSync(DIR)
+  .filter((f) => f.endsWith(".py") && f !== "clean.py")
+  .sort()
+  .map(readHostile);
+
+const eq = { kind: "eq" } as const;
+
+function task(taskId: string, reference: string, tests: Omit<Test, "id" | "group">[]): Task {
+  return {
+    taskId,
+    text: `hostile-suite task ${taskId}`,
+    prompt: "",
+    reference,
+    setup: "",
+    tests: tests.map((t, i) => ({ ...t, id: `test/${i}`, group: "test" })),
+  };
+}
+
+/** The tasks hostile programs answer; the expected values never reach a container. */
+const BENCHMARK: Benchmark = {
+  name: "hostile-suite",
+  split: "all",
+  dataSha256: {},
+  groups: ["test"],
+  tasks: [
+    task(
+      "secret",
+      "def secret(x):\n    return x * 1000 + 7\n",
+      [1, 2, 3].map((x) => ({ input: { kind: "call", fn: "secret", args: [x] }, expect: { expected: BigInt(x * 1000 + 7), comparator: eq } })),
+    ),
+    // An int just past float precision: a float that rounds to it must not pass.
+    task("big", "def big():\n    return 2**53 + 1\n", [
+      { input: { kind: "call", fn: "big", args: [] }, expect: { expected: 2n ** 53n + 1n, comparator: eq } },
+    ]),
+    task("echo", "a, b = map(int, input().split())\nprint(a + b)\n", [
+      { input: { kind: "stdio", stdin: "3 4\n" }, expect: { expected: "7\n", comparator: eq } },
+      { input: { kind: "stdio", stdin: "10 -2\n" }, expect: { expected: "8\n", comparator: eq } },
+    ]),
+  ],
+};
+
+/** What one sample got: its verdict and what the sandbox reported for it. */
+interface Observed {
+  verdict: SampleVerdict;
+  raw: RawJobResult | undefined;
+}
+
+interface SuiteRun {
+  references: Observed[];
+  hostile: Map<string, Observed>;
+  /** The clean job that ran right after each hostile program. */
+  clean: Map<string, Observed>;
+}
+
+/** Wraps a pool so every raw result is kept, by job id (judgeSamples names jobs `task#index`). */
+function recording(pool: SandboxPool, raws: Map<string, RawJobResult>): SandboxPool {
+  return {
+    info: pool.info,
+    async run(job) {
+      const raw = await pool.run(job);
+      raws.set(job.id, raw);
+      return raw;
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** Runs the references, then every hostile program followed by the clean one, in one sandbox. */
+async function runSuite(isolation: Isolation): Promise<SuiteRun> {
+  const { tag } = await testImage();
+  const pool = await createDockerSandbox(connectDocker(), {
+    image: tag,
+    isolation,
+    // One worker: in pool mode the clean job runs in the container the hostile one just used.
+    workers: 1,
+    memoryMb: LIMITS.memoryMb + RUNNER_HEADROOM_MB,
+    cpus: 1,
+    pidsLimit: 128,
+    tmpfsMb: 64,
+    hashSeed: 0,
+    labels: { "verdict.test": "hostile" },
+  });
+  const raws = new Map<string, RawJobResult>();
+  const next = new Map<string, number>();
+  const sample = (taskId: string, program: string): Sample => {
+    const sampleIndex = next.get(taskId) ?? 0;
+    next.set(taskId, sampleIndex + 1);
+    return { taskId, sampleIndex, program };
+  };
+  const samples: Sample[] = BENCHMARK.tasks.map((t) => sample(t.taskId, t.reference));
+  for (const h of HOSTILE) samples.push(sample(h.task, h.program), sample("secret", CLEAN));
+  try {
+    const verdicts = await judgeSamples(BENCHMARK, samples, recording(pool, raws), {
+      limits: LIMITS,
+      hashSeed: 0,
+      progress: false,
+    });
+    const observed = verdicts.map((verdict) => ({ verdict, raw: raws.get(`${verdict.task_id}#${verdict.sample_index}`) }));
+    const k = BENCHMARK.tasks.length;
+    return {
+      references: observed.slice(0, k),
+      hostile: new Map(HOSTILE.map((h, i) => [h.file, observed[k + 2 * i]!])),
+      clean: new Map(HOSTILE.map((h, i) => [h.file, observed[k + 2 * i + 1]!])),
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Every detail a verdict carries, for `# detail:` and for failure messages. */
+function details(v: SampleVerdict): string {
+  return [v.load_detail, ...v.tests.map((t) => `${t.id}: ${t.outcome}${t.detail !== undefined ? ` (${t.detail})` : ""}`)]
+    .filter((d) => d !== undefined)
+    .join(" | ");
+}
+
+/** The clean program's first stdout line names PID 1's start time and cgroup. */
+function runnerOf(o: Observed): string | undefined {
+  return /^runner .+$/m.exec(o.raw?.stdout ?? "")?.[0];
+}
+
+describe.each<Isolation>(["pool", "fresh"])("hostile programs (%s)", (isolation) => {
+  let run: SuiteRun;
+
+  beforeAll(async () => {
+    run = await runSuite(isolation);
+  }, 600_000);
+
+  afterAll(() => {
+    // The outcome table, for the record.
+    const rows = HOSTILE.map((h) => `${h.file.padEnd(30)} ${run?.hostile.get(h.file)?.verdict.status ?? "(not run)"}`);
+    process.stderr.write(`hostile programs (${isolation}):\n${rows.join("\n")}\n`);
+  });
+
+  it("has at least 40 programs, each declaring a non-pass outcome", () => {
+    expect(HOSTILE.length).toBeGreaterThanOrEqual(40);
+    expect(HOSTILE.filter((h) => h.expect === "pass").map((h) => h.file)).toEqual([]);
+  });
+
+  it("judges every task's reference solution a pass", () => {
+    expect(run.references.map((o) => [o.verdict.task_id, o.verdict.status])).toEqual(
+      BENCHMARK.tasks.map((t) => [t.taskId, "pass"]),
+    );
+  });
+
+  it.each(HOSTILE)("$file: $expect, and the clean job after it passes", (h) => {
+    const o = run.hostile.get(h.file)!;
+    const why = `${h.file}: ${details(o.verdict)}`;
+    expect(o.verdict.status, why).toBe(h.expect);
+    expect(o.verdict.status, why).not.toBe("pass");
+    if (h.detail !== undefined) expect(details(o.verdict), why).toContain(h.detail);
+    // What it printed reached the host only as the runner's bounded report.
+    expect(o.raw?.stdout.length ?? 0).toBeLessThanOrEqual(REPORT_BYTES);
+    expect(o.raw?.stderr.length ?? 0).toBeLessThanOrEqual(REPORT_BYTES);
+
+    const clean = run.clean.get(h.file)!;
+    expect(clean.verdict.status, `clean job after ${h.file}: ${details(clean.verdict)}`).toBe("pass");
+    expect(runnerOf(clean), `clean job after ${h.file} printed ${JSON.stringify(clean.raw?.stdout)}`).toBeDefined();
+  });
+
+  it.runIf(isolation === "pool")("keeps one runner process alive through every program", () => {
+    // The same PID 1 (start time, cgroup) answered every clean job: no program killed the
+    // runner or cost the container, so no job was retried elsewhere.
+    const runners = new Set(HOSTILE.map((h) => runnerOf(run.clean.get(h.file)!)));
+    expect([...runners]).toHaveLength(1);
+  });
+});
