@@ -142,7 +142,7 @@ describe("openResultsStore", () => {
     store.writeManifest({ ...MANIFEST, status: "complete" });
     store.close();
     expect(readManifest(dir)?.status).toBe("complete");
-    expect(readdirSync(dir).sort()).toEqual([RUN_FILES.manifest, RUN_FILES.verdicts]);
+    expect(readdirSync(dir).sort()).toEqual([RUN_FILES.manifest, RUN_FILES.samples, RUN_FILES.verdicts].sort());
   });
 });
 
