@@ -1,5 +1,4 @@
-import type { BootstrapInterval, BootstrapOptions } from "./bootstrap.js";
-import { DEFAULT_RESAMPLES } from "./bootstrap.js";
+import { DEFAULT_RESAMPLES, quantileSorted, type BootstrapInterval, type BootstrapOptions } from "./bootstrap.js";
 import { createRng } from "./rng.js";
 
 /**
@@ -157,11 +156,5 @@ export function definedMeanCi(
 
 /** Linear-interpolation quantile (R's type 7) of an ascending array; NaN when empty. */
 function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const vlo = sorted[lo] ?? Number.NaN;
-  const vhi = sorted[hi] ?? Number.NaN;
-  return vlo + (vhi - vlo) * (pos - lo);
+  return sorted.length === 0 ? Number.NaN : quantileSorted(sorted, q);
 }

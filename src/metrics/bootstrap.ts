@@ -69,7 +69,7 @@ export function pairedBootstrapCi(a: readonly number[], b: readonly number[], op
 }
 
 /** Linear-interpolation quantile (R's type 7) of an ascending array. */
-function quantileSorted(sorted: Float64Array, q: number): number {
+export function quantileSorted(sorted: Float64Array, q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

@@ -6,6 +6,7 @@ import type { SampleVerdict } from "../core/index.js";
 import { meanPassAtK } from "../metrics/pass-at-k.js";
 import { formatPercent } from "./compare-markdown.js";
 import { readRunManifest, readRunSummary, readRunVerdicts } from "./run-dir.js";
+import { perTaskCounts } from "../metrics/per-task-counts.js";
 
 /**
  * `complete`: the manifest says complete and summary.json is there.
@@ -121,7 +122,7 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
       const { verdicts } = await readRunVerdicts(dir, false);
       entry.status = "interrupted";
       entry.samples = verdicts.length;
-      const counts = perTaskCounts(verdicts);
+      const counts = taskCounts(verdicts);
       entry.tasks = counts.length;
       entry.pass_at_1 = counts.length > 0 ? meanPassAtK(counts, 1) : null;
     }
@@ -133,13 +134,6 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
   return entry;
 }
 
-function perTaskCounts(verdicts: readonly SampleVerdict[]): { n: number; c: number }[] {
-  const byTask = new Map<string, { n: number; c: number }>();
-  for (const v of verdicts) {
-    const t = byTask.get(v.task_id) ?? { n: 0, c: 0 };
-    t.n++;
-    if (v.status === "pass") t.c++;
-    byTask.set(v.task_id, t);
-  }
-  return [...byTask.values()];
+function taskCounts(verdicts: readonly SampleVerdict[]): { n: number; c: number }[] {
+  return [...perTaskCounts(verdicts).values()];
 }

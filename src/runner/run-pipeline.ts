@@ -34,6 +34,7 @@ import { configSplit, type ModelConfig, type RunConfig, type SamplingConfig } fr
 import { newRunId } from "./run-id.js";
 import { openSamplesFile, type PromptStyle, type SampleRecord } from "./samples-file.js";
 import { createVerdictCache, type VerdictCache } from "./verdict-cache.js";
+import { perTaskCounts } from "../metrics/per-task-counts.js";
 
 /**
  * `verdict run`: generate with every configured model and prompt style and score in one go.
@@ -587,13 +588,7 @@ function label(id: CellId): string {
 
 /** Per task (benchmark order): samples and passes; null for a task without samples. */
 export function pass1Rates(taskIds: readonly string[], verdicts: readonly SampleVerdict[]): ({ n: number; c: number } | null)[] {
-  const byTask = new Map<string, { n: number; c: number }>();
-  for (const v of verdicts) {
-    const t = byTask.get(v.task_id) ?? { n: 0, c: 0 };
-    t.n++;
-    if (v.status === "pass") t.c++;
-    byTask.set(v.task_id, t);
-  }
+  const byTask = perTaskCounts(verdicts);
   return taskIds.map((id) => byTask.get(id) ?? null);
 }
 

@@ -8,6 +8,7 @@ import type { RunDir } from "../run-dir.js";
 import { escapeHtml } from "./escape-html.js";
 import { renderOutcomeChart } from "./outcome-chart.js";
 import { OUTCOME_STYLE } from "./outcome-style.js";
+import { perTaskCounts } from "../../metrics/per-task-counts.js";
 
 /** Flip rows listed per direction in the page; the grid's flip filter shows them all. */
 const FLIP_ROWS = 200;
@@ -151,13 +152,7 @@ function summaryOf(run: RunDir): RunSummary {
 
 /** Wilson with one sample per task; else a bootstrap over tasks (samples of a task are not independent). */
 function passAt1Interval(verdicts: readonly SampleVerdict[]): { low: number; high: number; method: string } | null {
-  const byTask = new Map<string, { n: number; c: number }>();
-  for (const v of verdicts) {
-    const t = byTask.get(v.task_id) ?? { n: 0, c: 0 };
-    t.n++;
-    if (v.status === "pass") t.c++;
-    byTask.set(v.task_id, t);
-  }
+  const byTask = perTaskCounts(verdicts);
   const counts = [...byTask.values()];
   if (counts.length === 0) return null;
   if (counts.every((t) => t.n === 1)) {
