@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { InputError, SetupError } from "../core/errors.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
 import type { SampleVerdict } from "../core/verdict.js";
+import { processAlive, readFileIfAny } from "../util/process-files.js";
 
 /** Writes a run directory: manifest.json, summary.json and an append-only verdicts.jsonl. */
 export interface ResultsStore {
@@ -296,7 +297,7 @@ function lockRunDir(dir: string): () => void {
     }
     const [pidText, host] = readFileIfAny(path).trim().split(" ");
     const pid = Number(pidText);
-    if (host === hostname() && Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+    if (host === hostname() && Number.isInteger(pid) && pid > 0 && holderAlive(pid)) {
       throw new SetupError(
         `run directory ${dir} is in use by process ${pid}; wait for it to finish (or stop it), then resume`,
       );
@@ -314,23 +315,7 @@ function lockRunDir(dir: string): () => void {
   throw new SetupError(`cannot lock run directory ${dir} (${path} keeps reappearing)`);
 }
 
-/** A file's text, or "" when it cannot be read. */
-function readFileIfAny(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
-}
-
-/** Whether a process with this pid exists on this machine. */
-function processAlive(pid: number): boolean {
-  // This very process holds it: a second store on one run directory is a bug, not a takeover.
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** Whether the lock's holder is alive; this very process counts (a second store on one run is a bug, not a takeover). */
+function holderAlive(pid: number): boolean {
+  return pid === process.pid || processAlive(pid);
 }

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { execa } from "execa";
 import { SetupError } from "../core/errors.js";
+import { processAlive, readFileIfAny } from "../util/process-files.js";
 
 /** The recipe the image is built from: build.sh, runner.py, Dockerfile, README. */
 export const RECIPE_DIR = fileURLToPath(new URL("../../sandbox-images/python/", import.meta.url));
@@ -338,24 +339,6 @@ async function withBuildLock<T>(recipe: string, log: (line: string) => void, fn:
   }
 }
 
-/** A file's text, or "" when it does not exist (yet). */
-function readFileIfAny(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
-}
-
-/** Whether a process with this pid exists on this machine. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Runs build.sh, forwarding its output line by line; a failed build throws SetupError. */
 async function runBuildScript(dir: string, tar: string, freshBase: boolean, log: (line: string) => void): Promise<void> {
