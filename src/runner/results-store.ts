@@ -191,6 +191,7 @@ export function openResultsStore(dir: string): ResultsStore {
   }
   // Where the last complete line ends: a write the disk cuts short is cut back to here.
   let size = fstatSync(fd).size;
+  let samplesSize = fstatSync(samplesFd).size;
   let count = existing.size;
   let lastSync = Date.now();
   let closed = false;
@@ -229,13 +230,19 @@ export function openResultsStore(dir: string): ResultsStore {
     appendSample(s) {
       if (closed) throw new Error(`internal: results store ${dir} is closed`);
       const cap = (t: string | undefined) => (t ? t.slice(0, SAMPLE_OUTPUT_CHARS) : undefined);
-      const line = { ...s, stdout: cap(s.stdout), stderr: cap(s.stderr) };
+      const line = Buffer.from(JSON.stringify({ ...s, stdout: cap(s.stdout), stderr: cap(s.stderr) }) + "\n");
       try {
-        // Reports read the last line per sample, so a torn or repeated line costs nothing.
-        writeAll(samplesFd, Buffer.from(JSON.stringify(line) + "\n"));
+        writeAll(samplesFd, line);
       } catch (err) {
+        // As for verdicts: a line the full disk cut short is cut off, so every line stays whole.
+        try {
+          ftruncateSync(samplesFd, samplesSize);
+        } catch {
+          // Reports skip a line they cannot parse; nothing more to do here.
+        }
         throw diskError(err, join(dir, RUN_FILES.samples));
       }
+      samplesSize += line.length;
     },
     writeManifest(m) {
       writeJsonAtomic(join(dir, RUN_FILES.manifest), m);

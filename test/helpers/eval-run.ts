@@ -5,7 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { Outcome } from "../../src/core/outcome.js";
@@ -13,6 +14,8 @@ import type { SampleVerdict } from "../../src/core/verdict.js";
 import { RUN_LABEL } from "../../src/sandbox/container-spec.js";
 import { MANAGED_LABEL } from "../../src/sandbox/image.js";
 import { runLabel } from "../../src/runner/evaluate.js";
+import { connectDocker } from "../../src/sandbox/engine.js";
+import { testImage } from "./sandbox-image.js";
 import { RUN_FILES } from "../../src/runner/results-store.js";
 
 export const REPO = join(import.meta.dirname, "..", "..");
@@ -22,6 +25,13 @@ export function buildCli(): void {
   // tsc emits even when a file elsewhere has a type error; the CLI's own files are checked by tsc -p tsconfig.test.json.
   spawnSync(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: REPO });
   if (!existsSync(join(REPO, "dist", "cli", "main.js"))) throw new Error("building the CLI produced no dist/cli/main.js");
+}
+
+/** What a file of real-run tests starts with: the built CLI, the image, an engine client and a temp root of its own. */
+export async function startEvalTests(prefix: string): Promise<{ docker: Docker; root: string }> {
+  buildCli();
+  await testImage();
+  return { docker: connectDocker(), root: mkdtempSync(join(tmpdir(), prefix)) };
 }
 
 /** A benchmark and samples file on disk, with the status each sample must get. */

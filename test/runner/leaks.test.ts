@@ -5,19 +5,16 @@
  * the built CLI as a child process.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLabel } from "../../src/runner/evaluate.js";
 import { RUN_FILES } from "../../src/runner/results-store.js";
 import { RUN_LABEL } from "../../src/sandbox/container-spec.js";
-import { connectDocker } from "../../src/sandbox/engine.js";
 import { pruneSandbox } from "../../src/sandbox/image.js";
 import { formatSoakReport, runSoak, soakPassed } from "../../src/runner/soak.js";
 import {
-  buildCli,
   checkVerdicts,
   leftovers,
   manifestStatus,
@@ -27,17 +24,14 @@ import {
   waitUntil,
   writeEvalFixture,
   type EvalFixture,
+  startEvalTests,
 } from "../helpers/eval-run.js";
-import { testImage } from "../helpers/sandbox-image.js";
 
 let docker: Docker;
 let root: string;
 
 beforeAll(async () => {
-  buildCli();
-  await testImage();
-  docker = connectDocker();
-  root = mkdtempSync(join(tmpdir(), "verdict-leaks-test-"));
+  ({ docker, root } = await startEvalTests("verdict-leaks-test-"));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -4,15 +4,13 @@
  * every sample judged exactly once, the verdicts written before the stop untouched, and nothing
  * left behind. Real containers throughout.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { constants, tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RUN_FILES } from "../../src/runner/results-store.js";
-import { connectDocker } from "../../src/sandbox/engine.js";
 import {
-  buildCli,
   checkVerdicts,
   leftovers,
   manifestStatus,
@@ -22,8 +20,8 @@ import {
   waitUntil,
   writeEvalFixture,
   type EvalFixture,
+  startEvalTests,
 } from "../helpers/eval-run.js";
-import { testImage } from "../helpers/sandbox-image.js";
 
 const SAMPLES = 32;
 /** Each sample sleeps this long: 32 samples on 2 workers take ~3 s, time enough to be stopped. */
@@ -35,10 +33,7 @@ let docker: Docker;
 let root: string;
 
 beforeAll(async () => {
-  buildCli();
-  await testImage();
-  docker = connectDocker();
-  root = mkdtempSync(join(tmpdir(), "verdict-resume-test-"));
+  ({ docker, root } = await startEvalTests("verdict-resume-test-"));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
