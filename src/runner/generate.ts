@@ -257,16 +257,21 @@ export function startGeneration(opts: GenerateOptions): Generation {
         role: slot.role,
         ...(slot.path !== undefined ? { path: slot.path } : {}),
         ...(slot.final !== undefined ? { final: slot.final } : {}),
-        raw: [text],
         code_source: code.source,
-        finish_reasons: [result.finishReasons[i] ?? null],
-        sampling: sampling(seed, slots.length),
-        usage: usageOf([result], slots.length),
-        latency_ms: result.latencyMs,
-        cached: result.cached,
-        model: providerId,
+        ...choiceFields(result, i, seed, slots.length),
       };
     });
+
+  /** What a record of one choice (of `n` in one request) keeps of that request: the answer, sampling, usage. */
+  const choiceFields = (result: GenerationResult, i: number, seed: number, n: number) => ({
+    raw: [result.texts[i] ?? ""],
+    finish_reasons: [result.finishReasons[i] ?? null],
+    sampling: sampling(seed, n),
+    usage: usageOf([result], n),
+    latency_ms: result.latencyMs,
+    cached: result.cached,
+    model: providerId,
+  });
 
   /** One pseudocode path, generated step by step. */
   const pseudocodePath = async (task: PromptTask, index: number, role: "sample" | "path", seed: number): Promise<SampleRecord> => {
@@ -321,14 +326,8 @@ export function startGeneration(opts: GenerateOptions): Generation {
         path: path.path ?? 0,
         final: slot.final,
         steps: [...prefix, step],
-        raw: [text],
         code_source: terminal ? "terminal_step" : "no_code",
-        finish_reasons: [result.finishReasons[i] ?? null],
-        sampling: sampling(seed, slots.length),
-        usage: usageOf([result], slots.length),
-        latency_ms: result.latencyMs,
-        cached: result.cached,
-        model: providerId,
+        ...choiceFields(result, i, seed, slots.length),
       };
     });
   };

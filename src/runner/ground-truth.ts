@@ -85,7 +85,9 @@ export async function resolveBenchmark(
     opts.log?.(`expected values: cached (${path})`);
   }
   const failures: string[] = [];
-  const tasks = spec.tasks.map((t) => resolveTask(t, record, failures));
+  // One index of the decomposed asserts for every task (MBPP has ~3,000 of them).
+  const decomposed = new Map(record.decomposed.map((d) => [d.key, d]));
+  const tasks = spec.tasks.map((t) => resolveTask(t, record, decomposed, failures));
   return {
     benchmark: { name: spec.name, split: spec.split, dataSha256: spec.dataSha256, groups: spec.groups, tasks },
     refSeconds: record.seconds,
@@ -207,8 +209,12 @@ function calibrate(spec: TaskSpec, refSeconds: number | undefined): number | und
   return Math.max(cal.minSeconds, cal.factor * refSeconds);
 }
 
-function resolveTask(spec: TaskSpec, record: GroundTruthRecord, failures: string[]): Task {
-  const decomposed = new Map(record.decomposed.map((d) => [d.key, d]));
+function resolveTask(
+  spec: TaskSpec,
+  record: GroundTruthRecord,
+  decomposed: Map<string, Decomposed>,
+  failures: string[],
+): Task {
   const { roles } = referenceJob(spec, decomposed);
   const raw = record.references[spec.taskId];
   const expected = new Map<number, { value: unknown; seconds: number }>();

@@ -18,18 +18,18 @@ import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { execa } from "execa";
 import { SetupError } from "../core/errors.js";
+import { MANAGED_LABEL, RUNNER_COMMAND, RUNNER_PATH_IN_CONTAINER } from "./container-spec.js";
+
+/** Re-exported: the label on every image and container verdict owns; `prune` removes what carries it. */
+export { MANAGED_LABEL };
 import { processAlive, readFileIfAny } from "../util/process-files.js";
 
 /** The recipe the image is built from: build.sh, runner.py, Dockerfile, README. */
 export const RECIPE_DIR = fileURLToPath(new URL("../../sandbox-images/python/", import.meta.url));
 /** Repository name of every sandbox image; the tag is the recipe hash. */
 export const IMAGE_REPO = "verdict-python";
-/** Label on every image and container verdict owns; `prune` removes what carries it. */
-export const MANAGED_LABEL = "verdict.managed";
 /** Label holding the recipe hash an image was built from. */
 export const RECIPE_LABEL = "verdict.recipe";
-/** Where the runner lives inside the image. */
-export const RUNNER_PATH = "/opt/verdict/runner.py";
 
 /**
  * Dockerfile instructions applied on import; the Dockerfile sets the same ones. PATH is explicit
@@ -40,7 +40,7 @@ const IMPORT_CHANGES = [
   "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   "ENV LANG=C.UTF-8",
   "ENV PYTHONDONTWRITEBYTECODE=1",
-  `CMD ["python3","-S","-B","${RUNNER_PATH}"]`,
+  `CMD ${JSON.stringify(RUNNER_COMMAND)}`,
 ];
 
 /** A sandbox image present in the engine. */
@@ -256,7 +256,7 @@ function assertCanBuild(dir: string, tag: string): void {
   const script = join(dir, "build.sh");
   if (!existsSync(script)) throw new SetupError(`sandbox build script ${script} is missing`);
   if (!existsSync(join(dir, "runner.py"))) {
-    throw new SetupError(`the sandbox runner ${join(dir, "runner.py")} is missing; the image bakes it in at ${RUNNER_PATH}`);
+    throw new SetupError(`the sandbox runner ${join(dir, "runner.py")} is missing; the image bakes it in at ${RUNNER_PATH_IN_CONTAINER}`);
   }
   const registryHint = `on a host with a container registry you can instead run: docker build -t ${tag} ${dir}`;
   if (process.getuid?.() !== 0) {

@@ -17,8 +17,8 @@ import {
   RECIPE_DIR,
   RECIPE_LABEL,
   recipeHash,
-  RUNNER_PATH,
 } from "../../src/sandbox/image.js";
+import { RUNNER_PATH_IN_CONTAINER as RUNNER_PATH } from "../../src/sandbox/container-spec.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 /** A throwaway copy of the recipe directory. */
