@@ -34,7 +34,7 @@ const tolerance = z.union([z.number().nonnegative(), z.literal("atol")]);
 
 const comparatorSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("eq") }).strict(),
-  z.object({ kind: z.literal("set_eq") }).strict(),
+  z.object({ kind: z.literal("set_eq"), atol: tolerance.optional() }).strict(),
   z.object({ kind: z.literal("truthy") }).strict(),
   z.object({ kind: z.literal("falsy") }).strict(),
   z.object({ kind: z.literal("always") }).strict(),
@@ -152,6 +152,8 @@ export function toComparator(c: ConfigComparator, atol: number): Comparator {
       return { kind: "evalplus", atol: tol(c.atol) };
     case "isclose":
       return { kind: "isclose", relTol: c.rel_tol, absTol: tol(c.abs_tol) };
+    case "set_eq":
+      return c.atol === undefined ? { kind: "set_eq" } : { kind: "set_eq", atol: tol(c.atol) };
     default:
       return { kind: c.kind };
   }

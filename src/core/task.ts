@@ -9,7 +9,9 @@ import type { PyValue } from "./py-value.js";
  * - `evalplus`: EvalPlus's rule: `==`; else, when atol != 0 (atol becomes 1e-6 when it is 0
  *   and the expected value is a float or a non-empty list/tuple of floats), same type, same
  *   length for list/tuple, and numpy.allclose(out, exp, rtol=1e-7, atol).
- * - `set_eq`: `set(out) == set(exp)`.
+ * - `set_eq`: `set(out) == set(exp)`; with `atol` (EvalPlus's set-equality oracles), when the
+ *   sets differ, EvalPlus's float fallback of `evalplus` applies as well (same type, same
+ *   length, numpy.allclose with that atol, 1e-6 when it is 0 and the expected value is float-like).
  * - `truthy` / `falsy`: `bool(out)` is True / False (expected is ignored).
  * - `isclose`: `math.isclose(out, exp, rel_tol, abs_tol)`.
  * - `always`: any value passes (a benchmark whose oracle accepts everything that returns).
@@ -17,7 +19,7 @@ import type { PyValue } from "./py-value.js";
 export type Comparator =
   | { kind: "eq" }
   | { kind: "evalplus"; atol: number }
-  | { kind: "set_eq" }
+  | { kind: "set_eq"; atol?: number }
   | { kind: "truthy" }
   | { kind: "falsy" }
   | { kind: "isclose"; relTol: number; absTol: number }

@@ -33,15 +33,27 @@ export function evalplusAtol(atol: number, expected: PyValue): number {
 }
 
 /**
+ * The atol of a comparator that reads EvalPlus's atol variable (its default check, or a set
+ * oracle with an atol), else undefined.
+ */
+export function evalplusAtolOf(c: Comparator): number | undefined {
+  return c.kind === "evalplus" || c.kind === "set_eq" ? c.atol : undefined;
+}
+
+/**
  * The expectation as EvalPlus applies it once its atol variable has become 1e-6 (see
- * judge-sample): every `evalplus` comparator with atol 0 gets 1e-6, and so does the abs_tol 0
- * of an `isclose` alternative to an evalplus{atol: 0} check, since EvalPlus's special oracles
+ * judge-sample): every `evalplus` comparator (and set oracle) with atol 0 gets 1e-6, and so
+ * does the abs_tol 0 of an `isclose` alternative to such a check, since EvalPlus's special oracles
  * (Mbpp/581's `abs(out - _surface_Area(*inp)) <= atol`) read that same variable.
  */
 export function withEvalplusFloatAtol(e: Expectation): Expectation {
-  const raise = (c: Comparator): Comparator => (c.kind === "evalplus" && c.atol === 0 ? { kind: "evalplus", atol: EVALPLUS_FLOAT_ATOL } : c);
+  const raise = (c: Comparator): Comparator => {
+    if (c.kind === "evalplus" && c.atol === 0) return { kind: "evalplus", atol: EVALPLUS_FLOAT_ATOL };
+    if (c.kind === "set_eq" && c.atol === 0) return { kind: "set_eq", atol: EVALPLUS_FLOAT_ATOL };
+    return c;
+  };
   const out: Expectation = { expected: e.expected, comparator: raise(e.comparator) };
-  const zeroAtol = e.comparator.kind === "evalplus" && e.comparator.atol === 0;
+  const zeroAtol = evalplusAtolOf(e.comparator) === 0;
   const raiseAlternative = (c: Comparator): Comparator =>
     zeroAtol && c.kind === "isclose" && c.absTol === 0 ? { ...c, absTol: EVALPLUS_FLOAT_ATOL } : raise(c);
   if (e.alternatives !== undefined) {
@@ -87,13 +99,6 @@ export function pySetKeys(v: PyValue): Set<string> | undefined {
   return items === undefined ? undefined : setKeys(items);
 }
 
-function setEq(actual: PyValue, expected: PyValue): boolean {
-  const a = pySetKeys(actual);
-  const b = pySetKeys(expected);
-  if (a === undefined || b === undefined || a.size !== b.size) return false;
-  for (const k of a) if (!b.has(k)) return false;
-  return true;
-}
 
 /** Python's float(x) for a real number, or undefined where it is not one or would overflow. */
 function realToFloat(v: PyValue): number | undefined {
@@ -248,17 +253,34 @@ function seqLength(v: PyValue): number | undefined {
 }
 
 /**
- * EvalPlus's check (evalplus/eval/__init__.py, unsafe_execute): exact `==`; otherwise, with a
- * non-zero atol (1e-6 when the task's is 0 and the expected value is float-like), the same
- * Python type, the same length for list/tuple, and numpy.allclose(rtol=1e-07, atol).
+ * EvalPlus's fallback once its exact (or set) match failed: with a non-zero atol (1e-6 when
+ * the task's is 0 and the expected value is float-like), the same Python type, the same
+ * length for list/tuple, and numpy.allclose(rtol=1e-07, atol).
  */
-export function evalplusEquals(actual: PyValue, expected: PyValue, taskAtol: number): boolean {
-  const exact = pyEquals(actual, expected);
+function evalplusClose(actual: PyValue, expected: PyValue, taskAtol: number): boolean {
   const atol = evalplusAtol(taskAtol, expected);
-  if (exact || atol === 0) return exact;
+  if (atol === 0) return false;
   if (pyTypeName(actual) !== pyTypeName(expected)) return false;
   if (seqLength(actual) !== seqLength(expected)) return false;
   return numpyAllclose(actual, expected, EVALPLUS_RTOL, atol);
+}
+
+/** EvalPlus's check (evalplus/eval/__init__.py, unsafe_execute): exact `==`, else its float fallback. */
+export function evalplusEquals(actual: PyValue, expected: PyValue, taskAtol: number): boolean {
+  return pyEquals(actual, expected) || evalplusClose(actual, expected, taskAtol);
+}
+
+/**
+ * `set(actual) == set(expected)`. With `taskAtol` it is EvalPlus's set-equality oracle
+ * (MBPP_OUTPUT_SET_EQ_TASKS): when the sets differ, the same float fallback as every other
+ * task (Mbpp/769 returns lists of floats); where `set()` raises, EvalPlus's test fails outright.
+ */
+export function setEquals(actual: PyValue, expected: PyValue, taskAtol?: number): boolean {
+  const a = pySetKeys(actual);
+  const b = pySetKeys(expected);
+  if (a === undefined || b === undefined) return false;
+  if (a.size === b.size && [...a].every((k) => b.has(k))) return true;
+  return taskAtol !== undefined && evalplusClose(actual, expected, taskAtol);
 }
 
 /** Whether `actual` passes against `expected` under one comparator. */
@@ -274,7 +296,7 @@ export function compareValues(c: Comparator, actual: PyValue, expected: PyValue)
     case "evalplus":
       return evalplusEquals(actual, expected, c.atol);
     case "set_eq":
-      return setEq(actual, expected);
+      return setEquals(actual, expected, c.atol);
     case "truthy":
       return pyTruthy(actual);
     case "falsy":

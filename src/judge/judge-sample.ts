@@ -23,10 +23,10 @@ import type { RawLoad, RawJobResult, RawTestResult } from "../core/job.js";
 import type { Outcome } from "../core/outcome.js";
 import type { PyValue } from "../core/py-value.js";
 import type { Sample } from "../core/sample.js";
-import type { Expectation, Task, Test } from "../core/task.js";
+import type { Comparator, Expectation, Task, Test } from "../core/task.js";
 import type { SampleVerdict, TestVerdict } from "../core/verdict.js";
 import { decodeValue } from "./codec.js";
-import { expectationHolds, isFloats, pySetKeys, withEvalplusFloatAtol } from "./comparators.js";
+import { evalplusAtolOf, expectationHolds, isFloats, pySetKeys, withEvalplusFloatAtol } from "./comparators.js";
 import { pyRepr } from "./py-repr.js";
 
 /** What judgeSample needs besides the task, the sample and the raw result. */
@@ -139,7 +139,8 @@ function mismatchDetail(e: Expectation, actual: PyValue): string {
 }
 
 function usesEvalplus(e: Expectation): boolean {
-  return e.comparator.kind === "evalplus" || (e.alternatives?.some((a) => a.comparator.kind === "evalplus") ?? false);
+  const reads = (c: Comparator): boolean => evalplusAtolOf(c) !== undefined;
+  return reads(e.comparator) || (e.alternatives?.some((a) => reads(a.comparator)) ?? false);
 }
 
 /**

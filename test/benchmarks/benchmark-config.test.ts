@@ -101,6 +101,7 @@ describe("toComparator", () => {
   it.each([
     [{ kind: "eq" } as const, 0.5, { kind: "eq" }],
     [{ kind: "set_eq" } as const, 0.5, { kind: "set_eq" }],
+    [{ kind: "set_eq", atol: "atol" } as const, 0.5, { kind: "set_eq", atol: 0.5 }],
     [{ kind: "evalplus", atol: "atol" } as const, 1e-4, { kind: "evalplus", atol: 1e-4 }],
     [{ kind: "isclose", rel_tol: 0, abs_tol: "atol" } as const, 1e-4, { kind: "isclose", relTol: 0, absTol: 1e-4 }],
     [{ kind: "isclose", rel_tol: 1e-3, abs_tol: 2 } as const, 1e-4, { kind: "isclose", relTol: 1e-3, absTol: 2 }],

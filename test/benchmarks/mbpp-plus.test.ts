@@ -123,14 +123,14 @@ describe.skipIf(!hasRealData)("MBPP+ from the real data", () => {
   });
 
   it.each([
-    ["Mbpp/2", { kind: "set_eq" }],
-    ["Mbpp/7", { kind: "set_eq" }],
-    ["Mbpp/111", { kind: "set_eq" }],
-    ["Mbpp/140", { kind: "set_eq" }],
-    ["Mbpp/232", { kind: "set_eq" }],
-    ["Mbpp/249", { kind: "set_eq" }],
-    ["Mbpp/579", { kind: "set_eq" }],
-    ["Mbpp/769", { kind: "set_eq" }],
+    ["Mbpp/2", { kind: "set_eq", atol: 0 }],
+    ["Mbpp/7", { kind: "set_eq", atol: 0 }],
+    ["Mbpp/111", { kind: "set_eq", atol: 0 }],
+    ["Mbpp/140", { kind: "set_eq", atol: 0 }],
+    ["Mbpp/232", { kind: "set_eq", atol: 0 }],
+    ["Mbpp/249", { kind: "set_eq", atol: 0 }],
+    ["Mbpp/579", { kind: "set_eq", atol: 0 }],
+    ["Mbpp/769", { kind: "set_eq", atol: 0 }],
     ["Mbpp/164", { kind: "always" }],
   ])("%s uses the special comparator %j", (taskId, comparator) => {
     for (const t of task(taskId).tests) expect(t.expect).toEqual({ from: "reference", comparator });

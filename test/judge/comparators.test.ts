@@ -154,6 +154,35 @@ describe("compareValues: set_eq (set(actual) == set(expected))", () => {
   });
 });
 
+describe("compareValues: set_eq with atol (EvalPlus's set oracle, evalplus/eval/__init__.py)", () => {
+  it.each<[string, PyValue, PyValue, number, boolean]>([
+    ["equal sets pass whatever the order", [2, 1.5], [1.5, 2], 0, true],
+    // Mbpp/769 (Diff) returns lists of floats: a float off by 1e-7 is no longer the same set,
+    // and EvalPlus then falls back to numpy.allclose with atol 1e-6 (its atol is 0).
+    ["a float list within 1e-6 in the same order", [1, 2.0000001], [1, 2], 0, true],
+    ["a float list within 1e-6 in another order: allclose is positional", [2.0000001, 1], [1, 2], 0, false],
+    ["a float list beyond 1e-6", [1, 2.01], [1, 2], 0, false],
+    ["the task's own atol", [1, 2.01], [1, 2], 0.1, true],
+    ["ints are not float-like: no fallback with atol 0", [1n, 3n], [1n, 2n], 0, false],
+    ["the fallback needs the same type", tup(1, 2.0000001), [1, 2], 0, false],
+    ["the fallback needs the same length", [1, 2.0000001, 2], [1, 2], 0, false],
+    ["set() raising fails outright, even where allclose would hold", [[1], [2.0000001]], [[1], [2]], 0, false],
+  ])("%s", (_name, actual, expected, atol, result) => {
+    expect(compareValues({ kind: "set_eq", atol }, actual, expected)).toBe(result);
+  });
+
+  it("without atol it is plain set equality (no fallback)", () => {
+    expect(compareValues({ kind: "set_eq" }, [1, 2.0000001], [1, 2])).toBe(false);
+  });
+
+  it("takes the raised atol once EvalPlus's atol variable became 1e-6", () => {
+    const e: Expectation = { expected: [1n, 2n], comparator: { kind: "set_eq", atol: 0 } };
+    expect(expectationHolds(e, [1, 2.0000001])).toBe(false);
+    expect(withEvalplusFloatAtol(e).comparator).toEqual({ kind: "set_eq", atol: 1e-6 });
+    expect(expectationHolds(withEvalplusFloatAtol(e), [1, 2.0000001])).toBe(true);
+  });
+});
+
 describe("compareValues: isclose (math.isclose)", () => {
   it.each<[string, PyValue, PyValue, number, number, boolean]>([
     ["equal", 1, 1, 1e-9, 0, true],

@@ -282,15 +282,25 @@ describe("judgeSample: EvalPlus's atol carries over within a group", () => {
     expect(v.tests.map((t) => t.outcome)).toEqual(["pass", "wrong_answer"]);
   });
 
+  const setTest = (group: string) => callTest(`${group}/s`, group, { expected: [1.5], comparator: { kind: "set_eq", atol: 0 } });
+
+  it("after a set-equality oracle with a float-like expected value", () => {
+    const task = makeTask([setTest("base"), mixedTest("base")]);
+    const v = judgeSample(task, SAMPLE, rawResult([{ st: "value", v: { s: [{ f: 1.5 }] } }, closeButNotEqual]), OPTS);
+    expect(v.tests.map((t) => t.outcome)).toEqual(["pass", "pass"]);
+  });
+
   it("not after a set-equality oracle whose set(output) raised", () => {
-    const setTest = callTest("base/s", "base", {
-      expected: [1.5],
-      comparator: { kind: "set_eq" },
-      alternatives: [{ expected: [1.5], comparator: ep }],
-    });
-    const task = makeTask([setTest, mixedTest("base")]);
+    const task = makeTask([setTest("base"), mixedTest("base")]);
     const v = judgeSample(task, SAMPLE, rawResult([{ st: "value", v: 5 }, closeButNotEqual]), OPTS);
     expect(v.tests.map((t) => t.outcome)).toEqual(["wrong_answer", "wrong_answer"]);
+  });
+
+  it("a set oracle falls back to allclose within its group (Mbpp/769)", () => {
+    const diff = callTest("base/d", "base", { expected: [1n, 2n], comparator: { kind: "set_eq", atol: 0 } });
+    const task = makeTask([setTest("base"), diff]);
+    const v = judgeSample(task, SAMPLE, rawResult([{ st: "value", v: [{ f: 1.5 }] }, closeButNotEqual]), OPTS);
+    expect(v.tests.map((t) => t.outcome)).toEqual(["pass", "pass"]);
   });
 });
 
