@@ -172,6 +172,7 @@ export async function runGenerationBench(opts: GenerationBenchOptions): Promise<
     const base = { image: image.tag, workers: opts.workers, cpus: 1, pidsLimit: 512, tmpfsMb: 256, hashSeed: 0 };
     const { benchmark } = await resolveBenchmark(spec, {
       imageId: image.id,
+      hashSeed: base.hashSeed,
       noCache: false,
       log,
       openPool: (memoryMb) => createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb, labels: { "verdict.role": "reference" } }),

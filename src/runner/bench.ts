@@ -141,6 +141,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const { samples } = await loadSamples("reference", spec);
     const { benchmark, refSeconds, cached } = await resolveBenchmark(spec, {
       imageId: image.id,
+      hashSeed: base.hashSeed,
       noCache: false,
       log: opts.log,
       openPool: (memoryMb) => createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb }),

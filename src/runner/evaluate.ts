@@ -28,7 +28,7 @@ import { RUNNER_HEADROOM_MB } from "./limits.js";
 import { createProgress } from "./progress.js";
 import { openResultsStore, readManifest, RUN_FILES, sampleKey, writeJsonAtomic, type ResultsStore } from "./results-store.js";
 import { newRunId } from "./run-id.js";
-import { createVerdictCache, type VerdictCache } from "./verdict-cache.js";
+import { createVerdictCache, currentJudgeDigest, type VerdictCache } from "./verdict-cache.js";
 
 /** Everything `verdict eval` needs. */
 export interface EvalOptions {
@@ -46,6 +46,8 @@ export interface EvalOptions {
   resultsDir: string;
   /** Judge everything afresh (no verdict cache, no expected-value cache). */
   noCache: boolean;
+  /** Judge every sample afresh but keep the cached expected values. */
+  noVerdictCache?: boolean;
   limits: JobLimits;
   hashSeed: number;
   /** Continue the run in this directory. */
@@ -82,6 +84,7 @@ export const storedEvalOptionsSchema = z.object({
   workers: z.int().positive(),
   k: z.array(z.int().positive()),
   noCache: z.boolean(),
+  noVerdictCache: z.boolean().optional(),
   limits: z.object({
     testSeconds: z.union([z.number().positive(), z.array(z.number().positive())]),
     loadSeconds: z.number().positive(),
@@ -195,6 +198,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     // runs: no candidate container ever holds an expected value, not even in freed memory.
     const { benchmark, refSeconds, failures } = await resolveBenchmark(spec, {
       imageId: image.id,
+      hashSeed: opts.hashSeed,
       noCache: opts.noCache,
       log,
       openPool: (memoryMb) =>
@@ -239,7 +243,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     }
     writeJsonAtomic(join(runDir, RUN_FILES.evalOptions), storedOptions(opts));
     store.writeManifest(manifest);
-    const verdictCache = createVerdictCache(cacheDir("verdicts"), !opts.noCache);
+    const verdictCache = createVerdictCache(cacheDir("verdicts"), !opts.noCache && opts.noVerdictCache !== true);
     // Longest first (by the reference's time): one slow task started last would be the whole
     // run's critical path (Mbpp/255 takes ~10 s where most take milliseconds).
     const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
@@ -360,6 +364,7 @@ function storedOptions(opts: EvalOptions): StoredEvalOptions {
     workers: opts.workers,
     k: opts.k,
     noCache: opts.noCache,
+    ...(opts.noVerdictCache === true ? { noVerdictCache: true } : {}),
     limits: opts.limits,
     hashSeed: opts.hashSeed,
   };
@@ -372,6 +377,8 @@ export interface JudgeOptions {
   cache?: VerdictCache;
   limits: JobLimits;
   hashSeed: number;
+  /** Digest of the code that decides verdicts (part of the cache key); default: this process's own. */
+  judgeDigest?: string;
   progress: boolean;
   /** How many samples will come, for the progress bar (unknown while streaming). */
   total?: number;
@@ -413,7 +420,12 @@ export async function judgeSamples(
     }
     return h;
   };
-  const limitsKey = JSON.stringify({ limits: opts.limits, seed: opts.hashSeed, image: pool.info.imageId });
+  const limitsKey = JSON.stringify({
+    limits: opts.limits,
+    seed: opts.hashSeed,
+    image: pool.info.imageId,
+    judge: opts.judgeDigest ?? currentJudgeDigest(),
+  });
   const results = new Map<string, SampleVerdict>(collect ? (store?.existing ?? []) : []);
   /** Samples taken up (on disk already, or judged now): a sample listed twice is judged once. */
   const seen = new Set<string>(store?.existing.keys() ?? []);

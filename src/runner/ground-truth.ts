@@ -14,6 +14,7 @@ import type {
 } from "../core/task.js";
 import { SetupError } from "../core/errors.js";
 import { decodeValue } from "../judge/codec.js";
+import { RUNNER_SOURCE } from "../sandbox/image.js";
 import { sha256 } from "../util/hash.js";
 import { cacheDir } from "../util/paths.js";
 import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
@@ -27,6 +28,8 @@ const GROUND_TRUTH_VERSION = 3;
 /** How `resolveBenchmark` reaches a sandbox and its cache. */
 export interface GroundTruthOptions {
   imageId: string;
+  /** PYTHONHASHSEED of the pools `openPool` opens: set order, and so expected values, depend on it. */
+  hashSeed: number;
   noCache: boolean;
   /** Opens a sandbox pool for trusted reference runs with this container memory cap (MiB). */
   openPool: (memoryMb: number) => Promise<SandboxPool>;
@@ -70,8 +73,17 @@ export async function resolveBenchmark(
   opts: GroundTruthOptions,
 ): Promise<{ benchmark: Benchmark; refSeconds: number; failures: string[]; cached: boolean }> {
   const decomposer = readFileSync(DECOMPOSER, "utf8");
+  // Everything the cached raw results depend on: the image and the runner in it (which encodes
+  // the values), the decomposer, the hash seed (set order) and the tasks themselves.
   const key = sha256(
-    JSON.stringify({ v: GROUND_TRUTH_VERSION, image: opts.imageId, decomposer: sha256(decomposer), tasks: spec.tasks }),
+    JSON.stringify({
+      v: GROUND_TRUTH_VERSION,
+      image: opts.imageId,
+      runner: sha256(readFileSync(RUNNER_SOURCE, "utf8")),
+      seed: opts.hashSeed,
+      decomposer: sha256(decomposer),
+      tasks: spec.tasks,
+    }),
   );
   const path = cacheDir("ground-truth", `${key}.json`);
   let record = opts.noCache ? undefined : readRecord(path);

@@ -267,6 +267,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const sandboxBase = { image: image.tag, workers, cpus: 1, pidsLimit: 512, tmpfsMb: 256, hashSeed: cfg.sandbox.hash_seed };
   const { benchmark, refSeconds, failures: referenceFailures } = await resolveBenchmark(spec, {
     imageId: image.id,
+    hashSeed: cfg.sandbox.hash_seed,
     noCache: opts.noCache,
     log,
     openPool: (memoryMb) => createDockerSandbox(docker, { ...sandboxBase, isolation: "pool", memoryMb, labels: { "verdict.role": "reference" } }),

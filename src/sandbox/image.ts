@@ -26,6 +26,8 @@ import { processAlive, readFileIfAny } from "../util/process-files.js";
 
 /** The recipe the image is built from: build.sh, runner.py, Dockerfile, README. */
 export const RECIPE_DIR = fileURLToPath(new URL("../../sandbox-images/python/", import.meta.url));
+/** The in-container runner's source on this machine (baked into the image). */
+export const RUNNER_SOURCE = join(RECIPE_DIR, "runner.py");
 /** Repository name of every sandbox image; the tag is the recipe hash. */
 export const IMAGE_REPO = "verdict-python";
 /** Label holding the recipe hash an image was built from. */

@@ -53,6 +53,7 @@ export function registerEvalCommand(program: Command): void {
     .option("--results <dir>", "where run directories go", "results")
     .option("--resume <run-dir>", "continue an interrupted or killed run in this directory, with the settings it started with")
     .option("--no-cache", "judge everything afresh (verdict cache and expected-value cache)")
+    .option("--no-verdict-cache", "judge every sample afresh, keeping the cached expected values")
     .option("--timeout <seconds>", "time limit per test in CPU seconds, wall-clock backstop 3x (tests calibrated on a slow reference get more)", positiveNumber("--timeout"), DEFAULT_LIMITS.testSeconds as number)
     .option("--memory <mib>", "memory limit per job in MiB", positiveInt("--memory"), DEFAULT_LIMITS.memoryMb)
     .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", (t) => Number.parseInt(t, 10), 0)
@@ -73,6 +74,7 @@ export function registerEvalCommand(program: Command): void {
         outDir: o.out,
         resultsDir: resolve(o.results),
         noCache: o.cache === false,
+        noVerdictCache: o.verdictCache === false,
         limits: { ...DEFAULT_LIMITS, testSeconds: o.timeout, memoryMb: o.memory },
         hashSeed: o.hashSeed,
         resume: o.resume,
@@ -106,7 +108,7 @@ export function registerEvalCommand(program: Command): void {
 
 /**
  * A resume's options: the run's stored settings, plus the flags that may change between
- * sessions (workers, isolation, k, --no-cache). A flag that would change what the run judges
+ * sessions (workers, isolation, k, --no-cache, --no-verdict-cache). A flag that would change what the run judges
  * is refused when it differs from the stored value.
  */
 export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, fromCli: (flag: string) => boolean): EvalOptions {
@@ -153,5 +155,6 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     workers: fromCli("workers") ? flagged.workers : stored.workers,
     k: fromCli("k") ? flagged.k : stored.k,
     noCache: fromCli("cache") ? flagged.noCache : stored.noCache,
+    noVerdictCache: fromCli("verdictCache") ? flagged.noVerdictCache === true : stored.noVerdictCache === true,
   };
 }
