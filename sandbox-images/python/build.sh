@@ -16,8 +16,14 @@ set -euo pipefail
 SUITE=bookworm
 JOB_UID=10000
 JOB_GID=10000
+# Debian packages in the image (their dependencies come with them). EvalPlus's environment always
+# has numpy, and MBPP+ programs in the wild import it. To add a package, add it here and its
+# import to PACKAGE_CHECK; see README.md ("Adding a package").
+PACKAGES=python3,python3-numpy
 # Imported by the image check below; a Python without its full stdlib fails the build, not a run.
 STDLIB_CHECK='import sqlite3, decimal, fractions, heapq, re, collections, itertools, math, statistics, json, ctypes, bisect, functools, operator, string, random, datetime, copy, array, hashlib, struct, zlib, base64, typing, dataclasses, enum, numbers, cmath, textwrap, unicodedata'
+# The same for the packages above, imported the way a job imports them (python3 -S).
+PACKAGE_CHECK='import numpy; assert float(numpy.linalg.det(numpy.eye(3))) == 1.0'
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -66,10 +72,10 @@ trap cleanup EXIT
 
 build_base() {
   local root="$work/root" started=$SECONDS
-  say "debootstrap $SUITE (minbase + python3) from $mirror"
+  say "debootstrap $SUITE (minbase + $PACKAGES) from $mirror"
   mkdir -p "$cache/debs"
   # The .deb cache makes --fresh-base and changes to this script cheap to rebuild.
-  if ! debootstrap --variant=minbase --include=python3 --cache-dir="$cache/debs" \
+  if ! debootstrap --variant=minbase --include="$PACKAGES" --cache-dir="$cache/debs" \
       "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2
     die "debootstrap failed (full log above; check the mirror $mirror)"
@@ -83,6 +89,22 @@ build_base() {
 
   chroot "$root" /usr/bin/python3 -S -B -c "$STDLIB_CHECK; import pwd; assert pwd.getpwuid($JOB_UID).pw_name == 'job'" ||
     die "python3 in the new root lacks part of its standard library"
+
+  # Debian's python3-* packages install into /usr/lib/python3/dist-packages, which Python reads
+  # only through `site`; the runner and every job run with -S. Each top-level module there is
+  # linked into the standard library's directory, which is on the path without `site`.
+  local stdlib dist="$root/usr/lib/python3/dist-packages" entry name
+  stdlib="$(chroot "$root" /usr/bin/python3 -S -B -c 'import os; print(os.path.dirname(os.__file__))')"
+  if [[ -d "$dist" ]]; then
+    for entry in "$dist"/*; do
+      name="$(basename "$entry")"
+      case "$name" in *.dist-info|*.egg-info|__pycache__|*.pth) continue ;; esac
+      [[ -e "$root$stdlib/$name" ]] && die "$name from dist-packages would shadow the standard library's $name"
+      ln -s "/usr/lib/python3/dist-packages/$name" "$root$stdlib/$name"
+    done
+  fi
+  chroot "$root" /usr/bin/python3 -S -B -c "$PACKAGE_CHECK" ||
+    die "a package of PACKAGES ($PACKAGES) does not import with python3 -S (PACKAGE_CHECK)"
 
   # Nothing here is needed at run time; apt lists alone are ~40 MB.
   rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/* "$root"/var/cache/debconf/*-old \

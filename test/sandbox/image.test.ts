@@ -19,6 +19,8 @@ import {
   recipeHash,
 } from "../../src/sandbox/image.js";
 import { RUNNER_PATH_IN_CONTAINER as RUNNER_PATH } from "../../src/sandbox/container-spec.js";
+import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
+import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 /** A throwaway copy of the recipe directory. */
@@ -184,6 +186,46 @@ describe("the sandbox image", () => {
       lang: "C.UTF-8",
     });
   });
+
+  it.each([256, DEFAULT_LIMITS.memoryMb])(
+    "a job imports Debian's numpy and computes with it under an address-space limit of %i MiB",
+    async (memoryMb) => {
+      const pool = await createDockerSandbox(docker, {
+        image: image.tag,
+        isolation: "pool",
+        workers: 1,
+        memoryMb: memoryMb + 256,
+        cpus: 1,
+        pidsLimit: 64,
+        tmpfsMb: 32,
+        hashSeed: 0,
+        labels: { "verdict.test": `image-numpy-${randomUUID().slice(0, 8)}` },
+      });
+      try {
+        const program = [
+          "import numpy as np",
+          "def solve(n):",
+          "    a = np.arange(1, n * n + 1, dtype=float).reshape(n, n) + np.eye(n) * n * n",
+          "    return [float(np.linalg.det(a) > 0), float(np.dot(a, a).sum()), float(np.linalg.inv(a) @ a @ np.ones(n) @ np.ones(n))]",
+        ].join("\n");
+        const raw = await pool.run({
+          id: `numpy-${memoryMb}`,
+          program,
+          setup: "",
+          tests: [{ kind: "call", fn: "solve", args: [60] }],
+          limits: { ...DEFAULT_LIMITS, memoryMb },
+          continueAfterCrash: false,
+        });
+        expect(raw.load).toEqual({ st: "ok" });
+        expect(raw.tests[0]?.st, JSON.stringify(raw.tests[0])).toBe("value");
+        const v = raw.tests[0]?.v as { f: number }[];
+        expect(v[0]).toEqual({ f: 1 });
+        expect(v[2]?.f).toBeCloseTo(60, 6);
+      } finally {
+        await pool.close();
+      }
+    },
+  );
 
   it("starts the runner as PID 1 by default, which greets with a hello frame", async () => {
     // Without an attached stdin the runner sees EOF right after its greeting and exits 0.
