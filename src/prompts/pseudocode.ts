@@ -123,8 +123,16 @@ export function pseudocodeHeader(task: PromptTask, options: PseudocodeOptions = 
 
 /** The completion prompt for step n: the header, steps 1..n-1, then `<Step_Begin>\n### Step {n}:`. */
 export function buildStepPrompt(task: PromptTask, previousSteps: string[], n: number, options: PseudocodeOptions = {}): string {
+  return continueSteps(pseudocodeHeader(task, options), previousSteps, n);
+}
+
+/**
+ * The step-n prompt from a header built once (pseudocodeHeader): a search asks for steps of many
+ * paths of one task, and every such prompt shares the header as its prefix (server prefix caching).
+ */
+export function continueSteps(header: string, previousSteps: readonly string[], n: number): string {
   if (n !== previousSteps.length + 1) throw new RangeError(`step ${n} cannot follow ${previousSteps.length} steps`);
-  return `${pseudocodeHeader(task, options)}${previousSteps.map((s, i) => formatStep(i + 1, s)).join("")}${STEP_BEGIN}\n### Step ${n}:`;
+  return `${header}${previousSteps.map((s, i) => formatStep(i + 1, s)).join("")}${STEP_BEGIN}\n### Step ${n}:`;
 }
 
 /**

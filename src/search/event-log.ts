@@ -1,0 +1,193 @@
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { InputError } from "../core/errors.js";
+
+/**
+ * nodes.jsonl: the search's append-only event log, one JSON object per line, each written with
+ * one write call so a kill tears at most the last line.
+ *
+ * - `start`: the search's identity (settings, model, prompt options) and its sha256; one per
+ *   process that wrote to the log.
+ * - `expand`: an expansion: the request that was sent and every node it created (id, parent,
+ *   depth, step text, action, logprob, prior, terminal, program sha256), in one line, so a node
+ *   never exists without its siblings.
+ * - `reward`: a terminal's judged score (compiles, tests passed/total) and reward.
+ * - `backup`: one rollout: its leaf, its value, and N, W, Q of every node on its path after
+ *   the update.
+ * - `done`: a task finished its rollouts.
+ *
+ * `expand` and `reward` are the answers of the outside world (model, sandbox); a resume replays
+ * them instead of asking again, and everything else (selection, backups) is recomputed from them
+ * with the same seeded RNG, so the trees come out the same as in a run never interrupted.
+ */
+
+const nodeIdSchema = z.int().min(0);
+
+export const nodeRecordSchema = z.strictObject({
+  id: z.int().min(1),
+  parent: nodeIdSchema,
+  depth: z.int().min(1),
+  step: z.string(),
+  action: z.union([z.literal(1), z.literal(2), z.literal(3)]).nullable(),
+  logprob: z.number().nullable(),
+  prior: z.number().min(0).max(1).nullable(),
+  samples: z.int().positive(),
+  terminal: z.enum(["code", "depth_limit"]).nullable(),
+  program_sha256: z.string().nullable(),
+});
+
+export const startEventSchema = z.strictObject({
+  kind: z.literal("start"),
+  format: z.literal(1),
+  identity_sha256: z.string(),
+  identity: z.record(z.string(), z.unknown()),
+  /** The model behind the policy (its server may move between runs, so it is recorded, not part of the identity). */
+  policy: z.string(),
+  started_at: z.string(),
+});
+
+export const expandEventSchema = z.strictObject({
+  kind: z.literal("expand"),
+  task_id: z.string(),
+  node: nodeIdSchema,
+  request_id: z.string(),
+  /** sha256 of the prompt (or messages) sent: a replay checks that it would send the same. */
+  prompt_sha256: z.string(),
+  seed: z.int(),
+  /** Candidates the server returned, before empty ones were dropped and duplicates merged. */
+  candidates: z.int().min(0),
+  usage: z.strictObject({ prompt_tokens: z.int().min(0), completion_tokens: z.int().min(0) }),
+  error: z.string().optional(),
+  children: z.array(nodeRecordSchema),
+});
+
+export const rewardEventSchema = z.strictObject({
+  kind: z.literal("reward"),
+  task_id: z.string(),
+  node: z.int().min(1),
+  program_sha256: z.string(),
+  compiles: z.boolean(),
+  passed: z.int().min(0),
+  total: z.int().min(0),
+  reward: z.number().min(0).max(1),
+  /** Answered by the reward cache (the same program was judged before). */
+  cached: z.boolean(),
+});
+
+export const backupEventSchema = z.strictObject({
+  kind: z.literal("backup"),
+  task_id: z.string(),
+  rollout: z.int().min(1),
+  leaf: nodeIdSchema,
+  value: z.number().min(0).max(1),
+  path: z.array(z.strictObject({ id: nodeIdSchema, n: z.int().min(1), w: z.number(), q: z.number() })),
+});
+
+export const doneEventSchema = z.strictObject({
+  kind: z.literal("done"),
+  task_id: z.string(),
+  rollouts: z.int().min(0),
+  solved: z.boolean(),
+});
+
+export const searchEventSchema = z.discriminatedUnion("kind", [startEventSchema, expandEventSchema, rewardEventSchema, backupEventSchema, doneEventSchema]);
+
+export type NodeRecord = z.infer<typeof nodeRecordSchema>;
+export type StartEvent = z.infer<typeof startEventSchema>;
+export type ExpandEvent = z.infer<typeof expandEventSchema>;
+export type RewardEvent = z.infer<typeof rewardEventSchema>;
+export type BackupEvent = z.infer<typeof backupEventSchema>;
+export type DoneEvent = z.infer<typeof doneEventSchema>;
+/** One line of nodes.jsonl. */
+export type SearchEvent = z.infer<typeof searchEventSchema>;
+
+/** An event with the line it was read from (for errors that name it). */
+export interface LoggedEvent {
+  line: number;
+  event: SearchEvent;
+}
+
+/**
+ * Reads a search log. A last line without its newline is what a kill mid-write leaves: it is
+ * ignored, and with `repair` cut off the file (so appending starts on a fresh line); its event
+ * is produced again by the resume. Any other line that is not a valid event is an InputError
+ * naming the line.
+ */
+export function readSearchLog(path: string, options: { repair?: boolean } = {}): { events: LoggedEvent[]; tornBytes: number } {
+  if (!existsSync(path)) return { events: [], tornBytes: 0 };
+  const bytes = readFileSync(path);
+  const events: LoggedEvent[] = [];
+  let start = 0;
+  for (let line = 1; start < bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    if (end < 0) {
+      if (options.repair) truncateSync(path, start);
+      return { events, tornBytes: bytes.length - start };
+    }
+    const text = bytes.toString("utf8", start, end);
+    start = end + 1;
+    if (text.trim() === "") continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new InputError("not JSON: a search log line is torn only at the end of the file; delete this line to redo its work, then resume", path, line);
+    }
+    const parsed = searchEventSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(`not a search event: ${issue ? `${issue.path.join(".") || "(line)"}: ${issue.message}` : "invalid"}`, path, line);
+    }
+    events.push({ line, event: parsed.data });
+  }
+  return { events, tornBytes: 0 };
+}
+
+/** An open search log. */
+export interface SearchLogWriter {
+  readonly path: string;
+  append(event: SearchEvent): void;
+  close(): void;
+}
+
+/** How often appended lines are forced to disk (a kill loses nothing written; this bounds what a power cut loses). */
+const FSYNC_INTERVAL_MS = 1_000;
+
+/** Opens a search log for appending (creating it and its folder). Call after readSearchLog with `repair`. */
+export function openSearchLog(path: string): SearchLogWriter {
+  mkdirSync(dirname(path), { recursive: true });
+  let fd: number | undefined = openSync(path, "a");
+  let size = fstatSync(fd).size;
+  let lastSync = Date.now();
+  return {
+    path,
+    append(event) {
+      if (fd === undefined) throw new Error(`internal: search log ${path} is closed`);
+      const line = Buffer.from(`${JSON.stringify(event)}\n`);
+      try {
+        // One write per line; the loop only continues after a short write (a nearly full disk).
+        for (let done = 0; done < line.length; ) done += writeSync(fd, line, done, line.length - done);
+      } catch (err) {
+        // Keep every line on disk whole: cut back what the failed write left.
+        ftruncateSync(fd, size);
+        throw err;
+      }
+      size += line.length;
+      if (Date.now() - lastSync >= FSYNC_INTERVAL_MS) {
+        lastSync = Date.now();
+        fsyncSync(fd);
+      }
+    },
+    close() {
+      if (fd === undefined) return;
+      const open = fd;
+      fd = undefined;
+      try {
+        fsyncSync(open);
+      } finally {
+        closeSync(open);
+      }
+    },
+  };
+}

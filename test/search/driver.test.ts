@@ -1,0 +1,250 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { InputError } from "../../src/core/errors.js";
+import { runSearch, SEARCH_FILES, type SearchRunOptions } from "../../src/search/driver.js";
+import { readSearchLog, type SearchEvent } from "../../src/search/event-log.js";
+import { searchSettings } from "../../src/search/search-config.js";
+import { readTreeSummaries, type TreeSummary } from "../../src/search/tree-summary.js";
+import {
+  codeStep,
+  oneCorrectPathScript,
+  pseudoStep,
+  scoringJudge,
+  scriptedStepPolicy,
+  searchTaskFor,
+  type TreeScript,
+} from "../helpers/search-doubles.js";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "verdict-search-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function byLabel(tree: TreeSummary, label: string) {
+  const node = tree.nodes.find((n) => n.step.startsWith(`${label} `));
+  if (!node) throw new Error(`no node ${label}`);
+  return node;
+}
+
+describe("a small tree, computed by hand", () => {
+  // Root → P (pseudocode), W (code, 0/2), H (code, 1/2); P → C (code, 2/2) sampled three times.
+  const script: TreeScript = {
+    "": [pseudoStep("P"), codeStep("W", 0, 2), codeStep("H", 1, 2)],
+    P: [codeStep("C", 2, 2), `${codeStep("C", 2, 2)}<Step_End>\n\nrun-on text`, `### Step 2: ${codeStep("C", 2, 2).trim()}   `],
+  };
+
+  it("has the visit counts and values of UCT with c = 2 after 6 rollouts", async () => {
+    const policy = scriptedStepPolicy(script);
+    const judge = scoringJudge();
+    const dir = tempDir();
+    const { trees, stats } = await runSearch({
+      dir,
+      tasks: [searchTaskFor("t")],
+      settings: searchSettings({ rollouts: 6, max_depth: 2 }),
+      policy,
+      judge,
+    });
+    const tree = trees[0] as TreeSummary;
+    // Rollouts 1-3 visit P, W, H (in a random order that does not change the counts); P's only child C scores 1.
+    // Rollout 4 (N_root 3): P 1 + 2·sqrt(ln 3) = 3.10 > H 2.60 > W 2.10 → P, C.
+    // Rollout 5 (N_root 4): H 0.5 + 2·sqrt(ln 4) = 2.85 > P 1 + 2·sqrt(ln 4 / 2) = 2.67 > W 2.35 → H (judged once already).
+    // Rollout 6 (N_root 5): P 1 + 2·sqrt(ln 5 / 2) = 2.79 > W 2·sqrt(ln 5) = 2.54 > H 2.29 → P, C.
+    const stat = (label: string) => {
+      const n = byLabel(tree, label);
+      return [n.n, n.w];
+    };
+    expect(tree.nodes[0]).toMatchObject({ id: 0, n: 6, w: 4, q: 4 / 6 });
+    expect(stat("P")).toEqual([3, 3]);
+    expect(stat("C")).toEqual([3, 3]);
+    expect(stat("H")).toEqual([2, 1]);
+    expect(stat("W")).toEqual([1, 0]);
+    // Three identical candidates (one with a run-on tail, one repeating its header) are one child.
+    expect(byLabel(tree, "P").children).toHaveLength(1);
+    expect(byLabel(tree, "C")).toMatchObject({ samples: 3, terminal: "code", reward: 1, passed: 2, total: 2, correct: true, depth: 2 });
+    expect(byLabel(tree, "H")).toMatchObject({ terminal: "code", reward: 0.5, correct: false, action: 3 });
+    // Two expansions (root, P); three programs judged, each once.
+    expect(policy.requests.map((r) => r.requestId)).toEqual(["t#0", `t#${byLabel(tree, "P").id}`]);
+    expect(judge.calls).toHaveLength(3);
+    expect(stats).toMatchObject({ expansions: 2, rewards: 3, judged: 3, solved: 1, finished: 1, nodes: 5, calls: 2 });
+    expect(tree.solved).toBe(true);
+    expect(readTreeSummaries(join(dir, SEARCH_FILES.trees))).toEqual(trees);
+  });
+
+  it("gives a code step reward alpha·compiles + (1 - alpha)·passed/total", async () => {
+    const { trees } = await runSearch({
+      dir: tempDir(),
+      tasks: [searchTaskFor("t")],
+      settings: searchSettings({ rollouts: 6, max_depth: 2, alpha: 0.5 }),
+      policy: scriptedStepPolicy(script),
+      judge: scoringJudge(),
+    });
+    const tree = trees[0] as TreeSummary;
+    expect(byLabel(tree, "H").reward).toBe(0.5 + 0.5 * 0.5);
+    expect(byLabel(tree, "W").reward).toBe(0.5);
+  });
+
+  it("ends a path without code at the depth limit with reward 0, and a failed expansion as a dead end", async () => {
+    const policy = scriptedStepPolicy({ "": [pseudoStep("A")], A: [pseudoStep("B")] });
+    const { trees } = await runSearch({
+      dir: tempDir(),
+      tasks: [searchTaskFor("t")],
+      settings: searchSettings({ rollouts: 3, max_depth: 2 }),
+      policy,
+      judge: scoringJudge(),
+    });
+    expect(byLabel(trees[0] as TreeSummary, "B")).toMatchObject({ terminal: "depth_limit", reward: 0, n: 3, depth: 2 });
+    const empty = await runSearch({ dir: tempDir(), tasks: [searchTaskFor("t")], settings: searchSettings({ rollouts: 2 }), policy: scriptedStepPolicy({}), judge: scoringJudge() });
+    expect(empty.trees[0]?.nodes).toEqual([expect.objectContaining({ id: 0, terminal: "dead_end", reward: 0, n: 2 })]);
+  });
+});
+
+describe("search", () => {
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])("finds the one correct path of a 3 × 3 tree within 9 of 15 rollouts (seed %i)", async (seed) => {
+    const dir = tempDir();
+    const { trees } = await runSearch({
+      dir,
+      tasks: [searchTaskFor("t")],
+      settings: searchSettings({ rollouts: 15, max_depth: 3, seed }),
+      policy: scriptedStepPolicy(oneCorrectPathScript()),
+      judge: scoringJudge(),
+    });
+    const tree = trees[0] as TreeSummary;
+    expect(tree.solved).toBe(true);
+    const backups = readSearchLog(join(dir, SEARCH_FILES.log)).events.flatMap((e) => (e.event.kind === "backup" ? [e.event] : []));
+    const first = backups.find((b) => b.value === 1);
+    expect(first?.rollout).toBeLessThanOrEqual(9);
+    // Once found, the search keeps coming back to the branch that holds it.
+    const s = ["S1", "S2", "S3"].map((l) => byLabel(tree, l).n);
+    expect(Math.max(...s)).toBe(s[1]);
+    expect(s.reduce((a, b) => a + b, 0)).toBe(15);
+  });
+
+  it("gives the same tree for the same seed, and draws its random choices from the seed", async () => {
+    const run = async (seed: number) =>
+      (
+        await runSearch({
+          dir: tempDir(),
+          tasks: [searchTaskFor("t")],
+          settings: searchSettings({ rollouts: 15, max_depth: 3, seed }),
+          policy: scriptedStepPolicy(oneCorrectPathScript()),
+          judge: scoringJudge(),
+        })
+      ).trees;
+    expect(await run(3)).toEqual(await run(3));
+    const trees = await Promise.all([0, 1, 2, 3, 4].map(run));
+    const shapes = new Set(trees.map((t) => JSON.stringify(t[0]?.nodes.map((n) => [n.step.slice(0, 3), n.n]))));
+    expect(shapes.size).toBeGreaterThan(1);
+  });
+
+  it("judges identical programs once, within a task and across tasks on the same tests", async () => {
+    const same = `def f():\n    return 1`;
+    const script: TreeScript = { "": [codeStep("X", 1, 3, true, same), codeStep("Y", 1, 3, true, same), codeStep("Z", 1, 3, true, same)] };
+    const judge = scoringJudge();
+    const tasks = [searchTaskFor("a", "shared-tests"), searchTaskFor("b", "shared-tests"), searchTaskFor("c")];
+    const { stats } = await runSearch({ dir: tempDir(), tasks, settings: searchSettings({ rollouts: 4 }), policy: scriptedStepPolicy(() => script), judge });
+    // X, Y and Z differ only in their prose: one program. Tasks a and b share their tests, c has its own.
+    expect(judge.calls).toHaveLength(2);
+    expect(judge.calls.map((c) => c.taskId)).toContain("c");
+    expect(stats).toMatchObject({ rewards: 9, judged: 2, cacheHits: 7, cachedRewards: 7 });
+  });
+
+  it("keeps the model server and the judge busy at the same time, with many tasks' expansions in flight", async () => {
+    const policy = scriptedStepPolicy(() => oneCorrectPathScript(), { delayMs: 15 });
+    const judge = scoringJudge({ delayMs: 15 });
+    const tasks = Array.from({ length: 8 }, (_, i) => searchTaskFor(`t${i}`));
+    const { stats } = await runSearch({ dir: tempDir(), tasks, settings: searchSettings({ rollouts: 4, max_depth: 3 }), policy, judge });
+    expect(stats.maxModelInFlight).toBeGreaterThanOrEqual(4);
+    const overlapping = judge.intervals.filter(([js, je]) => policy.intervals.some(([ps, pe]) => ps < je && js < pe));
+    expect(overlapping.length).toBeGreaterThan(0);
+    expect(stats.modelBusySeconds).toBeGreaterThan(0);
+    expect(stats.judgeBusySeconds).toBeGreaterThan(0);
+  });
+
+  it("sends the paper's sampling and the step markers, with a prompt that grows by the path's steps", async () => {
+    const policy = scriptedStepPolicy(oneCorrectPathScript());
+    await runSearch({ dir: tempDir(), tasks: [searchTaskFor("t")], settings: searchSettings({ rollouts: 1, max_depth: 3 }), policy, judge: scoringJudge() });
+    const [first, second, third] = policy.requests;
+    expect(first).toMatchObject({ n: 3, temperature: 0.8, top_p: 0.95, max_tokens: 512, stop: ["<Step_End>"], seed: 0, extra: { top_k: 40, repetition_penalty: 1.1 } });
+    expect(first?.prompt?.endsWith("<Step_Begin>\n### Step 1:")).toBe(true);
+    expect(second?.prompt?.endsWith("<Step_End>\n\n<Step_Begin>\n### Step 2:")).toBe(true);
+    // The stable prefix: each prompt extends the one before it by the chosen step.
+    expect(second?.prompt?.startsWith((first?.prompt ?? "").slice(0, -"<Step_Begin>\n### Step 1:".length))).toBe(true);
+    expect(third?.prompt?.startsWith((second?.prompt ?? "").slice(0, -"<Step_Begin>\n### Step 2:".length))).toBe(true);
+  });
+});
+
+describe("resume", () => {
+  const tasks = ["a", "b"].map((id) => searchTaskFor(id));
+  const options = (dir: string, policy = scriptedStepPolicy(oneCorrectPathScript())): SearchRunOptions => ({
+    dir,
+    tasks,
+    settings: searchSettings({ rollouts: 15, max_depth: 3, seed: 11 }),
+    policy,
+    judge: scoringJudge(),
+  });
+  /** Each task's events in order, without start lines and cache flags (which task judged a shared program first may vary). */
+  const perTask = (dir: string) => {
+    const out: Record<string, SearchEvent[]> = {};
+    for (const { event } of readSearchLog(join(dir, SEARCH_FILES.log)).events) {
+      if (event.kind === "start") continue;
+      const e = event.kind === "reward" ? { ...event, cached: false } : event;
+      (out[event.task_id] ??= []).push(e);
+    }
+    return out;
+  };
+
+  it("reproduces the uninterrupted trees after a kill at any line, torn or whole", async () => {
+    const whole = tempDir();
+    const reference = await runSearch(options(whole));
+    const bytes = readFileSync(join(whole, SEARCH_FILES.log));
+    const cuts: number[] = [];
+    for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) cuts.push(i + 1, i + 1 + 17);
+    expect(cuts.length).toBeGreaterThan(80);
+    for (const cut of cuts.filter((c) => c < bytes.length)) {
+      const dir = tempDir();
+      writeFileSync(join(dir, SEARCH_FILES.log), bytes.subarray(0, cut));
+      const policy = scriptedStepPolicy(oneCorrectPathScript());
+      const resumed = await runSearch(options(dir, policy));
+      expect(resumed.trees).toEqual(reference.trees);
+      expect(perTask(dir)).toEqual(perTask(whole));
+      expect(resumed.stats.expansions + resumed.stats.replayedExpansions).toBe(reference.stats.expansions);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("cuts a torn last line and says how many bytes it dropped", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, SEARCH_FILES.log), '{"kind":"expand","task_');
+    const result = await runSearch(options(dir));
+    expect(result.tornBytes).toBe(23);
+    expect(readSearchLog(join(dir, SEARCH_FILES.log)).tornBytes).toBe(0);
+  });
+
+  it("keeps what was done when the model server fails mid-run, and a resume finishes the same trees", async () => {
+    const whole = await runSearch(options(tempDir()));
+    const dir = tempDir();
+    await expect(runSearch(options(dir, scriptedStepPolicy(oneCorrectPathScript(), { failAfter: 7 })))).rejects.toThrow(/went away/);
+    const resumed = await runSearch(options(dir));
+    expect(resumed.trees).toEqual(whole.trees);
+    expect(resumed.stats.replayedExpansions).toBe(7);
+  });
+
+  it("refuses to resume with other settings", async () => {
+    const dir = tempDir();
+    await runSearch({ ...options(dir), settings: searchSettings({ rollouts: 2, max_depth: 3 }) });
+    await expect(runSearch({ ...options(dir), settings: searchSettings({ rollouts: 2, max_depth: 3, c: 1 }) })).rejects.toThrow(InputError);
+  });
+
+  it("names the line of a corrupt log entry", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, SEARCH_FILES.log), '{"kind":"done","task_id":"a","rollouts":1,"solved":false}\nnot json\n{"kind":"done","task_id":"b","rollouts":1,"solved":false}\n');
+    await expect(runSearch(options(dir))).rejects.toThrow(/nodes\.jsonl:2: not JSON/);
+  });
+});
