@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
 import { InputError, SetupError } from "../core/errors.js";
 import { cacheDir } from "../util/paths.js";
@@ -12,6 +13,32 @@ import { BENCHMARKS_DIR, type DataFileSource, loadBenchmarkConfig } from "./benc
 
 /** Where a data file was found. */
 export type DataOrigin = "data-dir" | "cache" | "download";
+
+/**
+ * A data directory beside the checkout verdict runs from (`<checkout>/../shared/data`), as CI
+ * and shared machines lay it out: found whichever way the CLI starts (`./verdict`, `npx
+ * verdict`, `npm run bench`). For an installed package it is a path that does not exist.
+ */
+export const CHECKOUT_DATA_DIR = fileURLToPath(new URL("../../../shared/data", import.meta.url));
+
+/** A local data directory and how it was chosen. */
+export interface LocalDataDir {
+  dir: string;
+  from: "--data" | "VERDICT_DATA_DIR" | "beside the checkout";
+}
+
+/**
+ * Where data files are looked for before the download cache, one rule for every command:
+ * `--data DIR`, else `$VERDICT_DATA_DIR`, else the data directory beside the checkout when it
+ * exists (`besideCheckout` defaults to CHECKOUT_DATA_DIR). `VERDICT_DATA_DIR=` (set, empty)
+ * means no local directory at all: only the download cache.
+ */
+export function localDataDir(explicit?: string, besideCheckout: string = CHECKOUT_DATA_DIR): LocalDataDir | undefined {
+  if (explicit !== undefined) return { dir: explicit, from: "--data" };
+  const env = process.env.VERDICT_DATA_DIR;
+  if (env !== undefined) return env === "" ? undefined : { dir: env, from: "VERDICT_DATA_DIR" };
+  return existsSync(besideCheckout) ? { dir: besideCheckout, from: "beside the checkout" } : undefined;
+}
 
 /** A data file on local disk whose sha256 has been checked. */
 export interface ResolvedDataFile {
@@ -30,30 +57,33 @@ export interface ResolveDataOptions {
   cacheDir?: string;
   /** The file's URL and sha256; looked up in benchmarks/*.yaml when absent. */
   source?: DataFileSource;
+  /** The data directory beside the checkout; default CHECKOUT_DATA_DIR (tests point it elsewhere). */
+  besideCheckout?: string;
 }
 
 /**
- * Finds a benchmark data file: `--data DIR` first, then `$VERDICT_DATA_DIR`, then the download
- * cache (downloading from the canonical URL when missing). Every file is checked against its
- * sha256, wherever it came from, so results always name the exact data they were computed on.
+ * Finds a benchmark data file: `--data DIR` first, then `$VERDICT_DATA_DIR`, then the data
+ * directory beside the checkout, then the download cache (downloading from the canonical URL
+ * when missing). A directory named by flag or variable must hold the file; the one beside the
+ * checkout is used only when it does. Every file is checked against its sha256, wherever it
+ * came from, so results always name the exact data they were computed on.
  */
 export async function resolveDataFile(name: string, opts: ResolveDataOptions = {}): Promise<ResolvedDataFile> {
   const source = opts.source ?? (await findDataSource(name));
-  const dataDir = opts.dataDir ?? nonEmpty(process.env.VERDICT_DATA_DIR);
-  if (dataDir !== undefined) {
-    const path = join(dataDir, source.file);
-    if (!(await isFile(path))) {
-      const how = opts.dataDir !== undefined ? "--data" : "VERDICT_DATA_DIR";
-      throw new InputError(`data file ${source.file} not found in ${dataDir} (from ${how}); expected it at ${path}`);
+  const local = localDataDir(opts.dataDir, opts.besideCheckout);
+  if (local !== undefined) {
+    const path = join(local.dir, source.file);
+    const present = await isFile(path);
+    if (!present && local.from !== "beside the checkout") {
+      throw new InputError(`data file ${source.file} not found in ${local.dir} (from ${local.from}); expected it at ${path}`);
     }
-    const actual = await sha256File(path);
-    if (actual !== source.sha256) {
-      throw new InputError(
-        `wrong data file for ${source.file}: sha256 is ${actual}, expected ${source.sha256}`,
-        path,
-      );
+    if (present) {
+      const actual = await sha256File(path);
+      if (actual !== source.sha256) {
+        throw new InputError(`wrong data file for ${source.file}: sha256 is ${actual}, expected ${source.sha256}`, path);
+      }
+      return { name: source.file, path, sha256: actual, origin: "data-dir" };
     }
-    return { name: source.file, path, sha256: actual, origin: "data-dir" };
   }
 
   const path = join(opts.cacheDir ?? cacheDir("data"), source.file);
@@ -104,7 +134,7 @@ async function download(source: DataFileSource, path: string): Promise<void> {
   } catch (err) {
     throw new SetupError(
       `cannot download ${source.file} from ${source.url}: ${describeFetchError(err)}; ` +
-        `without network access, point --data or VERDICT_DATA_DIR at a folder holding ${source.file}`,
+        `without network access, point --data or VERDICT_DATA_DIR at a folder holding ${source.file}, or lay one out beside the checkout (${CHECKOUT_DATA_DIR})`,
     );
   }
   if (!response.ok || response.body === null) {
@@ -146,8 +176,4 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
 }

@@ -132,7 +132,7 @@ export const runConfigSchema = z
     benchmark: z.string().min(1).default("mbpp").describe("mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema"),
     split: z.string().min(1).optional().describe("default: test for mbpp, all otherwise"),
     limit: z.int().positive().optional().describe("only the first N tasks of the split"),
-    data: z.string().min(1).optional().describe("data directory (default: $VERDICT_DATA_DIR, else download)"),
+    data: z.string().min(1).optional().describe("data directory (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)"),
     out: z.string().min(1).default("results").describe("where run directories go"),
     models: z.array(modelConfigSchema).min(1).describe("the policy models, one table row each"),
     styles: z.array(promptStyleSchema).min(1).default(["vanilla", "pseudocode"]).describe("prompt styles to compare"),

@@ -5,10 +5,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { existsSync } from "node:fs";
+import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DataFileSource } from "../../src/benchmarks/benchmark-config.js";
-import { findDataSource, resolveDataFile, sha256File } from "../../src/benchmarks/data.js";
+import { CHECKOUT_DATA_DIR, findDataSource, localDataDir, resolveDataFile, sha256File } from "../../src/benchmarks/data.js";
 import { InputError, SetupError } from "../../src/core/errors.js";
+import { buildCli, REPO } from "../helpers/eval-run.js";
+import { testImage } from "../helpers/sandbox-image.js";
 
 const FIXTURE = new URL("../fixtures/benchmarks/mini-mbpp.jsonl", import.meta.url);
 const NAME = "mini/mini-mbpp.jsonl";
@@ -95,6 +99,76 @@ describe("resolveDataFile from a data directory", () => {
     expect((err as Error).message).toContain(`--data`);
     expect((err as Error).message).toContain(join(work, NAME));
   });
+});
+
+describe("the data directory beside the checkout", () => {
+  const besideCheckout = () => join(work, "shared", "data");
+  const layOut = async (dir: string, bytes: Buffer | string = content) => {
+    await mkdir(join(dir, "mini"), { recursive: true });
+    await writeFile(join(dir, NAME), bytes);
+  };
+
+  it("is ../shared/data next to the checkout verdict runs from", () => {
+    expect(CHECKOUT_DATA_DIR).toBe(join(import.meta.dirname, "..", "..", "..", "shared", "data"));
+  });
+
+  it("is used after --data and VERDICT_DATA_DIR, whichever way verdict was started", async () => {
+    vi.stubEnv("VERDICT_DATA_DIR", undefined);
+    await layOut(besideCheckout());
+    const got = await resolveDataFile(NAME, { cacheDir: join(work, "cache"), source: source("/plain.jsonl"), besideCheckout: besideCheckout() });
+    expect(got).toEqual({ name: NAME, path: join(besideCheckout(), NAME), sha256: sha, origin: "data-dir" });
+    expect(requests).toEqual([]);
+    expect(localDataDir(undefined, besideCheckout())).toEqual({ dir: besideCheckout(), from: "beside the checkout" });
+  });
+
+  it("comes after --data and VERDICT_DATA_DIR", async () => {
+    await layOut(besideCheckout(), "not this one\n");
+    await layOut(join(work, "env"));
+    vi.stubEnv("VERDICT_DATA_DIR", join(work, "env"));
+    const got = await resolveDataFile(NAME, { source: source("/plain.jsonl"), besideCheckout: besideCheckout() });
+    expect(got.path).toBe(join(work, "env", NAME));
+    expect(localDataDir(join(work, "flag"), besideCheckout())).toEqual({ dir: join(work, "flag"), from: "--data" });
+  });
+
+  it("without the file there, falls through to the download cache (it is a convenience, not a promise)", async () => {
+    vi.stubEnv("VERDICT_DATA_DIR", undefined);
+    await mkdir(besideCheckout(), { recursive: true });
+    const got = await resolveDataFile(NAME, { cacheDir: join(work, "cache"), source: source("/plain.jsonl"), besideCheckout: besideCheckout() });
+    expect(got.origin).toBe("download");
+  });
+
+  it("with a wrong file there, stops with an error naming it", async () => {
+    vi.stubEnv("VERDICT_DATA_DIR", undefined);
+    await layOut(besideCheckout(), "something else\n");
+    const err = await resolveDataFile(NAME, { cacheDir: join(work, "cache"), source: source("/plain.jsonl"), besideCheckout: besideCheckout() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain(join(besideCheckout(), NAME));
+  });
+
+  it("is not used when VERDICT_DATA_DIR is set and empty", async () => {
+    await layOut(besideCheckout());
+    expect(localDataDir(undefined, besideCheckout())).toBeUndefined();
+    const got = await resolveDataFile(NAME, { cacheDir: join(work, "cache"), source: source("/plain.jsonl"), besideCheckout: besideCheckout() });
+    expect(got.origin).toBe("download");
+  });
+});
+
+describe.skipIf(!existsSync(join(CHECKOUT_DATA_DIR, "mbpp", "mbpp.jsonl")))("the CLI started without ./verdict (npx verdict, npm run bench)", () => {
+  it("finds the data beside the checkout with no --data, no VERDICT_DATA_DIR and an empty cache, offline", async () => {
+    buildCli();
+    await testImage();
+    const { VERDICT_DATA_DIR: _unset, ...env } = process.env;
+    const run = await execa(process.execPath, [join(REPO, "bin", "verdict.js"), "eval", "--benchmark", "mbpp", "--split", "prompt", "--samples", "reference", "--out", join(work, "run"), "--json"], {
+      cwd: work,
+      env: { ...env, VERDICT_CACHE_DIR: join(work, "cache") },
+      extendEnv: false,
+      reject: false,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    // Read where it lies, not fetched into the cache.
+    expect(existsSync(join(work, "cache", "data"))).toBe(false);
+    expect(JSON.parse(run.stdout)).toMatchObject({ benchmark: "mbpp", tasks: 10, outcomes: { pass: 10 } });
+  }, 300_000);
 });
 
 describe("resolveDataFile downloading into the cache", () => {

@@ -222,7 +222,8 @@ describe("createHtmlReport", () => {
   it("says what it cannot show when the benchmark data is not on this machine", async () => {
     const dir = await writeRun(root, { runId: "run-mbpp", outcomes: { "11": ["pass"] } });
     const saved = { data: process.env.VERDICT_DATA_DIR, cache: process.env.VERDICT_CACHE_DIR };
-    delete process.env.VERDICT_DATA_DIR;
+    // Set and empty: no data directory at all, not even one beside the checkout.
+    process.env.VERDICT_DATA_DIR = "";
     process.env.VERDICT_CACHE_DIR = join(root, "empty-cache");
     try {
       const { html, notes } = await createHtmlReport([dir]);

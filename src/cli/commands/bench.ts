@@ -55,7 +55,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--jobs <n>", "trivial jobs per pool / bare-fork measurement", (t) => Number.parseInt(t, 10), 2000)
     .option("--fresh-jobs <n>", "trivial jobs per fresh-container measurement", (t) => Number.parseInt(t, 10), 24)
     .option("--repeat <n>", "repeats per measurement (the median is reported)", (t) => Number.parseInt(t, 10), 3)
-    .option("--data <dir>", "data directory (default: $VERDICT_DATA_DIR, else download)")
+    .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--quick", "only the trivial-job rates, not MBPP / MBPP+", false)
     .option("--json", "print the report as one JSON object", false)
     .action(async (o) => {

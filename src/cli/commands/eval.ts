@@ -47,7 +47,7 @@ export function registerEvalCommand(program: Command): void {
     .option("--k <list>", "pass@k values", parseKs, [1])
     .addOption(new Option("--isolation <mode>", "pool: warm containers, a fork per job; fresh: a container per sample").choices(["pool", "fresh"]).default("pool"))
     .option("--workers <n>", "sandboxes running at once (default: cores)", positiveInt("--workers"))
-    .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else download)")
+    .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--challenge", "also run MBPP's challenge tests", false)
     .option("--out <dir>", "run directory (default: results/<run-id>)")
     .option("--results <dir>", "where run directories go", "results")

@@ -156,7 +156,7 @@ export function registerGenerateCommand(program: Command): void {
     .option("--benchmark <name|path>", "mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema", "mbpp")
     .option("--split <split>", "test, validation, train, prompt or all (default: test for mbpp, all otherwise)")
     .option("--limit <n>", "only the first N tasks", int("--limit"))
-    .option("--data <dir>", "data directory (default: $VERDICT_DATA_DIR, else download)")
+    .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .requiredOption("--out <file>", "samples JSONL to write (an existing one is resumed: its samples are kept)")
     .option("--model <name>", "the served model name (required with --base-url)")
     .option("--base-url <url>", "API root of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")

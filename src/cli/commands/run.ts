@@ -12,6 +12,7 @@ export interface RunFlags {
   resume?: string;
   limit?: number;
   models?: string;
+  data?: string;
   cache: boolean;
   json?: boolean;
 }
@@ -23,6 +24,7 @@ export function addRunFlags(command: Command): Command {
     .option("--resume <run-dir>", "continue an interrupted run: keep its samples and verdicts, ask only for what is missing")
     .option("--limit <n>", "only the first N tasks (overrides the config's limit)", numberFlag("--limit", { integer: true, min: 1 }))
     .option("--models <names>", "generate with these models only (comma-separated names); the rest are reported from what the run directory holds")
+    .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (overrides the config's data; default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--no-cache", "ask the models and judge everything afresh (no response, verdict or expected-value cache)")
     .option("--json", "print one JSON object on stdout", false);
 }
@@ -30,7 +32,11 @@ export function addRunFlags(command: Command): Command {
 /** Loads the config and runs the pipeline as the flags say. */
 export async function runFromFlags(configPath: string, flags: RunFlags, log: (line: string) => void): Promise<PipelineResult> {
   const loaded = await loadRunConfig(configPath);
-  const config: RunConfig = flags.limit !== undefined ? { ...loaded, limit: flags.limit } : loaded;
+  const config: RunConfig = {
+    ...loaded,
+    ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+    ...(flags.data !== undefined ? { data: resolve(flags.data) } : {}),
+  };
   return runPipeline({
     config,
     ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { VerdictError } from "../../core/index.js";
 import type { BenchmarkSpec, RunManifest, TestSpec } from "../../core/index.js";
+import { localDataDir } from "../../benchmarks/data.js";
 import { isBenchmarkName, loadBenchmark } from "../../benchmarks/registry.js";
 import { cacheDir } from "../../util/paths.js";
 
@@ -22,7 +23,7 @@ export interface LoadedTaskInfo {
 
 /** Where to look for benchmark data. */
 export interface TaskInfoOptions {
-  /** `--data DIR`; else $VERDICT_DATA_DIR; else the download cache when it holds every file. */
+  /** `--data DIR`; else $VERDICT_DATA_DIR; else the data beside the checkout; else the download cache when it holds every file. */
   dataDir?: string;
 }
 
@@ -32,7 +33,7 @@ export interface TaskInfoOptions {
  */
 export async function loadTaskInfo(manifest: RunManifest, options: TaskInfoOptions = {}): Promise<LoadedTaskInfo> {
   const builtIn = isBenchmarkName(manifest.benchmark);
-  const dataDir = options.dataDir ?? nonEmpty(process.env.VERDICT_DATA_DIR) ?? (builtIn ? await cachedDataDir(manifest) : undefined);
+  const dataDir = localDataDir(options.dataDir)?.dir ?? (builtIn ? await cachedDataDir(manifest) : undefined);
   if (builtIn && dataDir === undefined) {
     return {
       spec: null,
@@ -86,8 +87,4 @@ async function cachedDataDir(manifest: RunManifest): Promise<string | undefined>
 function sameData(x: Record<string, string>, y: Record<string, string>): boolean {
   const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
   return [...keys].every((k) => x[k] === y[k]);
-}
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s === undefined || s === "" ? undefined : s;
 }
