@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runSearch } from "../../src/search/driver.js";
 import type { ExpansionRequest, StepCandidate, StepPolicy, StepProposal } from "../../src/search/policy.js";
 import type { RewardJudge, RewardScore } from "../../src/search/reward.js";
+import { searchSettings } from "../../src/search/search-config.js";
 import type { SearchTask } from "../../src/search/search-task.js";
+import type { TreeSummary } from "../../src/search/tree-summary.js";
 
 /**
  * Test doubles of the search's two outside parties, in process: a policy whose step texts are
@@ -110,4 +116,31 @@ export function oneCorrectPathScript(): TreeScript {
     }
   }
   return script;
+}
+
+/**
+ * The small tree whose statistics test/search/driver.test.ts computes by hand: root → P
+ * (pseudocode), W (code, 0/2), H (code, 1/2); P → C (code, 2/2). After 6 rollouts with UCT,
+ * c = 2: P (N 3, Q 1), W (1, 0), H (2, 0.5), C (3, 1); ids root 0, P 1, W 2, H 3, C 4.
+ */
+export const SMALL_TREE_SCRIPT: TreeScript = {
+  "": [pseudoStep("P"), codeStep("W", 0, 2), codeStep("H", 1, 2)],
+  P: [codeStep("C", 2, 2), `${codeStep("C", 2, 2)}<Step_End>\n\nrun-on text`, `### Step 2: ${codeStep("C", 2, 2).trim()}   `],
+};
+
+/** Searches SMALL_TREE_SCRIPT for the given tasks (6 rollouts, depth 2) and returns the stored trees. */
+export async function searchSmallTrees(taskIds: readonly string[] = ["t"]): Promise<TreeSummary[]> {
+  const dir = mkdtempSync(join(tmpdir(), "verdict-small-tree-"));
+  try {
+    const { trees } = await runSearch({
+      dir,
+      tasks: taskIds.map((id) => searchTaskFor(id)),
+      settings: searchSettings({ rollouts: 6, max_depth: 2 }),
+      policy: scriptedStepPolicy(SMALL_TREE_SCRIPT),
+      judge: scoringJudge(),
+    });
+    return trees;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

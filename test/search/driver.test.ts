@@ -14,6 +14,7 @@ import {
   scoringJudge,
   scriptedStepPolicy,
   searchTaskFor,
+  SMALL_TREE_SCRIPT,
   type TreeScript,
 } from "../helpers/search-doubles.js";
 
@@ -34,11 +35,7 @@ function byLabel(tree: TreeSummary, label: string) {
 }
 
 describe("a small tree, computed by hand", () => {
-  // Root → P (pseudocode), W (code, 0/2), H (code, 1/2); P → C (code, 2/2) sampled three times.
-  const script: TreeScript = {
-    "": [pseudoStep("P"), codeStep("W", 0, 2), codeStep("H", 1, 2)],
-    P: [codeStep("C", 2, 2), `${codeStep("C", 2, 2)}<Step_End>\n\nrun-on text`, `### Step 2: ${codeStep("C", 2, 2).trim()}   `],
-  };
+  const script = SMALL_TREE_SCRIPT;
 
   it("has the visit counts and values of UCT with c = 2 after 6 rollouts", async () => {
     const policy = scriptedStepPolicy(script);
