@@ -26,9 +26,12 @@ export interface LoadedSamples {
  * - "reference": each task's reference solution, one sample per task;
  * - a JSONL file, one sample per line: `task_id` (`"Mbpp/2"`, `"2"` and `2` all name MBPP task 2)
  *   and `solution` (a whole program) or `completion` (appended to the task's prompt, as EvalPlus
- *   does; `solution` wins when both are there); several lines per task are samples 0, 1, … in file order;
+ *   does; `solution` wins when both are there); several lines per task are samples 0, 1, … in file
+ *   order, unless a line gives its own `sample_index` (as `verdict generate` writes);
  * - a bigcode-evaluation-harness generations file: a JSON list, in task order, of lists of programs.
- * A malformed line, a line with neither field or an unknown task id is an InputError naming the file and line.
+ * A malformed line, a line with neither field, an unknown task id or a second line for the same
+ * (task, sample) is an InputError naming the file and line; so is a file with no sample at all.
+ * Tasks without a sample are listed in `missing`; what that means is the caller's decision.
  */
 export async function loadSamples(pathOrReference: string, benchmark: SampleTarget): Promise<LoadedSamples> {
   if (pathOrReference === "reference") {
@@ -52,10 +55,12 @@ export async function loadSamples(pathOrReference: string, benchmark: SampleTarg
   const samples: Sample[] = [];
   const missing: string[] = [];
   benchmark.tasks.forEach((task, i) => {
-    const list = programs[i] ?? [];
+    const list = [...(programs[i] ?? new Map<number, string>())].sort(([a], [b]) => a - b);
     if (list.length === 0) missing.push(task.taskId);
-    list.forEach((program, sampleIndex) => samples.push({ taskId: task.taskId, sampleIndex, program }));
+    for (const [sampleIndex, program] of list) samples.push({ taskId: task.taskId, sampleIndex, program });
   });
+  // An empty file would score nothing out of nothing; whatever was meant, it was not that.
+  if (samples.length === 0) throw new InputError("no samples in the file", path);
   return { samples, missing, source: path, sha256: sha256(bytes) };
 }
 
@@ -65,11 +70,14 @@ function idKey(id: string): string {
   return m ? `#${m[1]}` : `=${id}`;
 }
 
-/** Programs per task position, read from JSONL. */
-function readJsonl(path: string, text: string, benchmark: SampleTarget): string[][] {
+/** Programs per task position, by sample index, read from JSONL. */
+function readJsonl(path: string, text: string, benchmark: SampleTarget): Map<number, string>[] {
   const index = new Map<string, number>();
   benchmark.tasks.forEach((task, i) => index.set(idKey(task.taskId), i));
-  const programs: string[][] = benchmark.tasks.map(() => []);
+  const programs: Map<number, string>[] = benchmark.tasks.map(() => new Map());
+  /** Per task position: the line each sample index came from (for the duplicate error) and the lines seen. */
+  const lineOf: Map<number, number>[] = benchmark.tasks.map(() => new Map());
+  const linesSeen: number[] = benchmark.tasks.map(() => 0);
   text.split("\n").forEach((raw, lineIndex) => {
     const line = lineIndex + 1;
     if (raw.trim() === "") return;
@@ -96,13 +104,26 @@ function readJsonl(path: string, text: string, benchmark: SampleTarget): string[
     else if (solution !== undefined || completion !== undefined) {
       throw new InputError(`${solution !== undefined ? "solution" : "completion"}: not a string`, path, line);
     } else throw new InputError('neither "solution" nor "completion" is given', path, line);
-    programs[at]?.push(program);
+    const given = fields.sample_index;
+    if (given !== undefined && !(typeof given === "number" && Number.isInteger(given) && given >= 0)) {
+      throw new InputError(`sample_index: ${JSON.stringify(given)} is not a non-negative integer`, path, line);
+    }
+    // Without its own index, a line is its task's next sample in file order.
+    const sampleIndex = given ?? (linesSeen[at] ?? 0);
+    linesSeen[at] = (linesSeen[at] ?? 0) + 1;
+    const first = lineOf[at]?.get(sampleIndex);
+    if (first !== undefined) {
+      const taskId = benchmark.tasks[at]?.taskId ?? String(id);
+      throw new InputError(`task ${taskId} sample ${sampleIndex} is given twice (first on line ${first})`, path, line);
+    }
+    lineOf[at]?.set(sampleIndex, line);
+    programs[at]?.set(sampleIndex, program);
   });
   return programs;
 }
 
-/** Programs per task position, from bigcode-evaluation-harness's generations JSON. */
-function readBigcodeList(path: string, text: string, benchmark: SampleTarget): string[][] {
+/** Programs per task position, by sample index, from bigcode-evaluation-harness's generations JSON. */
+function readBigcodeList(path: string, text: string, benchmark: SampleTarget): Map<number, string>[] {
   let data: unknown;
   try {
     data = JSON.parse(text) as unknown;
@@ -120,6 +141,6 @@ function readBigcodeList(path: string, text: string, benchmark: SampleTarget): s
     if (!Array.isArray(entry) || !entry.every((p) => typeof p === "string")) {
       throw new InputError(`entry ${i} (task ${benchmark.tasks[i]?.taskId}): expected a list of program strings`, path);
     }
-    return entry as string[];
+    return new Map((entry as string[]).map((program, sampleIndex) => [sampleIndex, program]));
   });
 }

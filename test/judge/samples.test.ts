@@ -103,6 +103,38 @@ describe("loadSamples from JSONL", () => {
     expect((err as Error).message).toMatch(pattern);
   });
 
+  it("takes a line's own sample_index (as verdict generate writes), and leaves gaps as they are", async () => {
+    const path = await file([line({ task_id: "2", sample_index: 3, solution: "a3" }), line({ task_id: "2", sample_index: 0, solution: "a0" }), line({ task_id: "3", solution: "b0" })].join("\n"));
+    const { samples } = await loadSamples(path, MBPP);
+    expect(samples).toEqual([
+      { taskId: "2", sampleIndex: 0, program: "a0" },
+      { taskId: "2", sampleIndex: 3, program: "a3" },
+      { taskId: "3", sampleIndex: 0, program: "b0" },
+    ]);
+  });
+
+  it.each([
+    ["the same sample_index twice", [line({ task_id: "2", sample_index: 1, solution: "x" }), line({ task_id: "Mbpp/2", sample_index: 1, solution: "y" })], /:2: task 2 sample 1 is given twice \(first on line 1\)/],
+    ["a sample_index that a line without one already took", [line({ task_id: "3", solution: "x" }), line({ task_id: 3, sample_index: 0, solution: "y" })], /:2: task 3 sample 0 is given twice \(first on line 1\)/],
+    ["a sample_index that is not a non-negative integer", [line({ task_id: "2", sample_index: -1, solution: "x" })], /:1: sample_index: -1 is not a non-negative integer/],
+  ])("%s is an InputError naming the file and line", async (_what, lines, pattern) => {
+    const path = await file(`${lines.join("\n")}\n`);
+    const err = await loadSamples(path, MBPP).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain(path);
+    expect((err as Error).message).toMatch(pattern);
+  });
+
+  it.each([
+    ["an empty file", ""],
+    ["blank lines only", "\n  \n"],
+    ["an empty bigcode list", "[]"],
+    ["a bigcode list of empty lists", "[[], []]"],
+  ])("refuses %s: no samples is not a score of anything", async (_what, content) => {
+    const path = await file(content);
+    await expect(loadSamples(path, MBPP)).rejects.toThrow(`${path}: no samples in the file`);
+  });
+
   it("names a file it cannot read", async () => {
     await expect(loadSamples(join(dir, "absent.jsonl"), MBPP)).rejects.toThrow(/absent\.jsonl: cannot read samples/);
   });
