@@ -249,12 +249,22 @@ function judgeTests(task: Task, raw: RawJobResult): TestVerdict[] {
   });
 }
 
+/**
+ * The first non-passing outcome in test order, else pass. No test is no evidence, so there is
+ * no status over none: judgeSample refuses a task without tests, and a group the benchmark
+ * gave no tests (Mbpp/793 has no plus inputs) is settled by groupStatuses, as EvalPlus does.
+ */
 function firstFailure(tests: readonly TestVerdict[]): Outcome {
+  if (tests.length === 0) throw new Error("internal: a status over no tests");
   return tests.find((t) => t.outcome !== "pass")?.outcome ?? "pass";
 }
 
 function groupStatuses(task: Task, tests: readonly TestVerdict[], groups: readonly string[]): Pick<SampleVerdict, "base_status" | "plus_status"> {
-  const statusOf = (g: string): Outcome => firstFailure(tests.filter((_, i) => task.tests[i]?.group === g));
+  const statusOf = (g: string): Outcome => {
+    const own = tests.filter((_, i) => task.tests[i]?.group === g);
+    // EvalPlus: a group with no inputs has nothing to fail.
+    return own.length === 0 ? "pass" : firstFailure(own);
+  };
   const out: Pick<SampleVerdict, "base_status" | "plus_status"> = {};
   if (groups.includes("base")) out.base_status = statusOf("base");
   if (groups.includes("plus")) out.plus_status = statusOf("plus");
@@ -265,6 +275,10 @@ function groupStatuses(task: Task, tests: readonly TestVerdict[], groups: readon
 export function judgeSample(task: Task, sample: Sample, raw: RawJobResult, opts: JudgeSampleOptions): SampleVerdict {
   if (raw === null || typeof raw !== "object" || raw.load === null || typeof raw.load !== "object") {
     throw new SandboxFault("malformed raw result: no load report");
+  }
+  if (task.tests.length === 0) {
+    // A task with no test left cannot judge anything; passing it would pass any program that loads.
+    throw new Error(`internal: task ${task.taskId} has no tests: it is unscorable and must never be judged`);
   }
   const load = judgeLoad(raw.load);
   const tests = load

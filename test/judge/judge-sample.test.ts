@@ -159,6 +159,12 @@ describe("judgeSample: several tests", () => {
     expect(judgeSample(task, SAMPLE, all, OPTS).status).toBe("pass");
   });
 
+  it("never passes a task with no tests: it refuses to judge it", () => {
+    // Every test left out (the reference failed them all) must not pass any program that loads.
+    expect(() => judgeSample(makeTask([]), SAMPLE, rawResult([]), OPTS)).toThrow(/task T\/1 has no tests: it is unscorable/);
+    expect(() => judgeSample(makeTask([]), SAMPLE, rawResult([], { st: "syntax_error" }), OPTS)).toThrow(/unscorable/);
+  });
+
   it("takes the first non-passing outcome in test order", () => {
     const raw = rawResult([
       { st: "value", v: 3 },
