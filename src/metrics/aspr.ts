@@ -13,8 +13,7 @@ import { createRng } from "./rng.js";
  * - A (default): per task, the fraction of final steps sampled on correct paths that pass every
  *   test; averaged over the tasks that have a correct path.
  * - B: the same, but each final step scores the fraction of tests it passes.
- * - C, D need MCTS values (mean Q/N of the last step on correct paths; fraction of tasks whose
- *   search reaches a correct terminal) and arrive with the search.
+ * - C and D read a search run's trees instead of sampled paths (computeSearchAspr below).
  */
 
 /** The ASPR readings available now. */
@@ -157,4 +156,70 @@ export function definedMeanCi(
 /** Linear-interpolation quantile (R's type 7) of an ascending array; NaN when empty. */
 function quantile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? Number.NaN : quantileSorted(sorted, q);
+}
+
+/**
+ * The readings of a search run (MCTS over pseudocode steps). A correct path is a root-to-leaf
+ * path whose code step passed every test.
+ *
+ * - C: per task, the mean over correct paths of Q/N of the path's last step before its code
+ *   step (the root, when the code came first): the search's own estimate of how often a code
+ *   step written from that prefix passes, i.e. definition A with the tree's values in place of
+ *   sampled finals. (Q/N of the code step itself is its reward, 1 on every correct path.)
+ *   Averaged over the tasks that have a correct path.
+ * - D: the fraction of tasks whose search reached a correct terminal; every task counts.
+ */
+export type SearchAsprDefinition = "C" | "D";
+
+/** One line per search definition, for table footers. */
+export const SEARCH_ASPR_DEFINITIONS: Record<SearchAsprDefinition, string> = {
+  C: "ASPR (C): over tasks whose search reached a correct terminal, the mean value Q/N of the last step before the code step on correct paths",
+  D: "ASPR (D): the fraction of tasks whose search reached a correct terminal",
+};
+
+/** One task's search, as C and D read it. */
+export interface AsprSearchTask {
+  taskId: string;
+  /** Per correct path: Q/N of its last step before the code step, in [0, 1]. */
+  lastStepValues: number[];
+}
+
+/** One task's share of a search figure. */
+export interface AsprSearchTaskValue {
+  taskId: string;
+  /** null: C for a task without a correct path (it does not count). */
+  value: number | null;
+  correctPaths: number;
+}
+
+/** A search figure with what it was computed from. */
+export interface AsprSearchResult {
+  definition: SearchAsprDefinition;
+  /** Mean over counted tasks; null when no task counts. */
+  value: number | null;
+  perTask: AsprSearchTaskValue[];
+  tasks: number;
+  tasksCounted: number;
+  correctPaths: number;
+}
+
+/** ASPR C or D over a search run's tasks. */
+export function computeSearchAspr(tasks: readonly AsprSearchTask[], definition: SearchAsprDefinition): AsprSearchResult {
+  const perTask = tasks.map((t): AsprSearchTaskValue => {
+    for (const v of t.lastStepValues) {
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`task ${t.taskId}: step value ${v} is outside [0, 1]`);
+    }
+    const n = t.lastStepValues.length;
+    const value = definition === "D" ? (n > 0 ? 1 : 0) : n === 0 ? null : t.lastStepValues.reduce((s, v) => s + v, 0) / n;
+    return { taskId: t.taskId, value, correctPaths: n };
+  });
+  const counted = perTask.filter((t): t is AsprSearchTaskValue & { value: number } => t.value !== null);
+  return {
+    definition,
+    value: counted.length === 0 ? null : counted.reduce((s, t) => s + t.value, 0) / counted.length,
+    perTask,
+    tasks: tasks.length,
+    tasksCounted: counted.length,
+    correctPaths: perTask.reduce((s, t) => s + t.correctPaths, 0),
+  };
 }

@@ -6,6 +6,7 @@ import { createBusyClock } from "./busy-clock.js";
 import { openSearchLog, readSearchLog, type SearchLogWriter } from "./event-log.js";
 import { createExpansionRequests } from "./expansion-request.js";
 import type { StepPolicy } from "./policy.js";
+import { forEachLimited } from "./limited.js";
 import { indexSearchLog, type SearchLogIndex } from "./replay.js";
 import type { RewardJudge } from "./reward.js";
 import { createRewardCache, type RewardCache } from "./reward-cache.js";
@@ -126,42 +127,30 @@ async function searchAll(
   if (opts.signal?.aborted) stop.abort();
   const trees: (TreeSummary | undefined)[] = new Array<TreeSummary | undefined>(opts.tasks.length);
   const totals = emptyCounts();
-  let next = 0;
-  let fault: unknown;
-  const worker = async (): Promise<void> => {
-    while (!stop.signal.aborted && next < opts.tasks.length) {
-      const at = next++;
-      const task = opts.tasks[at] as SearchTask;
-      const requests = createExpansionRequests(task, opts.settings, api, opts.prompt);
-      const result = await searchTask({
-        task,
-        settings: opts.settings,
-        requests,
-        policy,
-        rewards,
-        log: index.tasks.get(task.taskId),
-        logPath: log.path,
-        append: (event) => log.append(event),
-        signal: stop.signal,
-      });
-      const summary = summarizeTree(result, requests.header, identitySha256);
-      writeTreeSummary(join(opts.dir, SEARCH_FILES.trees), summary);
-      trees[at] = summary;
-      addCounts(totals, result.counts);
-      opts.onTask?.(summary);
-    }
+  const searchOne = async (task: SearchTask, at: number): Promise<void> => {
+    const requests = createExpansionRequests(task, opts.settings, api, opts.prompt);
+    const result = await searchTask({
+      task,
+      settings: opts.settings,
+      requests,
+      policy,
+      rewards,
+      log: index.tasks.get(task.taskId),
+      logPath: log.path,
+      append: (event) => log.append(event),
+      signal: stop.signal,
+    });
+    const summary = summarizeTree(result, requests.header, identitySha256);
+    writeTreeSummary(join(opts.dir, SEARCH_FILES.trees), summary);
+    trees[at] = summary;
+    addCounts(totals, result.counts);
+    opts.onTask?.(summary);
   };
-  const workers = Math.max(1, Math.min(opts.tasksInFlight ?? opts.tasks.length, opts.tasks.length));
-  await Promise.all(
-    Array.from({ length: workers }, () =>
-      worker().catch((err: unknown) => {
-        fault ??= err;
-        stop.abort();
-      }),
-    ),
-  );
-  opts.signal?.removeEventListener("abort", onOuterAbort);
-  if (fault !== undefined) throw fault;
+  try {
+    await forEachLimited(opts.tasks, opts.tasksInFlight ?? opts.tasks.length, searchOne, stop);
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+  }
   const done = trees.filter((t): t is TreeSummary => t !== undefined);
   return {
     trees: done,

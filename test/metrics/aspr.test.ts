@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { ASPR_DEFINITIONS, computeAspr, definedMeanCi, taskAspr, type AsprFinal, type AsprTask } from "../../src/metrics/aspr.js";
+import {
+  ASPR_DEFINITIONS,
+  computeAspr,
+  computeSearchAspr,
+  definedMeanCi,
+  SEARCH_ASPR_DEFINITIONS,
+  taskAspr,
+  type AsprFinal,
+  type AsprSearchTask,
+  type AsprTask,
+} from "../../src/metrics/aspr.js";
 import { bootstrapMeanCi, pairedBootstrapCi } from "../../src/metrics/bootstrap.js";
 
 const pass: AsprFinal = { passed: true, passFraction: 1 };
@@ -95,5 +105,35 @@ describe("definedMeanCi", () => {
     const v = [0.2, 0.4, null, 0.9, 0.1];
     expect(definedMeanCi(v, undefined, { seed: 11, resamples: 300 })).toEqual(definedMeanCi(v, undefined, { seed: 11, resamples: 300 }));
     expect(() => definedMeanCi([1], [1, 2])).toThrow(RangeError);
+  });
+});
+
+describe("ASPR C and D (search runs)", () => {
+  const searched: AsprSearchTask[] = [
+    // Two correct paths, whose last steps before the code have Q/N 0.5 and 1.
+    { taskId: "a", lastStepValues: [0.5, 1] },
+    // One correct path from a step with Q/N 0.25.
+    { taskId: "b", lastStepValues: [0.25] },
+    // The search never reached a correct terminal.
+    { taskId: "c", lastStepValues: [] },
+  ];
+
+  it("C averages Q/N of the last step over correct paths, then over the tasks that have one", () => {
+    const c = computeSearchAspr(searched, "C");
+    expect(c.perTask.map((t) => t.value)).toEqual([0.75, 0.25, null]);
+    expect(c).toMatchObject({ definition: "C", value: 0.5, tasks: 3, tasksCounted: 2, correctPaths: 3 });
+  });
+
+  it("D is the fraction of all tasks whose search reached a correct terminal", () => {
+    const d = computeSearchAspr(searched, "D");
+    expect(d.perTask.map((t) => t.value)).toEqual([1, 1, 0]);
+    expect(d).toMatchObject({ definition: "D", value: 2 / 3, tasks: 3, tasksCounted: 3 });
+    expect(computeSearchAspr([], "D").value).toBeNull();
+  });
+
+  it("rejects a value outside [0, 1] and names both definitions", () => {
+    expect(() => computeSearchAspr([{ taskId: "x", lastStepValues: [1.5] }], "C")).toThrow(RangeError);
+    expect(Object.keys(SEARCH_ASPR_DEFINITIONS)).toEqual(["C", "D"]);
+    expect(SEARCH_ASPR_DEFINITIONS.D).toMatch(/^ASPR \(D\)/);
   });
 });
