@@ -1,6 +1,33 @@
 import type { Outcome } from "./outcome.js";
 import type { SandboxInfo } from "./sandbox.js";
 
+/**
+ * What `verdict eval` does with benchmark tasks that have no sample: `error` refuses the
+ * samples file, `fail` scores each such task as a failure (outcome `missing`), `skip` scores
+ * the tasks that have samples and labels every figure "partial: N of M tasks".
+ */
+export type MissingPolicy = (typeof MISSING_POLICIES)[number];
+
+/** The missing-task policies, in the order `--missing` lists them. */
+export const MISSING_POLICIES = ["error", "fail", "skip"] as const;
+
+/** What can become of a test the reference failed (see ReferenceFailure.handling). */
+export const REFERENCE_FAILURE_HANDLINGS = ["left_out", "unverified", "uncalibrated", "alternative_dropped"] as const;
+
+/** A test the reference solution itself failed (a benchmark defect, or too little memory), and what became of it. */
+export interface ReferenceFailure {
+  /** The test's id, e.g. "plus/86". */
+  test: string;
+  /** What the reference did instead of passing, e.g. "memory: …", "raised ZeroDivisionError: division by zero". */
+  why: string;
+  /**
+   * What happens to the test: `left_out` (no expected value: the test is not run), `unverified`
+   * (an MBPP assert run whole inside the job, its pass weak), `uncalibrated` (kept, with the
+   * run's own time limit), `alternative_dropped` (kept, without the alternative answer the failed oracle would give).
+   */
+  handling: (typeof REFERENCE_FAILURE_HANDLINGS)[number];
+}
+
 /** summary.json, and the single object `verdict eval --json` prints. */
 export interface RunSummary {
   benchmark: string;
@@ -15,6 +42,18 @@ export interface RunSummary {
   /** Samples whose pass rests on an assert run inside the untrusted process. */
   weak_passes?: number;
   seconds: number;
+  /** Tasks of the benchmark split (M); `tasks` (N) is how many the figures cover. Absent in summaries written before it was recorded. */
+  tasks_total?: number;
+  /** The figures cover fewer tasks than the benchmark has: every rendering says "partial: N of M tasks". */
+  partial?: boolean;
+  /** How tasks without a sample were treated. */
+  missing_policy?: MissingPolicy;
+  /** Tasks with no sample, in benchmark order: scored as failures (`fail`) or left out of the figures (`skip`). */
+  tasks_missing?: string[];
+  /** Tasks with no test left (the reference failed every one): never scored, and left out of the figures. */
+  tasks_unscorable?: string[];
+  /** Per task, the tests its reference solution failed, why, and what became of each. */
+  reference_failures?: Record<string, ReferenceFailure[]>;
 }
 
 /** manifest.json: everything needed to reproduce and compare a run. */
@@ -30,8 +69,10 @@ export interface RunManifest {
   sandbox: SandboxInfo;
   limits: Record<string, unknown>;
   k: number[];
-  /** Tests left out because the reference solution failed them (a benchmark defect). */
+  /** Tests the reference solution failed, one line each saying why and what became of the test. */
   reference_failures?: string[];
+  /** How tasks without a sample are treated (`verdict eval --missing`). */
+  missing_policy?: MissingPolicy;
   status: "running" | "complete" | "interrupted";
   node: string;
   host: { cpus: number; platform: string };

@@ -69,13 +69,36 @@ export function renderCompareText(r: CompareResult): string {
   return `${out.join("\n")}\n`;
 }
 
-/** The one-line conclusion: significantly worse, significantly better, or no significant difference. */
+/** The one-line conclusion: significantly worse, significantly better, or no significant difference (and over how much). */
 export function headline(r: CompareResult): string {
   const d = r.difference.pass_at_k["1"] ?? 0;
   const evidence = `pass@1 ${formatPoints(d)} points, ${pText(r.test.p_value)} (α = ${r.alpha})`;
-  if (r.worse) return `B is significantly worse than A: ${evidence}`;
-  if (r.better) return `B is significantly better than A: ${evidence}`;
-  return `No significant difference: ${evidence}`;
+  const over = r.coverage ? ` (${r.coverage})` : "";
+  if (r.worse) return `B is significantly worse than A${over}: ${evidence}`;
+  if (r.better) return `B is significantly better than A${over}: ${evidence}`;
+  return `No significant difference${over}: ${evidence}`;
+}
+
+/** A run's own coverage for the "tasks" row: "399", or "10 of 399 (partial)". */
+function tasksCell(side: CompareResult["a"]): string {
+  if (side.tasks_benchmark === null || side.tasks_benchmark === side.tasks_total) return String(side.tasks_total);
+  return `${side.tasks_total} of ${side.tasks_benchmark}${side.partial ? " (partial)" : ""}`;
+}
+
+/** "3 tests (1 task unscorable)", "none", or "?" for a run whose summary does not say. */
+function referenceCell(side: CompareResult["a"]): string {
+  if (side.reference_failures === null) return "?";
+  if (side.reference_failures === 0 && !side.tasks_unscorable) return "none";
+  return `${side.reference_failures} test(s)${side.tasks_unscorable ? ` (${side.tasks_unscorable} task(s) unscorable)` : ""}`;
+}
+
+/** Rows every rendering of a comparison shows about what each run covers. */
+export function coverageRows(r: CompareResult): string[][] {
+  const rows = [["tasks", tasksCell(r.a), tasksCell(r.b), r.coverage ?? ""]];
+  if ((r.a.reference_failures ?? 0) + (r.b.reference_failures ?? 0) + (r.a.tasks_unscorable ?? 0) + (r.b.tasks_unscorable ?? 0) > 0) {
+    rows.push(["reference failures", referenceCell(r.a), referenceCell(r.b), ""]);
+  }
+  return rows;
 }
 
 function headlineRows(r: CompareResult, code: (s: string) => string): string[][] {
@@ -88,6 +111,7 @@ function headlineRows(r: CompareResult, code: (s: string) => string): string[][]
       `${r.matched.samples} of ${r.b.samples_total} samples`,
       `${r.matched.tasks} tasks`,
     ],
+    ...coverageRows(r),
   ];
   for (const k of r.k) {
     const key = String(k);

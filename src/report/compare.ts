@@ -5,6 +5,7 @@ import { mcnemarExact } from "../metrics/mcnemar.js";
 import { meanPassAtK } from "../metrics/pass-at-k.js";
 import { pairedPermutationTest } from "../metrics/permutation.js";
 import { wilsonInterval } from "../metrics/wilson.js";
+import { coverageNotes, partialLabel, referenceFailureCount, referenceFailureLabel } from "./coverage.js";
 import type { RunDir } from "./run-dir.js";
 
 /** Settings of a comparison. */
@@ -15,6 +16,11 @@ export interface CompareOptions {
   seed?: number;
   /** Bootstrap and Monte Carlo resamples (default 10,000). */
   resamples?: number;
+  /**
+   * Runs that do not cover the same tasks: `same` (the default) refuses to compare them, since
+   * a figure over other tasks is another figure; `intersection` compares the tasks both cover and says so.
+   */
+  tasks?: "same" | "intersection";
 }
 
 /** One run's side of a comparison; every number is over the matched samples only. */
@@ -27,6 +33,13 @@ export interface CompareSide {
   /** Tasks and samples in the run, before matching. */
   tasks_total: number;
   samples_total: number;
+  /** The benchmark's task count as the run's summary records it (null when unknown: no summary, or an old one). */
+  tasks_benchmark: number | null;
+  /** "partial: 10 of 399 tasks" when the run itself covers fewer tasks than its benchmark has. */
+  partial: string | null;
+  /** Tests the run's reference solution failed, and tasks left with no test (null when unknown). */
+  reference_failures: number | null;
+  tasks_unscorable: number | null;
   /** pass@k for each common k, as a fraction. */
   pass_at_k: Record<string, number>;
   /** 95% interval of pass@1: Wilson with one sample per task, else a bootstrap over tasks. */
@@ -70,6 +83,10 @@ export type CompareTest =
 export interface CompareResult {
   benchmark: string;
   split: string;
+  /** How tasks only one run covers were treated. */
+  tasks_policy: "same" | "intersection";
+  /** "partial: compared on 10 of 399 tasks" when the figures cover fewer tasks than the benchmark has; else null. */
+  coverage: string | null;
   a: CompareSide;
   b: CompareSide;
   matched: {
@@ -159,6 +176,8 @@ export function compareRuns(a: RunDir, b: RunDir, options: CompareOptions = {}):
     }
   }
   for (const taskId of byTaskB.keys()) if (!byTaskA.has(taskId)) tasksOnlyInB.push(taskId);
+  const tasksPolicy = options.tasks ?? "same";
+  if (tasksPolicy === "same" && tasksOnlyInA.length + tasksOnlyInB.length > 0) throw notSameTasks(a, b, tasksOnlyInA, tasksOnlyInB);
   if (pairs.length === 0) {
     throw new InputError(`runs ${a.manifest.run_id} and ${b.manifest.run_id} have no (task_id, sample_index) in common`);
   }
@@ -221,6 +240,8 @@ export function compareRuns(a: RunDir, b: RunDir, options: CompareOptions = {}):
   const result: CompareResult = {
     benchmark: a.manifest.benchmark,
     split: a.manifest.split,
+    tasks_policy: tasksPolicy,
+    coverage: comparedCoverage(pairs.length, sideA, sideB, tasksOnlyInA.length + tasksOnlyInB.length),
     a: sideA,
     b: sideB,
     matched: {
@@ -248,6 +269,25 @@ export function compareRuns(a: RunDir, b: RunDir, options: CompareOptions = {}):
   };
   result.warnings = collectWarnings(a, b, result);
   return result;
+}
+
+/** The error for runs over different tasks: how many only one run has, and what to do. */
+function notSameTasks(a: RunDir, b: RunDir, onlyA: string[], onlyB: string[]): InputError {
+  const side = (ids: string[], label: string) => {
+    const sorted = [...ids].sort(compareTaskIds);
+    return `${ids.length} task(s) only in ${label} (${sorted.slice(0, 10).join(", ")}${ids.length > 10 ? ", …" : ""})`;
+  };
+  const parts = [onlyA.length > 0 ? side(onlyA, "A") : "", onlyB.length > 0 ? side(onlyB, "B") : ""].filter(Boolean);
+  return new InputError(
+    `${a.manifest.run_id} and ${b.manifest.run_id} cannot be compared: ${parts.join(", ")}; ` +
+      "their figures are over different tasks. Compare the tasks both cover with --tasks intersection",
+  );
+}
+
+/** "partial: compared on N of M tasks" when the matched tasks are fewer than the benchmark's (or than the runs' together). */
+function comparedCoverage(matched: number, a: CompareSide, b: CompareSide, unmatched: number): string | null {
+  const total = Math.max(a.tasks_benchmark ?? 0, b.tasks_benchmark ?? 0, matched + unmatched);
+  return matched < total ? `partial: compared on ${matched.toLocaleString("en")} of ${total.toLocaleString("en")} tasks` : null;
 }
 
 /** Different benchmarks or splits cannot be paired; say exactly which differs. */
@@ -315,6 +355,10 @@ function describeSide(
     created_at: run.manifest.created_at,
     tasks_total: new Set(run.verdicts.map((v) => v.task_id)).size,
     samples_total: run.verdicts.length,
+    tasks_benchmark: run.summary?.tasks_total ?? null,
+    partial: partialLabel(run.summary),
+    reference_failures: run.summary?.reference_failures !== undefined ? referenceFailureCount(run.summary) : null,
+    tasks_unscorable: run.summary?.tasks_unscorable?.length ?? null,
     pass_at_k: passAtK,
     pass_at_1_ci: ci,
     outcomes,
@@ -381,6 +425,11 @@ function collectWarnings(a: RunDir, b: RunDir, r: CompareResult): string[] {
     }
     const faults = side.outcomes.sandbox_error ?? 0;
     if (faults > 0) warnings.push(`run ${label} has ${faults} sandbox_error verdict(s), counted as failures`);
+    if (side.partial) warnings.push(`run ${label} is ${side.partial}: ${coverageNotes(run.summary).join("; ")}`);
+    const missing = side.outcomes.missing ?? 0;
+    if (missing > 0 && !side.partial) warnings.push(`run ${label} has ${missing} task(s) with no sample, each counted as a failure (outcome missing)`);
+    const failed = referenceFailureLabel(run.summary);
+    if (failed) warnings.push(`run ${label}: the reference solution failed ${failed}; see its summary.json (reference_failures)`);
   }
   return warnings;
 }

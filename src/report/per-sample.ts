@@ -141,6 +141,7 @@ export function perSampleReport(v: SampleVerdict, task?: PerSampleTask): PerSamp
 function summaryLine(v: SampleVerdict, passedCount: number, failed: readonly FailedTest[]): string {
   const total = v.tests.length;
   if (v.status === "sandbox_error") return "not judged: the sandbox failed (an infrastructure fault, not the program's); it should be scored again";
+  if (v.status === "missing") return "no sample was submitted for this task: scored as a failure";
   if (v.load_detail) return `failed to load (${v.status}): ${v.load_detail}`;
   if (failed.length === 0) return `passed all ${total} test${total === 1 ? "" : "s"}`;
   const first = failed

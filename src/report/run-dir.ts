@@ -3,7 +3,7 @@ import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import { InputError, OUTCOMES } from "../core/index.js";
+import { InputError, MISSING_POLICIES, OUTCOMES, REFERENCE_FAILURE_HANDLINGS } from "../core/index.js";
 import type { RunManifest, RunSummary, SampleVerdict } from "../core/index.js";
 
 /** A run directory as read from disk: results/<run-id>/. */
@@ -54,6 +54,18 @@ const summarySchema = z.looseObject({
   outcomes: z.partialRecord(outcome, z.number()),
   weak_passes: z.number().optional(),
   seconds: z.number(),
+  // Coverage fields: absent in summaries written before they were recorded.
+  tasks_total: z.number().int().nonnegative().optional(),
+  partial: z.boolean().optional(),
+  missing_policy: z.enum(MISSING_POLICIES).optional(),
+  tasks_missing: z.array(z.string()).optional(),
+  tasks_unscorable: z.array(z.string()).optional(),
+  reference_failures: z
+    .record(
+      z.string(),
+      z.array(z.looseObject({ test: z.string(), why: z.string(), handling: z.enum(REFERENCE_FAILURE_HANDLINGS) })),
+    )
+    .optional(),
 }) satisfies z.ZodType<RunSummary>;
 
 const verdictSchema = z.looseObject({

@@ -5,16 +5,19 @@ import { InputError } from "../core/index.js";
 import type { SampleVerdict } from "../core/index.js";
 import { meanPassAtK } from "../metrics/pass-at-k.js";
 import { formatPercent } from "./compare-markdown.js";
+import { partialLabel, referenceFailureCount } from "./coverage.js";
 import { readRunManifest, readRunSummary, readRunVerdicts } from "./run-dir.js";
 import { perTaskCounts } from "../metrics/per-task-counts.js";
 
 /**
- * `complete`: the manifest says complete and summary.json is there.
+ * `complete`: the manifest says complete and summary.json is there, covering every task.
+ * `partial`: complete, but its figures cover fewer tasks than the benchmark has (`--missing
+ * skip`, unscorable tasks, a generation that failed for some tasks).
  * `interrupted`: the manifest says running or interrupted; what was judged is kept and the run
  * can be resumed (a run still in progress in another process also shows here).
  * `corrupt`: a file is missing or unreadable.
  */
-export type RunListStatus = "complete" | "interrupted" | "corrupt";
+export type RunListStatus = "complete" | "partial" | "interrupted" | "corrupt";
 
 /** One row of `verdict runs`; also its `--json` element. Fields a corrupt run lacks are null. */
 export interface RunListEntry {
@@ -27,8 +30,13 @@ export interface RunListEntry {
   created_at: string | null;
   /** From summary.json when complete; over the verdicts so far when interrupted. */
   pass_at_1: number | null;
+  /** Tasks the figures cover, and (when the summary records it) the benchmark's task count. */
   tasks: number | null;
+  tasks_total: number | null;
   samples: number | null;
+  /** Tests the reference solution failed, and tasks left with no test (from summary.json; null when unknown). */
+  reference_failures: number | null;
+  tasks_unscorable: number | null;
   /** Why a corrupt run could not be read. */
   error?: string;
 }
@@ -66,7 +74,7 @@ export async function listRuns(resultsDir: string, options: { missingOk?: boolea
 /** Renders the listing as a cli-table3 table. */
 export function renderRunsTable(entries: readonly RunListEntry[]): string {
   const table = new Table({
-    head: ["run", "benchmark", "split", "samples from", "created", "pass@1", "samples", "status"],
+    head: ["run", "benchmark", "split", "samples from", "created", "pass@1", "tasks", "samples", "ref. failures", "status"],
     style: { head: [], border: [] },
   });
   for (const e of entries) {
@@ -77,8 +85,10 @@ export function renderRunsTable(entries: readonly RunListEntry[]): string {
       e.samples_source ?? "",
       e.created_at ? e.created_at.slice(0, 16).replace("T", " ") : "",
       e.pass_at_1 === null ? "" : formatPercent(e.pass_at_1) + (e.status === "interrupted" ? " (so far)" : ""),
+      e.tasks === null ? "" : e.tasks_total !== null && e.tasks_total !== e.tasks ? `${e.tasks} of ${e.tasks_total}` : String(e.tasks),
       e.samples === null ? "" : String(e.samples),
-      e.status === "corrupt" && e.error ? `corrupt: ${e.error}` : e.status,
+      referenceCell(e),
+      statusCell(e),
     ]);
   }
   return `${table.toString()}\n`;
@@ -97,7 +107,10 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
     created_at: null,
     pass_at_1: null,
     tasks: null,
+    tasks_total: null,
     samples: null,
+    reference_failures: null,
+    tasks_unscorable: null,
   };
   try {
     const manifest = await readRunManifest(dir);
@@ -114,10 +127,13 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
       if (!(await stat(join(dir, "verdicts.jsonl")).then((s) => s.isFile(), () => false))) {
         throw new InputError("missing", join(dir, "verdicts.jsonl"));
       }
-      entry.status = "complete";
+      entry.status = partialLabel(summary) ? "partial" : "complete";
       entry.pass_at_1 = summary?.pass_at_k["1"] ?? null;
       entry.tasks = summary?.tasks ?? null;
+      entry.tasks_total = summary?.tasks_total ?? null;
       entry.samples = summary?.samples ?? null;
+      if (summary?.reference_failures !== undefined) entry.reference_failures = referenceFailureCount(summary);
+      if (summary?.tasks_unscorable !== undefined) entry.tasks_unscorable = summary.tasks_unscorable.length;
     } else {
       const { verdicts } = await readRunVerdicts(dir, false);
       entry.status = "interrupted";
@@ -132,6 +148,21 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
     entry.error = err.message;
   }
   return entry;
+}
+
+/** "partial: 10 of 399 tasks" for a partial run, the error of a corrupt one, else the status. */
+function statusCell(e: RunListEntry): string {
+  if (e.status === "corrupt" && e.error) return `corrupt: ${e.error}`;
+  if (e.status === "partial" && e.tasks !== null && e.tasks_total !== null) return `partial: ${e.tasks} of ${e.tasks_total} tasks`;
+  return e.status;
+}
+
+/** "2 (1 task unscorable)"; empty when none or unknown. */
+function referenceCell(e: RunListEntry): string {
+  const tests = e.reference_failures ?? 0;
+  const unscorable = e.tasks_unscorable ?? 0;
+  if (tests === 0 && unscorable === 0) return "";
+  return unscorable > 0 ? `${tests} (${unscorable} task(s) unscorable)` : String(tests);
 }
 
 function taskCounts(verdicts: readonly SampleVerdict[]): { n: number; c: number }[] {

@@ -13,10 +13,18 @@ export interface Table1Figure {
   ci: { low: number; high: number; method: string } | null;
 }
 
-/** One style's figures for one model. */
+/** One style's figures for one model; `tasks` is each figure's real denominator when known. */
 export interface Table1Style {
-  pass1: Table1Figure;
-  aspr: Table1Figure & { tasksCounted: number };
+  pass1: Table1Figure & { tasks?: number };
+  aspr: Table1Figure & { tasksCounted: number; tasks?: number };
+}
+
+/** A cell (model, style, purpose) whose generation failed for these tasks after retries. */
+export interface Table1Incomplete {
+  model: string;
+  style: string;
+  purpose: "pass1" | "aspr";
+  tasks: string[];
 }
 
 /** The paper's figures for one model, in percent as printed. */
@@ -40,6 +48,8 @@ export interface Table1Input {
     delta: { pass1: Table1Figure; aspr: Table1Figure } | null;
     paper: PaperFigures | null;
   }[];
+  /** Cells whose generation failed for some tasks: the table is printed as INCOMPLETE. */
+  incomplete?: Table1Incomplete[];
 }
 
 /** A figure in table.json: the value and its interval as [low, high]. */
@@ -48,11 +58,23 @@ export interface Table1JsonFigure {
   ci: [number, number] | null;
 }
 
+/** One style's figures in table.json: `pass1_tasks` and `aspr_tasks_sampled` are the tasks each figure covers, when known. */
+export interface Table1JsonStyle {
+  pass1: number | null;
+  aspr: number | null;
+  pass1_ci: [number, number] | null;
+  aspr_ci: [number, number] | null;
+  /** Tasks with a correct path (ASPR's own denominator). */
+  aspr_tasks: number;
+  pass1_tasks?: number;
+  aspr_tasks_sampled?: number;
+}
+
 /** One model's row of table.json (and of `verdict table1 --json`). */
 export interface Table1JsonRow {
   model: string;
-  vanilla: { pass1: number | null; aspr: number | null; pass1_ci: [number, number] | null; aspr_ci: [number, number] | null; aspr_tasks: number } | null;
-  pseudocode: { pass1: number | null; aspr: number | null; pass1_ci: [number, number] | null; aspr_ci: [number, number] | null; aspr_tasks: number } | null;
+  vanilla: Table1JsonStyle | null;
+  pseudocode: Table1JsonStyle | null;
   delta: { pass1: number | null; aspr: number | null; pass1_ci: [number, number] | null; aspr_ci: [number, number] | null } | null;
   /** The paper's figures as fractions, or null for a model the paper does not report. */
   paper: { vanilla: { pass1: number; aspr: number }; pseudocode: { pass1: number; aspr: number }; delta: { pass1: number; aspr: number } } | null;
@@ -64,6 +86,9 @@ export interface Table1Json {
   split: string;
   tasks: number;
   run_dir: string;
+  /** False when some generation failed: the figures then cover fewer tasks (see incomplete and the rows' task counts). */
+  complete: boolean;
+  incomplete: Table1Incomplete[];
   pass1: { temperature: number; top_p: number; n: number; ci: string };
   aspr: { definition: AsprDefinition; description: string; paths: number; finals: number; temperature: number; top_p: number; top_k?: number; repetition_penalty?: number; ci: string };
   rows: Table1JsonRow[];
@@ -87,12 +112,25 @@ function ciMethod(input: Table1Input, metric: "pass1" | "aspr"): string {
 export function buildTable1Json(input: Table1Input): Table1Json {
   const { aspr, pass1 } = input.settings;
   const style = (s: Table1Style | undefined): Table1JsonRow["vanilla"] =>
-    s ? { pass1: s.pass1.value, aspr: s.aspr.value, pass1_ci: ciPair(s.pass1), aspr_ci: ciPair(s.aspr), aspr_tasks: s.aspr.tasksCounted } : null;
+    s
+      ? {
+          pass1: s.pass1.value,
+          aspr: s.aspr.value,
+          pass1_ci: ciPair(s.pass1),
+          aspr_ci: ciPair(s.aspr),
+          aspr_tasks: s.aspr.tasksCounted,
+          ...(s.pass1.tasks !== undefined ? { pass1_tasks: s.pass1.tasks } : {}),
+          ...(s.aspr.tasks !== undefined ? { aspr_tasks_sampled: s.aspr.tasks } : {}),
+        }
+      : null;
+  const incomplete = input.incomplete ?? [];
   return {
     benchmark: input.benchmark.name,
     split: input.benchmark.split,
     tasks: input.benchmark.tasks,
     run_dir: input.runDir,
+    complete: incomplete.length === 0,
+    incomplete,
     pass1: { temperature: pass1.temperature, top_p: pass1.top_p, n: pass1.n, ci: ciMethod(input, "pass1") },
     aspr: {
       definition: aspr.definition,
@@ -157,9 +195,26 @@ function bodyRows(t: Table1Json): { metric: string; source: string; cells: strin
       paper.push(pct(r.paper?.vanilla[metric]), pct(r.paper?.pseudocode[metric]), signedPct(r.paper?.delta[metric]));
     }
     rows.push({ metric: name, source: "ours", cells: ours }, { metric: "", source: "95% CI", cells: ci });
+    // The real denominators, whenever a figure covers fewer tasks than the benchmark has.
+    const covered = (s: Table1JsonStyle | null): number | undefined => (metric === "pass1" ? s?.pass1_tasks : s?.aspr_tasks_sampled);
+    const short = t.rows.some((r) => [r.vanilla, r.pseudocode].some((s) => s !== null && (covered(s) ?? t.tasks) < t.tasks));
+    if (short) {
+      const cell = (s: Table1JsonStyle | null): string => (s === null ? "-" : `${covered(s) ?? t.tasks}/${t.tasks}`);
+      rows.push({ metric: "", source: "tasks", cells: t.rows.flatMap((r) => [cell(r.vanilla), cell(r.pseudocode), ""]) });
+    }
     if (t.rows.some((r) => r.paper !== null)) rows.push({ metric: "", source: "paper", cells: paper });
   }
   return rows;
+}
+
+/** The banner an incomplete table is printed under: which generations failed, and how to complete them. */
+export function incompleteBanner(t: Table1Json): string | null {
+  if (t.complete) return null;
+  const cells = t.incomplete.map((c) => `${c.model}/${c.style}/${c.purpose}: ${c.tasks.length > 5 ? `${c.tasks.slice(0, 5).join(", ")}, … (${c.tasks.length})` : c.tasks.join(", ")}`);
+  return (
+    `INCOMPLETE: generation failed after retries for some tasks (${cells.join("; ")}). ` +
+    `Each figure covers only the tasks that have samples (the "tasks" rows); rerun with --resume ${t.run_dir} to complete it.`
+  );
 }
 
 /** What every rendering states under the table: data, sampling, the ASPR definition, the intervals. */
@@ -182,7 +237,8 @@ export function renderTable1(input: Table1Input): string {
   table.push([{ content: "", colSpan: 2 }, ...t.rows.map((r) => ({ content: r.model, colSpan: 3, hAlign: "center" as const }))]);
   table.push(["metric", "", ...t.rows.flatMap(() => ["Vanilla", "Pseudocode", "Δ"])]);
   for (const row of bodyRows(t)) table.push([row.metric, row.source, ...row.cells]);
-  return `${table.toString()}\n${table1Notes(t).join("\n")}\nresults: ${t.run_dir}\n`;
+  const banner = incompleteBanner(t);
+  return `${banner ? `${banner}\n` : ""}${table.toString()}\n${table1Notes(t).join("\n")}\nresults: ${t.run_dir}\n`;
 }
 
 /** The table as markdown (table.md). */
@@ -192,7 +248,8 @@ export function renderTable1Markdown(input: Table1Input): string {
   const head = ["metric", "", ...t.rows.flatMap((r) => [`${esc(r.model)} Vanilla`, `${esc(r.model)} Pseudocode`, `${esc(r.model)} Δ`])];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`];
   for (const row of bodyRows(t)) lines.push(`| ${[row.metric, row.source, ...row.cells].map(esc).join(" | ")} |`);
-  return `# Table 1: pseudocode vs vanilla on ${t.benchmark}\n\n${lines.join("\n")}\n\n${table1Notes(t)
+  const banner = incompleteBanner(t);
+  return `# Table 1: pseudocode vs vanilla on ${t.benchmark}\n\n${banner ? `**${esc(banner)}**\n\n` : ""}${lines.join("\n")}\n\n${table1Notes(t)
     .map((n) => `- ${n}`)
     .join("\n")}\n`;
 }

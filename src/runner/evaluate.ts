@@ -5,7 +5,7 @@ import type Docker from "dockerode";
 import { z } from "zod";
 import { InputError, SandboxFault, VerdictError } from "../core/errors.js";
 import type { JobLimits } from "../core/job.js";
-import type { RunManifest, RunSummary } from "../core/run.js";
+import { MISSING_POLICIES, type MissingPolicy, type RunManifest, type RunSummary } from "../core/run.js";
 import type { Isolation, SandboxPool } from "../core/sandbox.js";
 import type { Sample } from "../core/sample.js";
 import type { Benchmark, Task } from "../core/task.js";
@@ -22,12 +22,13 @@ import { sha256 } from "../util/hash.js";
 import { cacheDir } from "../util/paths.js";
 import { VERSION } from "../version.js";
 import { InterruptedError, interruptReason } from "./cleanup.js";
-import { resolveBenchmark } from "./ground-truth.js";
+import { describeReferenceFailure, failuresByTask, resolveBenchmark } from "./ground-truth.js";
 import { buildJob } from "./job-builder.js";
 import { RUNNER_HEADROOM_MB } from "./limits.js";
 import { createProgress } from "./progress.js";
 import { openResultsStore, readManifest, RUN_FILES, sampleKey, writeJsonAtomic, type ResultsStore } from "./results-store.js";
 import { newRunId } from "./run-id.js";
+import { checkSamplesCover, missingVerdict, setAsideUnscorable } from "./task-coverage.js";
 import { createVerdictCache, currentJudgeDigest, type VerdictCache } from "./verdict-cache.js";
 
 /** Everything `verdict eval` needs. */
@@ -36,6 +37,8 @@ export interface EvalOptions {
   split: string;
   /** A samples file, or "reference". */
   samples: string;
+  /** Benchmark tasks without a sample: an error (the default), failures (`missing`), or left out and labelled partial. */
+  missing?: MissingPolicy;
   dataDir?: string;
   challenge?: boolean;
   isolation: Isolation;
@@ -78,6 +81,8 @@ export const storedEvalOptionsSchema = z.object({
   benchmark: z.string().min(1),
   split: z.string(),
   samples: z.string().min(1),
+  /** Absent in runs made before it was kept. */
+  missing: z.enum(MISSING_POLICIES).optional(),
   dataDir: z.string().optional(),
   challenge: z.boolean(),
   isolation: z.enum(["pool", "fresh"]),
@@ -137,18 +142,21 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const checkpoint = (): void => {
     if (signal?.aborted) throw interruptReason(signal);
   };
-  const docker = opts.docker ?? connectDocker();
-  await assertEngine(docker);
-  const image = await ensureImage(docker, { log });
-  checkpoint();
-
+  // The input is checked first: a samples file that cannot give a complete figure fails before any container starts.
   const spec = await loadBenchmark(opts.benchmark, {
     split: opts.split,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     challenge: opts.challenge ?? false,
   });
   const loaded = await loadSamples(opts.samples, spec);
+  const policy = opts.missing ?? "error";
+  checkSamplesCover(loaded, spec.tasks.length, policy, opts.k);
   const { samples } = loaded;
+  const docker = opts.docker ?? connectDocker();
+  await assertEngine(docker);
+  const image = await ensureImage(docker, { log });
+  checkpoint();
+
   const runDir = resolve(opts.resume ?? opts.outDir ?? join(opts.resultsDir, newRunId(spec.name)));
   const label = runLabel(runDir);
   const previous = opts.resume !== undefined ? readManifest(runDir) : undefined;
@@ -196,7 +204,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     };
     // Expected values are computed in containers of their own, closed before any candidate
     // runs: no candidate container ever holds an expected value, not even in freed memory.
-    const { benchmark, refSeconds, failures } = await resolveBenchmark(spec, {
+    const { benchmark, refSeconds, failures, unscorable } = await resolveBenchmark(spec, {
       imageId: image.id,
       hashSeed: opts.hashSeed,
       noCache: opts.noCache,
@@ -205,10 +213,13 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
         openPool({ ...sandboxBase, isolation: "pool", memoryMb, labels: { [RUN_LABEL]: label, "verdict.role": "reference" } }),
     });
     checkpoint();
-    for (const f of failures) log(`warning: ${f} (the test is left out)`);
+    const failureLines = failures.map(describeReferenceFailure);
+    for (const line of failureLines) log(`warning: ${line}`);
+    const scorable = setAsideUnscorable(samples, unscorable, failures, policy);
+    if (unscorable.length > 0) log(`warning: ${unscorable.length} task(s) have no test left and are left out of the figures: ${unscorable.join(", ")}`);
 
     store ??= openStore(runDir, log);
-    assertVerdictsMatchSamples(store, samples, runDir);
+    assertVerdictsMatchSamples(store, samples, loaded.missing, runDir);
     if (previous !== undefined) log(`resume: ${store.existing.size} of ${samples.length} samples already judged in ${runDir}`);
 
     const taskMemory = Math.max(opts.limits.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
@@ -229,7 +240,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       ...(loaded.sha256 !== undefined ? { samples_sha256: loaded.sha256 } : {}),
       sandbox: pool.info,
       limits: { ...opts.limits, reference_seconds: refSeconds },
-      reference_failures: failures,
+      reference_failures: failureLines,
+      missing_policy: policy,
       k: opts.k,
       status: "running",
       node: process.version,
@@ -247,16 +259,24 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     // Longest first (by the reference's time): one slow task started last would be the whole
     // run's critical path (Mbpp/255 takes ~10 s where most take milliseconds).
     const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
-    const ordered = [...samples].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
+    const ordered = [...scorable].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
     const verdicts = await judgeSamples(benchmark, ordered, pool, {
       store,
       cache: verdictCache,
       limits: opts.limits,
       hashSeed: opts.hashSeed,
       progress: opts.progress,
-      total: samples.length,
+      total: scorable.length,
       ...(signal !== undefined ? { signal } : {}),
     });
+    if (policy === "fail") {
+      // Each task without a sample is one failure; a resume finds those it already wrote.
+      for (const taskId of loaded.missing) {
+        let v = store.existing.get(sampleKey(taskId, 0));
+        if (v === undefined) store.append((v = missingVerdict(taskId, benchmark.groups)));
+        verdicts.push(v);
+      }
+    }
     const summary = summarize({
       benchmark: spec.name,
       split: spec.split,
@@ -264,10 +284,14 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       ks: opts.k,
       groups: benchmark.groups,
       seconds: (Date.now() - started) / 1000,
+      taskIds: spec.tasks.map((t) => t.taskId),
+      missingPolicy: policy,
+      unscorable,
+      referenceFailures: failuresByTask(failures),
     });
     store.writeSummary(summary);
     store.writeManifest({ ...manifest, status: "complete" });
-    return { summary, runDir, verdicts, referenceFailures: failures, tasks: benchmark.tasks };
+    return { summary, runDir, verdicts, referenceFailures: failureLines, tasks: benchmark.tasks };
   } catch (err) {
     const judged = store?.count ?? 0;
     if (store !== undefined && manifest !== undefined) {
@@ -332,10 +356,13 @@ function assertSameRun(
 }
 
 /** Throws InputError when verdicts on disk belong to samples this run does not have (another samples file). */
-function assertVerdictsMatchSamples(store: ResultsStore, samples: Sample[], runDir: string): void {
+function assertVerdictsMatchSamples(store: ResultsStore, samples: Sample[], missing: readonly string[], runDir: string): void {
   if (store.existing.size === 0) return;
   const programs = new Map(samples.map((s) => [sampleKey(s.taskId, s.sampleIndex), s.program]));
+  const noSample = new Set(missing);
   for (const [key, v] of store.existing) {
+    // `--missing fail` wrote these for tasks the samples file still has no sample of.
+    if (v.status === "missing" && noSample.has(v.task_id)) continue;
     const program = programs.get(key);
     if (program === undefined || sha256(program) !== v.program_sha256) {
       throw new InputError(
@@ -358,6 +385,7 @@ function storedOptions(opts: EvalOptions): StoredEvalOptions {
     benchmark: absolute(opts.benchmark),
     split: opts.split,
     samples: opts.samples === "reference" ? "reference" : resolve(opts.samples),
+    missing: opts.missing ?? "error",
     ...(opts.dataDir !== undefined ? { dataDir: resolve(opts.dataDir) } : {}),
     challenge: opts.challenge ?? false,
     isolation: opts.isolation,

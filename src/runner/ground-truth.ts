@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
-import type { Job, RawJobResult, WireTest } from "../core/job.js";
+import type { Job, RawJobResult, RawTestResult, WireTest } from "../core/job.js";
+import type { ReferenceFailure } from "../core/run.js";
 import type { SandboxPool } from "../core/sandbox.js";
 import type {
   Benchmark,
@@ -60,6 +61,22 @@ type RefRole =
   | { test: number; role: "timing" }
   | { test: number; role: "alternative"; alt: number };
 
+/** A test the reference failed, with its task. */
+export interface TaskReferenceFailure extends ReferenceFailure {
+  taskId: string;
+}
+
+/** What a resolved benchmark came with besides its tasks. */
+export interface ResolvedBenchmark {
+  benchmark: Benchmark;
+  refSeconds: number;
+  /** Tests the reference solution failed, in task order. */
+  failures: TaskReferenceFailure[];
+  /** Tasks with no test left (every test left out, or none given): nothing can score them. */
+  unscorable: string[];
+  cached: boolean;
+}
+
 /** For benchmarks without their own: 4 × the reference time, with the run's --timeout as the floor. */
 const DEFAULT_CALIBRATION = { factor: 4, minSeconds: 0 };
 
@@ -68,10 +85,7 @@ const DEFAULT_CALIBRATION = { factor: 4, minSeconds: 0 };
  * (trusted code, still sandboxed) to compute expected values, alternatives, time and memory
  * calibration. Cached by the spec's content and the image, so it runs once per dataset.
  */
-export async function resolveBenchmark(
-  spec: BenchmarkSpec,
-  opts: GroundTruthOptions,
-): Promise<{ benchmark: Benchmark; refSeconds: number; failures: string[]; cached: boolean }> {
+export async function resolveBenchmark(spec: BenchmarkSpec, opts: GroundTruthOptions): Promise<ResolvedBenchmark> {
   const decomposer = readFileSync(DECOMPOSER, "utf8");
   // Everything the cached raw results depend on: the image and the runner in it (which encodes
   // the values), the decomposer, the hash seed (set order) and the tasks themselves.
@@ -96,7 +110,7 @@ export async function resolveBenchmark(
   } else {
     opts.log?.(`expected values: cached (${path})`);
   }
-  const failures: string[] = [];
+  const failures: TaskReferenceFailure[] = [];
   // One index of the decomposed asserts for every task (MBPP has ~3,000 of them).
   const decomposed = new Map(record.decomposed.map((d) => [d.key, d]));
   const tasks = spec.tasks.map((t) => resolveTask(t, record, decomposed, failures));
@@ -104,8 +118,58 @@ export async function resolveBenchmark(
     benchmark: { name: spec.name, split: spec.split, dataSha256: spec.dataSha256, groups: spec.groups, tasks },
     refSeconds: record.seconds,
     failures,
+    unscorable: tasks.filter((t) => t.tests.length === 0).map((t) => t.taskId),
     cached,
   };
+}
+
+/** What the reference did instead of returning a value, e.g. "raised ZeroDivisionError: division by zero". */
+function referenceWhy(r: RawTestResult | undefined): string {
+  if (r === undefined) return "no result";
+  const exc = typeof r.exc === "string" && r.exc !== "" ? ` ${r.exc}` : "";
+  const msg = typeof r.msg === "string" && r.msg !== "" ? `${exc ? ":" : ""} ${r.msg}` : "";
+  const sig = r.st === "killed" && typeof r.sig === "number" ? ` by signal ${r.sig}` : "";
+  return `${r.st}${sig}${exc}${msg}`.slice(0, 300);
+}
+
+/** What each handling means for the test, in the words the warning uses. */
+const HANDLING_TEXT: Record<ReferenceFailure["handling"], string> = {
+  left_out: "the test is left out (it has no expected value)",
+  unverified: "the assert runs whole inside the job, unverified (a pass on it is weak)",
+  uncalibrated: "the test is kept, judged against its expected value with the run's own time limit",
+  alternative_dropped: "the test is kept, without the alternative answer that oracle would give",
+};
+
+/** One reference failure as the warning line a run prints (and its manifest keeps). */
+export function describeReferenceFailure(f: TaskReferenceFailure): string {
+  const what = f.handling === "alternative_dropped" ? "an alternative oracle of the reference failed on" : "the reference solution failed";
+  return `${f.taskId}: ${what} test ${f.test} (${f.why}): ${HANDLING_TEXT[f.handling]}`;
+}
+
+/** Reference failures grouped by task, for summary.json. */
+export function failuresByTask(failures: readonly TaskReferenceFailure[]): Record<string, ReferenceFailure[]> {
+  const out: Record<string, ReferenceFailure[]> = {};
+  for (const { taskId, ...f } of failures) (out[taskId] ??= []).push(f);
+  return out;
+}
+
+/**
+ * Why tasks cannot be scored, with the usual cause when it is one: a reference that ran out of
+ * memory (Mbpp/255's needs more than 4 GiB on plus input #86) on a machine or Docker VM with too little.
+ */
+export function explainUnscorable(unscorable: readonly string[], failures: readonly TaskReferenceFailure[]): string {
+  const shown = unscorable.slice(0, 10).map((id) => {
+    const own = failures.filter((f) => f.taskId === id && f.handling === "left_out");
+    if (own.length === 0) return `${id} (it has no tests)`;
+    const first = own[0] as TaskReferenceFailure;
+    return `${id} (the reference solution failed all ${own.length} of its tests; ${first.test}: ${first.why})`;
+  });
+  const more = unscorable.length > 10 ? `, and ${unscorable.length - 10} more` : "";
+  const memory = failures.some((f) => unscorable.includes(f.taskId) && /^(memory|killed by signal 9|raised MemoryError)/.test(f.why));
+  const cause = memory
+    ? " The usual cause is too little memory for the reference solution (Mbpp/255's needs more than 4 GiB on plus input #86): give the Docker engine, or the VM it runs in, more memory."
+    : " The benchmark's data or its reference solutions are at fault.";
+  return `${unscorable.length} task(s) have no test left and cannot be scored: ${shown.join(", ")}${more}. A task with no test is never counted as a pass.${cause}`;
 }
 
 function readRecord(path: string): GroundTruthRecord | undefined {
@@ -225,7 +289,7 @@ function resolveTask(
   spec: TaskSpec,
   record: GroundTruthRecord,
   decomposed: Map<string, Decomposed>,
-  failures: string[],
+  failures: TaskReferenceFailure[],
 ): Task {
   const { roles } = referenceJob(spec, decomposed);
   const raw = record.references[spec.taskId];
@@ -233,14 +297,20 @@ function resolveTask(
   const alternatives = new Map<string, unknown>();
   const timings = new Map<number, number>();
   let costSeconds = 0;
+  const failed = new Set<number>();
   roles.forEach((role, j) => {
     const r = raw?.tests[j];
-    if (r?.st !== "value") {
-      failures.push(
-        `${spec.taskId}: the reference solution failed on test ${spec.tests[role.test]?.id ?? role.test}: ${r?.st ?? "missing"} ${r?.exc ?? ""} ${r?.msg ?? ""}`.trim(),
-      );
+    // Once a test's expected value failed, what became of it is said: its timing or alternatives are moot.
+    if (r?.st !== "value" && !(role.role !== "expected" && failed.has(role.test))) {
+      failed.add(role.test);
+      const isAssert = spec.tests[role.test]?.input.kind === "assert";
+      // Say what really becomes of the test: see resolveTask's handling of each role below.
+      const handling: ReferenceFailure["handling"] =
+        role.role === "timing" ? "uncalibrated" : role.role === "alternative" ? "alternative_dropped" : isAssert ? "unverified" : "left_out";
+      failures.push({ taskId: spec.taskId, test: spec.tests[role.test]?.id ?? String(role.test), why: referenceWhy(r), handling });
       return;
     }
+    if (r?.st !== "value") return;
     if (role.role !== "alternative") costSeconds += r.t ?? 0;
     if (role.role === "expected") expected.set(role.test, { value: r.v, seconds: r.t ?? 0 });
     else if (role.role === "timing") timings.set(role.test, r.t ?? 0);
@@ -277,7 +347,7 @@ function resolveTask(
     if (exp === undefined) return; // reported in failures: a test with no oracle cannot judge anyone
     const value = decodeValue(exp.value);
     if (!value.ok) {
-      failures.push(`${spec.taskId}: the reference's value for ${t.id} is not a plain value: ${value.reason}`);
+      failures.push({ taskId: spec.taskId, test: t.id, why: `returned a value that is not plain data: ${value.reason}`, handling: "left_out" });
       return;
     }
     const expect: Expectation = { expected: value.value, comparator: t.expect.comparator };

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type Docker from "dockerode";
-import { InputError } from "../core/errors.js";
+import { InputError, SetupError } from "../core/errors.js";
 import type { JobLimits } from "../core/job.js";
-import type { RunManifest } from "../core/run.js";
+import type { ReferenceFailure, RunManifest } from "../core/run.js";
 import type { Sample } from "../core/sample.js";
 import type { SandboxPool } from "../core/sandbox.js";
 import type { Benchmark, BenchmarkSpec } from "../core/task.js";
@@ -27,7 +27,7 @@ import { cacheDir } from "../util/paths.js";
 import { VERSION } from "../version.js";
 import { defaultWorkers, judgeSamples } from "./evaluate.js";
 import { loadFewShot, promptTaskFromSpec, startGeneration, type Generation, type GenerationFailure, type GenerationPlan, type SamplingSettings } from "./generate.js";
-import { resolveBenchmark } from "./ground-truth.js";
+import { describeReferenceFailure, explainUnscorable, failuresByTask, resolveBenchmark } from "./ground-truth.js";
 import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
 import { openResultsStore, sampleKey, writeJsonAtomic } from "./results-store.js";
 import { configSplit, type ModelConfig, type RunConfig, type SamplingConfig } from "./run-config.js";
@@ -82,6 +82,7 @@ export interface AsprFigure {
   definition: AsprDefinition;
   value: number | null;
   ci: FigureCi | null;
+  /** Tasks whose paths and finals were all generated (a task whose generation failed is left out). */
   tasks: number;
   tasksCounted: number;
   paths: number;
@@ -133,6 +134,11 @@ export interface PipelineResult {
     samples: number;
     failures: (GenerationFailure & CellId)[];
   };
+  /**
+   * Cells whose generation failed for some tasks after retries, with those tasks: the figures
+   * cover the other tasks only (each figure says how many), and `--resume` completes them. Empty when complete.
+   */
+  incomplete: (CellId & { tasks: string[] })[];
   seconds: number;
 }
 
@@ -265,14 +271,17 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const image = await ensureImage(docker, { log });
   const workers = cfg.sandbox.workers ?? defaultWorkers();
   const sandboxBase = { image: image.tag, workers, cpus: 1, pidsLimit: 512, tmpfsMb: 256, hashSeed: cfg.sandbox.hash_seed };
-  const { benchmark, refSeconds, failures: referenceFailures } = await resolveBenchmark(spec, {
+  const { benchmark, refSeconds, failures: referenceFailures, unscorable } = await resolveBenchmark(spec, {
     imageId: image.id,
     hashSeed: cfg.sandbox.hash_seed,
     noCache: opts.noCache,
     log,
     openPool: (memoryMb) => createDockerSandbox(docker, { ...sandboxBase, isolation: "pool", memoryMb, labels: { "verdict.role": "reference" } }),
   });
-  for (const f of referenceFailures) log(`warning: ${f} (the test is left out)`);
+  const referenceLines = referenceFailures.map(describeReferenceFailure);
+  for (const line of referenceLines) log(`warning: ${line}`);
+  // A task with no test left would score any program that loads as a pass: stop before generating.
+  if (unscorable.length > 0) throw new SetupError(explainUnscorable(unscorable, referenceFailures));
   const limits: JobLimits = { ...DEFAULT_LIMITS, testSeconds: cfg.sandbox.timeout_s, memoryMb: cfg.sandbox.memory_mb };
   const taskMemory = Math.max(limits.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
   const pool = await createDockerSandbox(docker, { ...sandboxBase, isolation: cfg.sandbox.isolation, memoryMb: taskMemory + RUNNER_HEADROOM_MB });
@@ -326,12 +335,13 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
               data_sha256: spec.dataSha256,
               sandbox: pool.info,
               limits: { ...limits, reference_seconds: refSeconds },
-              reference_failures: referenceFailures,
+              reference_failures: referenceLines,
               k: [1],
               node: process.version,
               host: { cpus: cpus().length, platform: process.platform },
             },
             runId: runDir.split("/").pop() ?? runDir,
+            referenceFailures: failuresByTask(referenceFailures),
             generate: generateWith(m.name),
             signal: abort.signal,
             abort: () => abort.abort(),
@@ -366,6 +376,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   for (const f of failures) log(`warning: ${f.model}/${f.style}/${f.purpose}: task ${f.taskId}, ${f.what}: ${f.error.message} (resume the run to retry)`);
   const bootstrap = { resamples: cfg.ci.resamples, seed: cfg.ci.seed };
   const taskIds = benchmark.tasks.map((t) => t.taskId);
+  const incomplete = incompleteCells(cells.map((c) => c.id), failures, taskIds);
   const models: ModelResult[] = cfg.models.map((m) => {
     const styles: Partial<Record<PromptStyle, StyleResult>> = {};
     const perTask: Partial<Record<PromptStyle, { pass1: (number | null)[]; aspr: (number | null)[] }>> = {};
@@ -374,7 +385,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
       const asprCell = cells.find((c) => c.id.model === m.name && c.id.style === style && c.id.purpose === "aspr");
       if (!pass1Cell || !asprCell) continue;
       const rates = pass1Rates(taskIds, pass1Cell.verdicts);
-      const asprTasks = asprInputs(taskIds, cfg.aspr.paths, cfg.aspr.finals, asprCell.records, asprCell.verdicts);
+      const unfinished = new Set(incomplete.find((c) => sameCell(c, asprCell.id))?.tasks ?? []);
+      const asprTasks = asprInputs(taskIds, cfg.aspr.paths, cfg.aspr.finals, asprCell.records, asprCell.verdicts, unfinished);
       const aspr = computeAspr(asprTasks, cfg.aspr.definition);
       perTask[style] = { pass1: rates.map((r) => (r ? r.c / r.n : null)), aspr: aspr.perTask.map((t) => t.value) };
       styles[style] = {
@@ -383,7 +395,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
           definition: aspr.definition,
           value: aspr.value,
           ci: ciOf(definedMeanCi(aspr.perTask.map((t) => t.value), undefined, bootstrap)),
-          tasks: aspr.tasks,
+          tasks: aspr.tasks - unfinished.size,
           tasksCounted: aspr.tasksCounted,
           paths: aspr.paths,
           correctPaths: aspr.correctPaths,
@@ -411,12 +423,27 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     settings: { pass1: cfg.pass1, aspr: cfg.aspr, prompt: cfg.prompt, maxTokens: cfg.max_tokens, ci: cfg.ci },
     models,
     generation: { requests, cachedRequests, samples: generated, failures },
+    incomplete,
     seconds: (Date.now() - started) / 1000,
   };
   writeFileSync(join(runDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
   const partial = cfg.models.some((m) => !runRecord.generated_models.includes(m.name));
   writeJsonAtomic(runFile, { ...runRecord, status: failures.length > 0 ? "interrupted" : partial ? "partial" : "complete" });
   return result;
+}
+
+function sameCell(a: CellId, b: CellId): boolean {
+  return a.model === b.model && a.style === b.style && a.purpose === b.purpose;
+}
+
+/** Per cell with generation failures, the tasks they hit (benchmark order). */
+function incompleteCells(cells: readonly CellId[], failures: readonly (GenerationFailure & CellId)[], taskIds: readonly string[]): PipelineResult["incomplete"] {
+  const out: PipelineResult["incomplete"] = [];
+  for (const cell of cells) {
+    const hit = new Set(failures.filter((f) => sameCell(f, cell)).map((f) => f.taskId));
+    if (hit.size > 0) out.push({ model: cell.model, style: cell.style, purpose: cell.purpose, tasks: taskIds.filter((id) => hit.has(id)) });
+  }
+  return out;
 }
 
 /** One cell while it runs. */
@@ -443,6 +470,7 @@ interface ModelContext {
   limits: JobLimits;
   manifestBase: Omit<RunManifest, "run_id" | "samples_source" | "status">;
   runId: string;
+  referenceFailures: Record<string, ReferenceFailure[]>;
   /** false: ask this model nothing; judge and report what is on disk. */
   generate: boolean;
   signal: AbortSignal;
@@ -531,7 +559,18 @@ async function runModelCells(cells: CellRun[], ctx: ModelContext): Promise<void>
     }
     p.samplesFile.finalize(order);
     p.store.writeSummary(
-      summarize({ benchmark: ctx.benchmark.name, split: ctx.benchmark.split, verdicts: cell.verdicts, ks: [1], groups: ctx.benchmark.groups, seconds: (Date.now() - p.started) / 1000 }),
+      summarize({
+        benchmark: ctx.benchmark.name,
+        split: ctx.benchmark.split,
+        verdicts: cell.verdicts,
+        ks: [1],
+        groups: ctx.benchmark.groups,
+        seconds: (Date.now() - p.started) / 1000,
+        // A cell scores what was generated; a task whose generation failed makes it partial, and says so.
+        taskIds: order,
+        missingPolicy: "skip",
+        referenceFailures: ctx.referenceFailures,
+      }),
     );
     p.store.writeManifest({ ...p.manifest, status: ctx.signal.aborted ? "interrupted" : "complete" });
     ctx.log(`${label(cell.id)}: ${cell.verdicts.length} samples judged, ${cell.verdicts.filter((v) => v.status === "pass").length} pass`);
@@ -616,17 +655,22 @@ export function pass1Figure(
   return { value, ci, tasks: present.length, samples, passed };
 }
 
-/** ASPR inputs per task from a cell's samples and verdicts: which paths passed, how their finals did. */
+/**
+ * ASPR inputs per task from a cell's samples and verdicts: which paths passed, how their finals
+ * did. A task in `unfinished` (its generation failed) gets no paths: it counts for nothing.
+ */
 export function asprInputs(
   taskIds: readonly string[],
   paths: number,
   finals: number,
   records: ReadonlyMap<string, SampleRecord>,
   verdicts: readonly SampleVerdict[],
+  unfinished: ReadonlySet<string> = new Set(),
 ): AsprTask[] {
   const byKey = new Map(verdicts.map((v) => [sampleKey(v.task_id, v.sample_index), v]));
   return taskIds.map((taskId) => {
     const out: AsprTask = { taskId, paths: [] };
+    if (unfinished.has(taskId)) return out;
     for (let p = 0; p < paths; p++) {
       const path = byKey.get(sampleKey(taskId, p));
       // A path lost to a generation error was never sampled: it is neither correct nor incorrect.

@@ -27,6 +27,8 @@ let base: string;
 let worse: string;
 let better: string;
 let plus: string;
+let full: string;
+let ten: string;
 
 beforeAll(async () => {
   // The CLI runs from dist/: compile the current sources first (as `npm run build` does).
@@ -42,6 +44,14 @@ beforeAll(async () => {
   worse = await writeRun(root, { runId: "worse", outcomes: outcomes((i) => (i < 10 ? "timeout" : i < 30 ? "pass" : "wrong_answer")) });
   better = await writeRun(root, { runId: "better", outcomes: outcomes((i) => (i < 38 ? "pass" : "wrong_answer")) });
   plus = await writeRun(root, { runId: "plus", benchmark: "mbpp-plus", outcomes: outcomes(() => "pass") });
+  // A 399-task baseline, and a candidate scored on 10 of those tasks only (--missing skip).
+  const ids = taskIds(399);
+  full = await writeRun(root, { runId: "full", outcomes: Object.fromEntries(ids.map((id, i) => [id, [i % 3 === 0 ? "wrong_answer" : "pass"]])), summaryExtra: { tasks_total: 399, partial: false } });
+  ten = await writeRun(root, {
+    runId: "ten",
+    outcomes: Object.fromEntries(ids.slice(0, 10).map((id) => [id, ["pass"]])),
+    summaryExtra: { tasks_total: 399, partial: true, missing_policy: "skip", tasks_missing: ids.slice(10) },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -86,6 +96,20 @@ describe("verdict compare (built CLI)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("different benchmark (A: mbpp, B: mbpp-plus)");
     expect(r.stdout).toBe("");
+  });
+
+  it("exits 2 with --fail-if-worse between runs over different tasks, unless told to compare the intersection", async () => {
+    const gated = await verdictCli(["compare", full, ten, "--fail-if-worse"]);
+    expect(gated.code).toBe(2);
+    expect(gated.stderr).toContain("full and ten cannot be compared: 389 task(s) only in A (21, 22, 23,");
+    expect(gated.stderr).toContain("--tasks intersection");
+    expect(gated.stdout).toBe("");
+    const shared = await verdictCli(["compare", full, ten, "--fail-if-worse", "--tasks", "intersection"]);
+    expect(shared.code).toBe(0);
+    expect(shared.stdout).toContain("No significant difference (partial: compared on 10 of 399 tasks)");
+    expect(shared.stdout).toMatch(/│ tasks\s+│ 399\s+│ 10 of 399 \(partial\)\s+│/);
+    const bad = await verdictCli(["compare", full, ten, "--tasks", "union"]);
+    expect(bad.code).toBe(2);
   });
 
   it("exits 2 on a missing run and on a bad flag value", async () => {

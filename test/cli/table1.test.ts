@@ -108,7 +108,8 @@ describe.skipIf(!HAS_DATA)("verdict table1 (built CLI) against a scripted model 
   it("verdict run prints every model and style with intervals", async () => {
     const { code, stdout } = await verdictCli(["run", configPath, "--resume", runDir]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/│ qwen2\.5-1\.5b │ vanilla\s+│ 60\.0 \[\d+\.\d, \d+\.\d\]\s+│ 56\.3 \[/);
+    expect(stdout).toMatch(/│ qwen2\.5-1\.5b │ vanilla\s+│ 60\.0 \[\d+\.\d, \d+\.\d\]\s+│ 5\/5\s+│ 56\.3 \[/);
+    expect(stdout).not.toContain("INCOMPLETE");
     expect(stdout).toContain("ASPR definition A: P = 2, M = 2, temperature 0.8, top_p 0.95");
   }, 300_000);
 

@@ -42,22 +42,28 @@ describe("summarize", () => {
       outcomes: { pass: 2, wrong_answer: 6, timeout: 1, syntax_error: 1 },
       weak_passes: 1,
       seconds: 12.5,
+      tasks_total: 2,
+      partial: false,
+      tasks_missing: [],
+      tasks_unscorable: [],
+      reference_failures: {},
     });
     expect(Object.keys(passAtK)).toEqual(["1"]);
     expect(passAtK["1"]).toBeCloseTo(0.2, 15);
   });
 
-  it("reports each k up to the smallest per-task sample count, keyed by string", () => {
-    const s = summarize({ ...BASE, verdicts, ks: [10, 1, 2, 5, 2], groups: [] });
+  it("reports each k asked for, keyed by string", () => {
+    const s = summarize({ ...BASE, verdicts, ks: [5, 1, 2, 2], groups: [] });
     expect(Object.keys(s.pass_at_k)).toEqual(["1", "2", "5"]);
     expect(s.pass_at_k["2"]).toBeCloseTo((0.7 + 0) / 2, 15);
     expect(s.pass_at_k["5"]).toBeCloseTo(0.5, 15);
   });
 
-  it("lets the task with the fewest samples bound k", () => {
-    const s = summarize({ ...BASE, verdicts: [...verdicts, verdict("C", 0, "pass")], ks: [1, 2], groups: [] });
-    expect(Object.keys(s.pass_at_k)).toEqual(["1"]);
-    expect(s.pass_at_k["1"]).toBeCloseTo((0.4 + 0 + 1) / 3, 15);
+  it("refuses a k above some task's sample count instead of leaving the column out", () => {
+    expect(() => summarize({ ...BASE, verdicts, ks: [1, 10], groups: [] })).toThrow(
+      /pass@10 needs at least 10 samples of every task, but 2 task\(s\) have fewer \(task A has 5\)/,
+    );
+    expect(() => summarize({ ...BASE, verdicts: [...verdicts, verdict("C", 0, "pass")], ks: [1, 2], groups: [] })).toThrow(InputError);
   });
 
   it("with plus tests, pass@k needs base and plus, and base_pass_at_k needs base only", () => {
@@ -83,5 +89,41 @@ describe("summarize", () => {
 
   it("refuses a sample judged twice instead of counting it twice", () => {
     expect(() => summarize({ ...BASE, verdicts: [...verdicts, verdict("A", 0, "pass")], ks: [1], groups: [] })).toThrow(InputError);
+  });
+});
+
+describe("summarize: how much of the benchmark the figures cover", () => {
+  const TASKS = ["A", "B", "C", "D"];
+
+  it("says a run over fewer tasks than the benchmark has is partial, and which tasks have no sample", () => {
+    const s = summarize({ ...BASE, verdicts: [verdict("A", 0, "pass"), verdict("C", 0, "wrong_answer")], ks: [1], groups: [], taskIds: TASKS, missingPolicy: "skip" });
+    expect(s).toMatchObject({ tasks: 2, tasks_total: 4, partial: true, missing_policy: "skip", tasks_missing: ["B", "D"], tasks_unscorable: [] });
+    expect(s.pass_at_k["1"]).toBe(0.5);
+  });
+
+  it("scores a task whose only verdict is missing as a failure at every k, and is complete", () => {
+    const s = summarize({
+      ...BASE,
+      verdicts: [verdict("A", 0, "pass"), verdict("A", 1, "pass"), verdict("B", 0, "missing"), verdict("C", 0, "pass"), verdict("C", 1, "wrong_answer"), verdict("D", 0, "missing")],
+      ks: [1, 2],
+      groups: ["base", "plus"],
+      taskIds: TASKS,
+      missingPolicy: "fail",
+    });
+    expect(s).toMatchObject({ tasks: 4, tasks_total: 4, partial: false, tasks_missing: ["B", "D"], outcomes: { pass: 3, missing: 2, wrong_answer: 1 } });
+    expect(s.pass_at_k["1"]).toBeCloseTo((1 + 0 + 0.5 + 0) / 4, 15);
+    expect(s.pass_at_k["2"]).toBeCloseTo((1 + 0 + 1 + 0) / 4, 15);
+    expect(s.base_pass_at_k?.["1"]).toBeCloseTo((1 + 0 + 0.5 + 0) / 4, 15);
+  });
+
+  it("leaves unscorable tasks out of the figures, lists them and the reference failures", () => {
+    const failures = { D: [{ test: "plus/0", why: "memory", handling: "left_out" as const }], B: [{ test: "test/1", why: "raised ValueError", handling: "unverified" as const }] };
+    const s = summarize({ ...BASE, verdicts: ["A", "B", "C"].map((id) => verdict(id, 0, "pass")), ks: [1], groups: [], taskIds: TASKS, missingPolicy: "skip", unscorable: ["D"], referenceFailures: failures });
+    expect(s).toMatchObject({ tasks: 3, tasks_total: 4, partial: true, tasks_missing: [], tasks_unscorable: ["D"], reference_failures: failures });
+    expect(s.pass_at_k["1"]).toBe(1);
+  });
+
+  it("refuses a verdict for a task the benchmark does not have", () => {
+    expect(() => summarize({ ...BASE, verdicts: [verdict("Z", 0, "pass")], ks: [1], groups: [], taskIds: TASKS })).toThrow(/task Z, which is not a task of mbpp/);
   });
 });

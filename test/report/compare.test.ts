@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { InputError } from "../../src/core/index.js";
 import type { Outcome } from "../../src/core/index.js";
 import { compareRuns } from "../../src/report/compare.js";
+import { renderCompareMarkdown, renderCompareText } from "../../src/report/compare-markdown.js";
 import type { CompareResult } from "../../src/report/compare.js";
 import { readRunDir } from "../../src/report/run-dir.js";
 import type { RunDir } from "../../src/report/run-dir.js";
@@ -188,6 +189,44 @@ describe("compareRuns with several samples per task", () => {
   });
 });
 
+describe("compareRuns on runs over different tasks", () => {
+  // A 399-task baseline against a 10-task candidate that passes all of its 10.
+  const baseline = Object.fromEntries(taskIds(399).map((id, i): [string, Outcome[]] => [id, [i % 2 === 0 ? "pass" : "wrong_answer"]]));
+  const ten = Object.fromEntries(taskIds(10).map((id): [string, Outcome[]] => [id, ["pass"]]));
+
+  it("refuses them by default, saying how many tasks only one run has", async () => {
+    const a = await run({ outcomes: baseline });
+    const b = await run({ outcomes: ten });
+    expect(() => compareRuns(a, b)).toThrow(InputError);
+    expect(() => compareRuns(a, b)).toThrow(/cannot be compared: 389 task\(s\) only in A \(21, 22, .*\); .*--tasks intersection/);
+  });
+
+  it("with tasks: intersection, compares the shared tasks and says the figures are partial", async () => {
+    const a = await run({ outcomes: baseline, summaryExtra: { tasks_total: 399, partial: false } });
+    const b = await run({ outcomes: ten, summaryExtra: { tasks_total: 399, partial: true, missing_policy: "skip", tasks_missing: taskIds(399).slice(10) } });
+    const r = compareRuns(a, b, { tasks: "intersection" });
+    expect(r.tasks_policy).toBe("intersection");
+    expect(r.coverage).toBe("partial: compared on 10 of 399 tasks");
+    expect(r.matched.tasks).toBe(10);
+    expect(r.b).toMatchObject({ tasks_total: 10, tasks_benchmark: 399, partial: "partial: 10 of 399 tasks" });
+    expect(r.warnings.join("\n")).toContain("run B is partial: 10 of 399 tasks: 389 task(s) have no sample (21, 22,");
+    expect(renderCompareText(r)).toContain("(partial: compared on 10 of 399 tasks)");
+    expect(renderCompareText(r)).toMatch(/│ tasks\s+│ 399\s+│ 10 of 399 \(partial\)\s+│ partial: compared on 10 of 399 tasks │/);
+  });
+
+  it("shows each run's reference failures and unscorable tasks", async () => {
+    const o = singleSampleRuns();
+    const failures = { "Mbpp/255": [{ test: "plus/86", why: "memory limit exceeded", handling: "left_out" as const }] };
+    const a = await run({ outcomes: o.a, summaryExtra: { tasks_total: 61, partial: true, tasks_unscorable: ["Mbpp/255"], reference_failures: failures } });
+    const b = await run({ outcomes: o.b, summaryExtra: { tasks_total: 60, reference_failures: {}, tasks_unscorable: [] } });
+    const r = compareRuns(a, b);
+    expect(r.a).toMatchObject({ reference_failures: 1, tasks_unscorable: 1 });
+    expect(r.b).toMatchObject({ reference_failures: 0, tasks_unscorable: 0 });
+    expect(r.warnings.join("\n")).toContain("run A: the reference solution failed 1 test(s) in 1 task(s), 1 task(s) unscorable");
+    expect(renderCompareMarkdown(r)).toMatch(/\| reference failures \| 1 test\(s\) \(1 task\(s\) unscorable\) \| none \|/);
+  });
+});
+
 describe("compareRuns on runs that differ", () => {
   it("refuses different benchmarks or splits, saying which", async () => {
     const a = await run({ outcomes: { "11": ["pass"] } });
@@ -202,7 +241,7 @@ describe("compareRuns on runs that differ", () => {
   it("refuses runs with no sample in common", async () => {
     const a = await run({ outcomes: { "11": ["pass"] } });
     const b = await run({ outcomes: { "12": ["pass"] } });
-    expect(() => compareRuns(a, b)).toThrow(/no \(task_id, sample_index\) in common/);
+    expect(() => compareRuns(a, b, { tasks: "intersection" })).toThrow(/no \(task_id, sample_index\) in common/);
   });
 
   it("warns about sandbox image, limits, hash seed, data and unmatched tasks and samples", async () => {
@@ -214,7 +253,7 @@ describe("compareRuns on runs that differ", () => {
       limits: { testSeconds: 2, memoryMb: 1024 },
       status: "interrupted",
     });
-    const r = compareRuns(a, b);
+    const r = compareRuns(a, b, { tasks: "intersection" });
     const text = r.warnings.join("\n");
     expect(text).toContain("different sandbox images: A sha256:1111, B sha256:2222");
     expect(text).toContain("different limits: testSeconds A 4, B 2");

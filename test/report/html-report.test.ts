@@ -219,6 +219,33 @@ describe("createHtmlReport", () => {
     expect((JSON.parse(embedded(html).runs[0]?.details[0] ?? "") as RunTaskDetail).p).toEqual([reference]);
   });
 
+  it("says a partial run is partial, with its missing and unscorable tasks and the reference failures", async () => {
+    const dir = await writeRichRun("run-partial", "P", { "1": ["pass", "pass"], "2": ["wrong_answer", "pass"] });
+    const summary = JSON.parse(await readFile(join(dir, "summary.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(
+      join(dir, "summary.json"),
+      JSON.stringify({
+        ...summary,
+        tasks_total: 6,
+        partial: true,
+        missing_policy: "skip",
+        tasks_missing: ["3", "4", "5"],
+        tasks_unscorable: ["6"],
+        reference_failures: { "6": [{ test: "test/0", why: "raised ZeroDivisionError: division by zero", handling: "left_out" }] },
+      }),
+    );
+    const { html } = await createHtmlReport([dir]);
+    expect(html).toContain('<p class="headline worse" id="partial">partial: 2 of 6 tasks: every figure on this page covers only these tasks</p>');
+    expect(html).toMatch(/id="tasks-total"><div class="card-title">tasks<\/div><div class="card-value">2 of 6<\/div>/);
+    expect(html).toMatch(/id="reference-failures"><div class="card-title">reference failures<\/div><div class="card-value">1 test\(s\) in 1 task\(s\), 1 task\(s\) unscorable</);
+    expect(html).toContain("<li>3 task(s) have no sample (3, 4, 5): left out of the figures</li>");
+    expect(html).toContain("<li>reference failure: 6 test/0: raised ZeroDivisionError: division by zero (left out)</li>");
+    // Beside the six-task run A: compared on the two shared tasks, and the page says so.
+    const { html: both } = await createHtmlReport([dirA, dir]);
+    expect(both).toContain("(partial: compared on 2 of 6 tasks)");
+    expect(both).toMatch(/<tr><th>tasks<\/th><td>6<\/td><td>2 of 6 \(partial\)<\/td>/);
+  });
+
   it("says what it cannot show when the benchmark data is not on this machine", async () => {
     const dir = await writeRun(root, { runId: "run-mbpp", outcomes: { "11": ["pass"] } });
     const saved = { data: process.env.VERDICT_DATA_DIR, cache: process.env.VERDICT_CACHE_DIR };

@@ -99,6 +99,8 @@ describe("perSampleReport", () => {
     });
     expect(perSampleReport(FAULT).summary).toMatch(/^not judged: the sandbox failed/);
     expect(perSampleReport(PASSING).summary).toBe("passed all 2 tests");
+    const missing: SampleVerdict = { task_id: "Mbpp/9", sample_index: 0, status: "missing", tests: [], weak: false, seconds: 0, cached: false, program_sha256: "" };
+    expect(perSampleReport(missing).summary).toBe("no sample was submitted for this task: scored as a failure");
     expect(perSampleReport(PASSING).failed).toEqual([]);
   });
 });

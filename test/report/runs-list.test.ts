@@ -33,6 +33,20 @@ beforeAll(async () => {
   await writeRun(root, { runId: "no-summary", createdAt: "2025-03-04T00:00:00.000Z", outcomes: { "11": ["pass"] }, summary: false });
   const badLine = await writeRun(root, { runId: "bad-line", status: "interrupted", createdAt: "2025-02-01T00:00:00.000Z", outcomes: { "11": ["pass"], "12": ["pass"] } });
   await writeFile(join(badLine, "verdicts.jsonl"), '{"task_id":"11"}\n{broken\n');
+  // Complete, but over 2 of the benchmark's 399 tasks (--missing skip), one task unscorable.
+  await writeRun(root, {
+    runId: "subset",
+    createdAt: "2025-02-20T00:00:00.000Z",
+    outcomes: { "11": ["pass"], "12": ["wrong_answer"] },
+    summaryExtra: {
+      tasks_total: 399,
+      partial: true,
+      missing_policy: "skip",
+      tasks_missing: [],
+      tasks_unscorable: ["13"],
+      reference_failures: { "13": [{ test: "plus/0", why: "memory limit exceeded", handling: "left_out" }, { test: "plus/1", why: "memory limit exceeded", handling: "left_out" }] },
+    },
+  });
   await mkdir(join(root, "garbled"));
   await writeFile(join(root, "garbled", "manifest.json"), "{");
   // Not runs: a folder of committed reference tables, a stray file, a hidden folder.
@@ -49,7 +63,7 @@ afterAll(async () => {
 
 describe("listRuns", () => {
   it("lists run directories only, newest first, corrupt ones without a date last", () => {
-    expect(runs.map((r) => r.run_id)).toEqual(["no-summary", "killed", "paused", "done", "bad-line", "garbled"]);
+    expect(runs.map((r) => r.run_id)).toEqual(["no-summary", "killed", "paused", "done", "subset", "bad-line", "garbled"]);
   });
 
   it("describes a complete run from its manifest and summary", () => {
@@ -63,8 +77,15 @@ describe("listRuns", () => {
       created_at: "2025-03-01T10:00:00.000Z",
       pass_at_1: 0.75,
       tasks: 4,
+      tasks_total: null,
       samples: 4,
+      reference_failures: null,
+      tasks_unscorable: null,
     });
+  });
+
+  it("marks a run whose figures cover part of the benchmark partial, not complete, with its reference failures", () => {
+    expect(byId("subset")).toMatchObject({ status: "partial", tasks: 2, tasks_total: 399, pass_at_1: 0.5, reference_failures: 2, tasks_unscorable: 1 });
   });
 
   it("marks unfinished runs interrupted with pass@1 over what was judged", () => {
@@ -90,8 +111,9 @@ describe("listRuns", () => {
 describe("renderRunsTable", () => {
   it("shows one row per run with date, pass@1 and status", () => {
     const text = renderRunsTable(runs);
-    expect(text).toMatch(/│ done\s+│ mbpp\s+│ test\s+│ qwen-7b\.jsonl\s+│ 2025-03-01 10:00 │ 75\.0%\s+│ 4\s+│ complete\s+│/);
-    expect(text).toMatch(/│ killed .*│ 75\.0% \(so far\) │ 3\s+│ interrupted\s+│/);
+    expect(text).toMatch(/│ done\s+│ mbpp\s+│ test\s+│ qwen-7b\.jsonl\s+│ 2025-03-01 10:00 │ 75\.0%\s+│ 4\s+│ 4\s+│\s+│ complete\s+│/);
+    expect(text).toMatch(/│ killed .*│ 75\.0% \(so far\) │ 2\s+│ 3\s+│\s+│ interrupted\s+│/);
+    expect(text).toMatch(/│ subset .*│ 50\.0%\s+│ 2 of 399\s+│ 2\s+│ 2 \(1 task\(s\) unscorable\) │ partial: 2 of 399 tasks\s+│/);
     expect(text).toMatch(/│ garbled .*│ corrupt: .*manifest\.json: invalid JSON/);
   });
 });

@@ -106,4 +106,38 @@ describe("Table 1", () => {
       "
     `);
   });
+
+  it("prints an incomplete table under an INCOMPLETE banner, with each figure's real denominator", () => {
+    const [first, second] = input.models;
+    const partial: Table1Input = {
+      ...input,
+      models: [
+        {
+          ...first!,
+          styles: {
+            vanilla: { pass1: { ...fig(0.55, 0.5, 0.6, "wilson"), tasks: 498 }, aspr: { ...fig(0.5, 0.45, 0.55), tasksCounted: 300, tasks: 497 } },
+            pseudocode: { pass1: { ...fig(0.467, 0.423, 0.511, "wilson"), tasks: 500 }, aspr: { ...fig(0.545, 0.5, 0.59), tasksCounted: 280, tasks: 500 } },
+          },
+        },
+        second!,
+      ],
+      incomplete: [
+        { model: "qwen2.5-1.5b", style: "vanilla", purpose: "pass1", tasks: ["13", "14"] },
+        { model: "qwen2.5-1.5b", style: "vanilla", purpose: "aspr", tasks: ["13", "20", "31"] },
+      ],
+    };
+    const json = buildTable1Json(partial);
+    expect(json).toMatchObject({ complete: false, tasks: 500 });
+    expect(json.rows[0]?.vanilla).toMatchObject({ pass1_tasks: 498, aspr_tasks_sampled: 497 });
+    const text = renderTable1(partial);
+    expect(text.split("\n")[0]).toBe(
+      "INCOMPLETE: generation failed after retries for some tasks (qwen2.5-1.5b/vanilla/pass1: 13, 14; qwen2.5-1.5b/vanilla/aspr: 13, 20, 31). " +
+        'Each figure covers only the tasks that have samples (the "tasks" rows); rerun with --resume /runs/r1 to complete it.',
+    );
+    expect(text).toMatch(/│\s+│ tasks\s+│ 498\/500\s+│ 500\/500\s+│\s+│ 500\/500\s+│ -\s+│\s+│/);
+    expect(text).toMatch(/│\s+│ tasks\s+│ 497\/500\s+│ 500\/500\s+│/);
+    expect(renderTable1Markdown(partial)).toContain("**INCOMPLETE: generation failed after retries");
+    expect(buildTable1Json(input)).toMatchObject({ complete: true, incomplete: [] });
+    expect(renderTable1(input)).not.toContain("INCOMPLETE");
+  });
 });

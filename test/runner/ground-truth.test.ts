@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { BenchmarkSpec } from "../../src/core/task.js";
+import type { BenchmarkSpec, TaskSpec, TestSpec } from "../../src/core/task.js";
 import { loadBenchmark } from "../../src/benchmarks/registry.js";
 import { judgeSamples } from "../../src/runner/evaluate.js";
-import { resolveBenchmark } from "../../src/runner/ground-truth.js";
+import { describeReferenceFailure, explainUnscorable, failuresByTask, resolveBenchmark, type ResolvedBenchmark } from "../../src/runner/ground-truth.js";
 import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB, REFERENCE_LIMITS } from "../../src/runner/limits.js";
 import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
@@ -63,5 +63,101 @@ describe("expected values cached by hash seed", () => {
     } finally {
       await candidates.close();
     }
+  });
+});
+
+/*
+ * Tests the reference solution itself fails, run for real in the sandbox: each is reported with
+ * why, and with what really becomes of it; a task left with no test is unscorable.
+ */
+
+const fromReference = (id: string, arg: number): TestSpec => ({
+  id,
+  group: "plus",
+  input: { kind: "call", fn: "f", args: [arg] },
+  expect: { from: "reference", comparator: { kind: "eq" } },
+});
+const assertTest = (id: string, src: string): TestSpec => ({ id, group: "test", input: { kind: "assert", src }, expect: null });
+
+function refTask(taskId: string, tests: TestSpec[]): TaskSpec {
+  // f(0) raises: the reference fails every input of "broken" and one of "half".
+  return { taskId, text: "", prompt: "", reference: "def f(x):\n    return 10 // x\n", setup: "", entryPoint: "f", tests };
+}
+
+const FAILING: BenchmarkSpec = {
+  name: "reference-failures",
+  split: "all",
+  dataSha256: {},
+  groups: ["plus"],
+  tasks: [
+    refTask("fine", [fromReference("plus/0", 1), fromReference("plus/1", 2)]),
+    refTask("half", [fromReference("plus/0", 0), fromReference("plus/1", 5)]),
+    refTask("broken", [fromReference("plus/0", 0), fromReference("plus/1", 0)]),
+    // The expected side fails: the assert then runs whole inside the job. The candidate side
+    // fails (the reference's own run of f(0)): the test keeps its value, uncalibrated.
+    refTask("asserts", [assertTest("test/0", "assert f(1) == 1 // 0"), assertTest("test/1", "assert f(0) == 5"), assertTest("test/2", "assert f(2) == 5")]),
+  ],
+};
+const ZERO = "raised ZeroDivisionError: integer division or modulo by zero";
+
+describe("tests the reference fails", () => {
+  let resolved: ResolvedBenchmark;
+  beforeAll(async () => {
+    resolved = await resolveBenchmark(FAILING, { imageId: image.id, hashSeed: 0, noCache: true, openPool: (memoryMb) => pool(0, memoryMb) });
+  }, 180_000);
+
+  it("are each reported with why and what becomes of the test", () => {
+    expect(failuresByTask(resolved.failures)).toEqual({
+      half: [{ test: "plus/0", why: ZERO, handling: "left_out" }],
+      broken: [
+        { test: "plus/0", why: ZERO, handling: "left_out" },
+        { test: "plus/1", why: ZERO, handling: "left_out" },
+      ],
+      asserts: [
+        { test: "test/0", why: ZERO, handling: "unverified" },
+        { test: "test/1", why: ZERO, handling: "uncalibrated" },
+      ],
+    });
+  });
+
+  it("get what their warning says", () => {
+    const tests = (id: string) => resolved.benchmark.tasks.find((t) => t.taskId === id)?.tests ?? [];
+    // Left out: no expected value.
+    expect(tests("half").map((t) => t.id)).toEqual(["plus/1"]);
+    expect(tests("broken")).toEqual([]);
+    const [unverified, uncalibrated, fine] = tests("asserts");
+    // Unverified: the whole assert runs in the job, and a pass on it is weak.
+    expect(unverified).toMatchObject({ id: "test/0", input: { kind: "exec", src: "assert f(1) == 1 // 0" }, expect: null, weak: true });
+    // Uncalibrated: judged against its expected value, with no time limit of its own.
+    expect(uncalibrated).toMatchObject({ id: "test/1", input: { kind: "expr" }, expect: { expected: 5n } });
+    expect(uncalibrated).not.toHaveProperty("seconds");
+    expect(fine).toMatchObject({ id: "test/2", input: { kind: "expr" }, seconds: expect.any(Number) });
+    expect(resolved.failures.map(describeReferenceFailure)).toEqual([
+      `half: the reference solution failed test plus/0 (${ZERO}): the test is left out (it has no expected value)`,
+      `broken: the reference solution failed test plus/0 (${ZERO}): the test is left out (it has no expected value)`,
+      `broken: the reference solution failed test plus/1 (${ZERO}): the test is left out (it has no expected value)`,
+      `asserts: the reference solution failed test test/0 (${ZERO}): the assert runs whole inside the job, unverified (a pass on it is weak)`,
+      `asserts: the reference solution failed test test/1 (${ZERO}): the test is kept, judged against its expected value with the run's own time limit`,
+    ]);
+  });
+
+  it("leave a task with no test unscorable, and say why", () => {
+    expect(resolved.unscorable).toEqual(["broken"]);
+    const text = explainUnscorable(resolved.unscorable, resolved.failures);
+    expect(text).toContain(`1 task(s) have no test left and cannot be scored: broken (the reference solution failed all 2 of its tests; plus/0: ${ZERO})`);
+    expect(text).toContain("A task with no test is never counted as a pass.");
+    expect(text).toContain("The benchmark's data or its reference solutions are at fault.");
+  });
+});
+
+describe("explainUnscorable", () => {
+  it("names too little memory as the usual cause when the reference ran out of it", () => {
+    const failures = [
+      { taskId: "Mbpp/255", test: "plus/86", why: "memory", handling: "left_out" as const },
+      { taskId: "Mbpp/255", test: "plus/87", why: "killed by signal 9", handling: "left_out" as const },
+    ];
+    const text = explainUnscorable(["Mbpp/255"], failures);
+    expect(text).toContain("Mbpp/255 (the reference solution failed all 2 of its tests; plus/86: memory)");
+    expect(text).toContain("The usual cause is too little memory for the reference solution (Mbpp/255's needs more than 4 GiB on plus input #86)");
   });
 });

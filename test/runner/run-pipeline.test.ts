@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunSummary } from "../../src/core/run.js";
 import type { SampleVerdict } from "../../src/core/verdict.js";
+import { renderTable1 } from "../../src/report/table1.js";
 import { runEval } from "../../src/runner/evaluate.js";
 import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
 import { parseRunConfig, type RunConfig } from "../../src/runner/run-config.js";
@@ -150,6 +152,8 @@ describe.skipIf(!HAS_DATA)("runPipeline against a scripted model server", () => 
       benchmark: "mbpp",
       split: "test",
       samples: join(pass1Dir, "generations.jsonl"),
+      // The run's limit is 5 tasks: eval scores those, labelled partial.
+      missing: "skip",
       dataDir: DATA,
       isolation: "pool",
       workers: 2,
@@ -164,6 +168,7 @@ describe.skipIf(!HAS_DATA)("runPipeline against a scripted model server", () => 
       process.env.VERDICT_CACHE_DIR = own;
     });
     // The 5 generated tasks are the split's first 5.
+    expect(evaluated.summary).toMatchObject({ tasks: 5, tasks_total: 500, partial: true, missing_policy: "skip" });
     const five = evaluated.verdicts.filter((x) => ["11", "12", "13", "14", "15"].includes(x.task_id));
     expect(five.map((x) => `${x.task_id}:${x.status === "pass"}`).sort()).toEqual(["11:true", "12:true", "13:true", "14:false", "15:false"]);
   }, 300_000);
@@ -298,6 +303,14 @@ describe.skipIf(!HAS_DATA)("a run that fails part way is resumed", () => {
       expect(JSON.parse(readFileSync(join(dir, "run.json"), "utf8"))).toMatchObject({ status: "interrupted" });
       // Task 13 had no correct path anyway: the figures stand without it.
       expect(figures(broken, "base").vanilla).toEqual({ pass1: 0.6, aspr: BASE_EXPECTED.vanilla.asprA });
+      // The run is incomplete, and says so with the real denominators: ASPR over 4 of the 5 tasks.
+      expect(broken.incomplete).toEqual([{ model: "base", style: "vanilla", purpose: "aspr", tasks: ["13"] }]);
+      expect(broken.models[0]?.styles.vanilla?.aspr.tasks).toBe(4);
+      const table = renderTable1(broken);
+      expect(table.split("\n")[0]).toMatch(/^INCOMPLETE: generation failed after retries for some tasks \(base\/vanilla\/aspr: 13\)\. .*rerun with --resume /);
+      expect(table).toMatch(/│\s+│ tasks\s+│ 4\/5\s+│ 5\/5\s+│\s+│/);
+      const cellSummary = JSON.parse(readFileSync(join(dir, "base", "vanilla", "aspr", "summary.json"), "utf8")) as RunSummary;
+      expect(cellSummary).toMatchObject({ tasks: 4, tasks_total: 5, partial: true, tasks_missing: ["13"] });
 
       // A kill mid-run: the last sample of one cell and two finals of another never reached the disk,
       // and a verdict line was torn in half.
@@ -327,6 +340,8 @@ describe.skipIf(!HAS_DATA)("a run that fails part way is resumed", () => {
       // Task 15's Pass@1 sample (1 request), task 11 path 0's finals (1), task 13's two paths and their finals (4).
       expect(server.requests).toHaveLength(6);
       expect(resumed.generation.failures).toEqual([]);
+      expect(resumed.incomplete).toEqual([]);
+      expect(renderTable1(resumed)).not.toContain("INCOMPLETE");
       expect(figures(resumed, "base")).toEqual({
         vanilla: { pass1: 0.6, aspr: BASE_EXPECTED.vanilla.asprA },
         pseudocode: { pass1: 0.4, aspr: BASE_EXPECTED.pseudocode.asprA },

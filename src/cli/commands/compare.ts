@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import { VerdictError } from "../../core/index.js";
 import { compareRuns } from "../../report/compare.js";
@@ -15,6 +15,8 @@ export interface CompareFlags {
   seed: number;
   resamples: number;
   results: string;
+  /** Runs over different tasks: refused (`same`, the default) or compared on the tasks both cover. */
+  tasks?: "same" | "intersection";
 }
 
 /** Where a command writes; tests pass their own. */
@@ -50,6 +52,11 @@ export function registerCompareCommand(program: Command): void {
     .option("--seed <n>", "seed of the bootstrap and of Monte Carlo permutations", parseInteger("--seed", 0), 0)
     .option("--resamples <n>", "bootstrap and Monte Carlo resamples", parseInteger("--resamples", 1), 10_000)
     .option("--results <dir>", "where run ids are looked up", "results")
+    .addOption(
+      new Option("--tasks <how>", `runs that do not cover the same tasks: same refuses them (exit ${EXIT_ERROR}); intersection compares the tasks both cover, labelled partial`)
+        .choices(["same", "intersection"])
+        .default("same"),
+    )
     // A usage error must not read as "worse" (exit 1) to a CI gate.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT_OK : EXIT_ERROR))
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
@@ -65,7 +72,7 @@ export async function runCompareCommand(runA: string, runB: string, flags: Compa
   try {
     const [dirA, dirB] = await Promise.all([resolveRunDir(runA, flags.results), resolveRunDir(runB, flags.results)]);
     const [a, b] = await Promise.all([readRunDir(dirA), readRunDir(dirB)]);
-    const result = compareRuns(a, b, { alpha: flags.alpha, seed: flags.seed, resamples: flags.resamples });
+    const result = compareRuns(a, b, { alpha: flags.alpha, seed: flags.seed, resamples: flags.resamples, tasks: flags.tasks ?? "same" });
     if (flags.markdown) {
       await writeFile(flags.markdown, renderCompareMarkdown(result));
       if (!flags.json) io.stderr(`wrote ${flags.markdown}\n`);

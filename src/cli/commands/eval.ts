@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { InputError } from "../../core/errors.js";
+import { MISSING_POLICIES } from "../../core/run.js";
 import { renderSummaryTable } from "../../report/summary-table.js";
 import { handleInterrupts } from "../../runner/cleanup.js";
 import { writePerSampleReports } from "../../report/per-sample.js";
@@ -34,7 +35,7 @@ function positiveInt(name: string) {
 }
 
 /** Flags of `verdict eval` that fix what a run judges and how; a resume keeps the run's own. */
-const RUN_IDENTITY_FLAGS = ["benchmark", "split", "samples", "data", "challenge", "timeout", "memory", "hashSeed"] as const;
+const RUN_IDENTITY_FLAGS = ["benchmark", "split", "samples", "missing", "data", "challenge", "timeout", "memory", "hashSeed"] as const;
 
 /** `verdict eval`: score samples against a benchmark in the sandbox. */
 export function registerEvalCommand(program: Command): void {
@@ -44,7 +45,12 @@ export function registerEvalCommand(program: Command): void {
     .option("--benchmark <name|path>", "mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema (required unless --resume)")
     .option("--split <split>", "test, validation, train, prompt or all (default: test for mbpp, all otherwise)")
     .option("--samples <file|reference>", "samples JSONL (task_id + solution|completion), a bigcode JSON list, or 'reference' (required unless --resume)")
-    .option("--k <list>", "pass@k values", parseKs, [1])
+    .addOption(
+      new Option("--missing <policy>", "benchmark tasks with no sample: error refuses the file; fail scores each as a failure (outcome missing); skip scores the rest, labelled partial")
+        .choices([...MISSING_POLICIES])
+        .default("error"),
+    )
+    .option("--k <list>", "pass@k values (each k needs that many samples of every task)", parseKs, [1])
     .addOption(new Option("--isolation <mode>", "pool: warm containers, a fork per job; fresh: a container per sample").choices(["pool", "fresh"]).default("pool"))
     .option("--workers <n>", "sandboxes running at once (default: cores)", positiveInt("--workers"))
     .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
@@ -66,6 +72,7 @@ export function registerEvalCommand(program: Command): void {
         benchmark: o.benchmark,
         split: o.split ?? (o.benchmark === "mbpp" ? "test" : "all"),
         samples: o.samples,
+        missing: o.missing,
         dataDir: o.data,
         challenge: o.challenge,
         isolation: o.isolation,
@@ -116,6 +123,7 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     benchmark: existsSync(flagged.benchmark ?? "") ? resolve(flagged.benchmark) : flagged.benchmark,
     split: flagged.split,
     samples: flagged.samples === "reference" || flagged.samples === undefined ? flagged.samples : resolve(flagged.samples),
+    missing: flagged.missing,
     data: flagged.dataDir !== undefined ? resolve(flagged.dataDir) : undefined,
     challenge: flagged.challenge,
     timeout: flagged.limits.testSeconds,
@@ -126,6 +134,8 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     benchmark: stored.benchmark,
     split: stored.split,
     samples: stored.samples,
+    // A run made before the policy was kept takes the one given now.
+    missing: stored.missing ?? flagged.missing,
     data: stored.dataDir,
     challenge: stored.challenge,
     timeout: stored.limits.testSeconds,
@@ -147,6 +157,7 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     benchmark: stored.benchmark,
     split: stored.split,
     samples: stored.samples,
+    missing: stored.missing ?? flagged.missing ?? "error",
     ...(stored.dataDir !== undefined ? { dataDir: stored.dataDir } : {}),
     challenge: stored.challenge,
     limits: stored.limits,

@@ -38,8 +38,9 @@ export async function createHtmlReport(runDirs: readonly string[], options: Html
   const runs = await Promise.all(runDirs.map((d) => readRunDir(d)));
   const [first, second] = runs;
   if (first === undefined) throw new InputError("no run given");
-  // Compare first: it rejects runs that cannot be paired before any slow loading.
-  const comparison = second ? compareRuns(first, second, { alpha: options.alpha ?? 0.05, seed: options.seed ?? 0 }) : null;
+  // Compare first: it rejects runs that cannot be paired before any slow loading. A page shows
+  // runs over different tasks side by side, on the tasks both cover, and its headline says so.
+  const comparison = second ? compareRuns(first, second, { alpha: options.alpha ?? 0.05, seed: options.seed ?? 0, tasks: "intersection" }) : null;
   const info = await loadTaskInfo(first.manifest, options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   const notes: string[] = [];
   if (info.note) notes.push(info.note);

@@ -14,5 +14,6 @@ export const OUTCOME_STYLE = {
   output_limit: { color: "#c9a227", label: "output limit" },
   unserializable: { color: "#b5651d", label: "unserializable" },
   killed: { color: "#5c5c5c", label: "killed" },
+  missing: { color: "#c8c8c8", label: "missing (no sample)" },
   sandbox_error: { color: "#111111", label: "sandbox error" },
 } as const satisfies Record<Outcome, { color: string; label: string }>;

@@ -3,7 +3,8 @@ import { bootstrapMeanCi } from "../../metrics/bootstrap.js";
 import { summarize } from "../../metrics/summary.js";
 import { wilsonInterval } from "../../metrics/wilson.js";
 import type { CompareResult, Flip } from "../compare.js";
-import { formatPercent, formatPoints, headline, pText } from "../compare-markdown.js";
+import { coverageRows, formatPercent, formatPoints, headline, pText } from "../compare-markdown.js";
+import { coverageNotes, partialLabel, referenceFailureLabel, referenceFailureLines } from "../coverage.js";
 import type { RunDir } from "../run-dir.js";
 import { escapeHtml } from "./escape-html.js";
 import { renderOutcomeChart } from "./outcome-chart.js";
@@ -25,9 +26,15 @@ export function renderRunSummary(run: RunDir, notes: readonly string[]): string 
     cards.push(card(`pass@${k}`, formatPercent(value), sub, k === "1" ? "pass-at-1" : ""));
   }
   for (const [k, value] of Object.entries(summary.base_pass_at_k ?? {})) cards.push(card(`base pass@${k}`, formatPercent(value), "base tests only"));
-  cards.push(card("tasks", summary.tasks.toLocaleString("en"), "", "tasks-total"));
+  // Coverage and reference failures are the run's own record (summary.json); the grid cannot show tasks it never judged.
+  const partial = partialLabel(run.summary);
+  const total = run.summary?.tasks_total;
+  const tasksValue = partial && total !== undefined ? `${summary.tasks.toLocaleString("en")} of ${total.toLocaleString("en")}` : summary.tasks.toLocaleString("en");
+  cards.push(card("tasks", tasksValue, partial ? "partial: figures cover these tasks only" : "", "tasks-total"));
   cards.push(card("samples", summary.samples.toLocaleString("en"), "", "samples-total"));
   if (summary.weak_passes) cards.push(card("weak passes", summary.weak_passes.toLocaleString("en"), "assert ran in the untrusted process"));
+  const failed = referenceFailureLabel(run.summary);
+  if (failed) cards.push(card("reference failures", failed, "tests the reference solution itself failed", "reference-failures"));
   const meta = [
     `run <code>${escapeHtml(m.run_id)}</code>`,
     `samples from <code>${escapeHtml(m.samples_source)}</code>`,
@@ -36,11 +43,14 @@ export function renderRunSummary(run: RunDir, notes: readonly string[]): string 
     `isolation ${escapeHtml(m.sandbox.isolation)}`,
     `image <code>${escapeHtml(m.sandbox.image)}</code>`,
   ];
+  const banner = partial ? `<p class="headline worse" id="partial">${escapeHtml(`${partial}: every figure on this page covers only these tasks`)}</p>` : "";
+  const coverage = [...coverageNotes(run.summary), ...referenceFailureLines(run.summary).map((l) => `reference failure: ${l}`)];
   return (
     `<header class="top"><h1>${escapeHtml(m.benchmark)} / ${escapeHtml(m.split)}</h1><p class="meta">${meta.join(" · ")}</p></header>` +
+    banner +
     `<section class="summary"><div class="cards">${cards.join("")}</div>` +
     `<div class="chart-box">${renderOutcomeChart([{ label: "samples", counts: countOutcomes(run.verdicts) }])}</div></section>` +
-    renderNotes(notes)
+    renderNotes([...coverage, ...notes])
   );
 }
 
@@ -51,6 +61,7 @@ export function renderCompareSummary(r: CompareResult, a: RunDir, b: RunDir, not
     ["run", `<code>${escapeHtml(r.a.run_id)}</code>`, `<code>${escapeHtml(r.b.run_id)}</code>`, ""],
     ["samples from", `<code>${escapeHtml(r.a.samples_source)}</code>`, `<code>${escapeHtml(r.b.samples_source)}</code>`, ""],
     ["compared", `${r.matched.samples.toLocaleString("en")} of ${r.a.samples_total.toLocaleString("en")}`, `${r.matched.samples.toLocaleString("en")} of ${r.b.samples_total.toLocaleString("en")}`, `${r.matched.tasks} tasks`],
+    ...coverageRows(r).map((row) => row.map(escapeHtml)),
   ];
   for (const k of r.k) {
     const key = String(k);
@@ -140,11 +151,13 @@ function summaryOf(run: RunDir): RunSummary {
   if (run.verdicts.length === 0) {
     return { benchmark: run.manifest.benchmark, split: run.manifest.split, tasks: 0, samples: 0, pass_at_k: {}, outcomes: {}, seconds: 0 };
   }
+  // A run still in progress may not have k samples of every task yet: show the k it has.
+  const fewest = [...perTaskCounts(run.verdicts.filter((v) => v.status !== "missing")).values()].reduce((m, t) => Math.min(m, t.n), Infinity);
   return summarize({
     benchmark: run.manifest.benchmark,
     split: run.manifest.split,
     verdicts: run.verdicts,
-    ks: [1, ...run.manifest.k],
+    ks: [1, ...run.manifest.k.filter((k) => k <= fewest)],
     groups: run.verdicts.some((v) => v.plus_status !== undefined) ? ["base", "plus"] : [],
     seconds: 0,
   });
