@@ -3,9 +3,25 @@
 # where it already is: installs docker.io and debootstrap when missing, starts dockerd when no
 # engine answers, and waits until one does.
 #
+#   --with-extra-engines (or VERDICT_EXTRA_ENGINES=1): also install what the multi-engine tests
+#       need to start extra engines (scripts/extra-dockerd.sh): openssh-server (whose sshd is
+#       never started or enabled here) and openssl.
+#   --with-runsc (or VERDICT_RUNSC=1): also install gVisor's runsc (Debian's package). Nothing is
+#       registered with the running engine: extra engines register it in their own config.
+#
 # Environment: VERDICT_DOCKERD_LOG (default /var/log/verdict-dockerd.log),
 #              VERDICT_DOCKERD_WAIT_S (default 60).
 set -euo pipefail
+
+with_extra_engines="${VERDICT_EXTRA_ENGINES:-0}"
+with_runsc="${VERDICT_RUNSC:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --with-extra-engines) with_extra_engines=1 ;;
+    --with-runsc) with_runsc=1 ;;
+    *) printf 'ensure-docker: error: unknown option %s (expected --with-extra-engines, --with-runsc)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf 'ensure-docker: %s\n' "$*"; }
 die() { printf 'ensure-docker: error: %s\n' "$*" >&2; exit 1; }
@@ -41,6 +57,31 @@ if ! command -v debootstrap >/dev/null; then
   apt_install debootstrap
 else
   say "debootstrap present"
+fi
+
+# A package whose postinst would start a service (openssh-server: sshd on port 22 for every
+# address) is installed with invoke-rc.d told not to, unless the machine already says so.
+apt_install_no_start() {
+  local policy=/usr/sbin/policy-rc.d made=0
+  if [[ ! -e "$policy" && "$(id -u)" -eq 0 ]]; then
+    printf '#!/bin/sh\n# verdict ensure-docker.sh: installing without starting services\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    made=1
+  fi
+  local rc=0
+  ( apt_install "$@" ) || rc=$?
+  [[ $made -eq 0 ]] || rm -f "$policy"
+  [[ $rc -eq 0 ]] || exit "$rc"
+  did=1
+  apt_updated=1
+}
+
+if [[ "$with_extra_engines" == 1 ]]; then
+  if [[ ! -x /usr/sbin/sshd ]]; then apt_install_no_start openssh-server; else say "sshd present"; fi
+  if ! command -v openssl >/dev/null; then apt_install openssl; else say "openssl present"; fi
+fi
+if [[ "$with_runsc" == 1 ]]; then
+  if ! command -v runsc >/dev/null; then apt_install runsc; else say "runsc present ($(runsc --version 2>/dev/null | head -n1))"; fi
 fi
 
 engine_up() { timeout 10 docker info >/dev/null 2>&1; }

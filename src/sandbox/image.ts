@@ -231,7 +231,7 @@ function recipeFiles(dir: string): string[] {
 }
 
 /** Image id for a reference, or undefined when the engine does not have it. */
-async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
+export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
   try {
     return (await docker.getImage(ref).inspect()).Id;
   } catch (err) {
