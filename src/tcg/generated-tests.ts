@@ -121,9 +121,10 @@ export function inputKey(args: readonly PyValue[]): string {
   return JSON.stringify(args.map((a) => encodeValue(canon(a))));
 }
 
-function clip(s: string, max: number): string {
-  const flat = s.replace(/\s*\n\s*/g, " ");
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+/** How a generated test reads in reports: `fn(<input>) == <output>` on one line, cut to 120 characters. */
+export function tcgDisplay(fn: string, inputText: string, outputText: string): string {
+  const flat = `${fn}(${inputText}) == ${outputText}`.replace(/\s*\n\s*/g, " ");
+  return flat.length > DISPLAY_CHARS ? `${flat.slice(0, DISPLAY_CHARS - 1)}…` : flat;
 }
 
 /** Reads one case into a test, or says why it cannot run. */
@@ -147,7 +148,7 @@ function prepareOne(task: Task, target: TcgTarget | undefined, text: CaseText, b
     input: { kind: "call", fn: target.entryPoint, args: args.value.map(encodeValue), ...(target.project ? { project: target.project } : {}) },
     expect: { expected: expected.value, comparator: target.comparator },
     ...(target.seconds !== undefined ? { seconds: target.seconds } : {}),
-    display: clip(`${target.entryPoint}(${text.input}) == ${text.output}`, DISPLAY_CHARS),
+    display: tcgDisplay(target.entryPoint, text.input, text.output),
   };
   return { ...base, test };
 }

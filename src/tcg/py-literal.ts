@@ -74,18 +74,16 @@ class Parser {
     if (++this.depth > this.maxDepth) this.fail(`nested deeper than ${this.maxDepth} levels`, open);
   }
 
-  /** Items up to `close`, separated by commas, a trailing comma allowed; `sawComma` says whether any comma was read. */
-  items(close: Punct): { items: PyValue[]; sawComma: boolean } {
+  /** Items up to and including `close`, separated by commas, a trailing comma allowed. */
+  items(close: Punct): PyValue[] {
     const items: PyValue[] = [];
-    let sawComma = false;
     while (!this.isPunct(close)) {
       items.push(this.expr().value);
       if (this.isPunct(close)) break;
       this.expect(",");
-      sawComma = true;
     }
     this.lex.next();
-    return { items, sawComma };
+    return items;
   }
 
   /** One expression: a factor, optionally `+`/`-` an imaginary constant (literal_eval's complex rule). */
@@ -202,11 +200,11 @@ class Parser {
           break;
         }
         this.expect(",");
-        parsed = { value: new PyTuple([first.value, ...this.items(")").items]), shape: "other" };
+        parsed = { value: new PyTuple([first.value, ...this.items(")")]), shape: "other" };
         break;
       }
       case "[":
-        parsed = { value: this.items("]").items, shape: "other" };
+        parsed = { value: this.items("]"), shape: "other" };
         break;
       case "{":
         parsed = { value: this.braces(), shape: "other" };
@@ -227,7 +225,7 @@ class Parser {
     const first = this.expr().value;
     if (!this.isPunct(":")) {
       if (!this.isPunct("}")) this.expect(",");
-      return makeSet([first, ...this.items("}").items], this);
+      return makeSet([first, ...this.items("}")], this);
     }
     const pairs: [PyValue, PyValue][] = [];
     let key = first;
@@ -327,7 +325,7 @@ export function parseCallArguments(text: string, entryPoint: string | undefined,
       const open = p.lex.peek();
       p.expect("(");
       p.enter(open);
-      return p.items(")").items;
+      return p.items(")");
     }
     const args: PyValue[] = [];
     while (p.lex.peek().kind !== "end") {

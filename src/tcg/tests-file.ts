@@ -18,7 +18,7 @@ import type { Comparator, Task, Test } from "../core/task.js";
 import { describeIssues } from "../benchmarks/benchmark-config.js";
 import { parseJsonLine, readJsonlLines } from "../benchmarks/jsonl.js";
 import { decodeValue, encodeValue } from "../judge/codec.js";
-import { TCG_GROUP } from "./generated-tests.js";
+import { TCG_GROUP, tcgDisplay } from "./generated-tests.js";
 import { CASE_VALIDITIES, type CaseValidity, type ValidatedCase } from "./validation.js";
 
 /** The file's name in a TCG run directory. */
@@ -101,7 +101,7 @@ export function rowToTest(row: TestsRow, path = TESTS_FILE, line = 0): Test | un
     input: { kind: "call", fn: row.input.fn, args: args.map(encodeValue), ...(row.input.project ? { project: row.input.project } : {}) },
     expect: { expected, comparator: row.expect.comparator },
     ...(row.seconds !== undefined ? { seconds: row.seconds } : {}),
-    display: `${row.input.fn}(${row.input_text}) == ${row.output_text}`.replace(/\s*\n\s*/g, " ").slice(0, 120),
+    display: tcgDisplay(row.input.fn, row.input_text, row.output_text),
   };
 }
 
