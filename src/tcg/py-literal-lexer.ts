@@ -157,7 +157,8 @@ export class Lexer {
     let i = pos + prefix.length;
     const q = s[i] as string;
     const triple = s.startsWith(q.repeat(3), i);
-    i += triple ? 3 : 1;
+    const closing = triple ? q.repeat(3) : q;
+    i += closing.length;
     const units: number[] = []; // UTF-16 code units (str) or byte values (bytes)
     const put = (code: number, at: number): void => {
       if (bytes && code > 0x7f) throw new LiteralError("bytes can only contain ASCII literal characters", at);
@@ -176,8 +177,8 @@ export class Lexer {
         } else {
           i = this.escape(i, bytes, units);
         }
-      } else if (triple ? s.startsWith(q.repeat(3), i) : c === q) {
-        i += triple ? 3 : 1;
+      } else if (s.startsWith(closing, i)) {
+        i += closing.length;
         break;
       } else if (c === "\n" && !triple) {
         throw new LiteralError("unterminated string (a newline inside quotes)", pos);
