@@ -1,13 +1,11 @@
 import { SetupError } from "../core/errors.js";
-import type { OpenAIApi } from "../models/openai-compatible.js";
-import { isTerminalStep, parseStep, programFromSteps, type PseudocodeOptions } from "../prompts/pseudocode.js";
+import { isTerminalStep, parseStep, programFromSteps } from "../prompts/pseudocode.js";
 import { sha256 } from "../util/hash.js";
 import { createExpansionRequests, type ExpansionRequests } from "./expansion-request.js";
 import { forEachLimited } from "./limited.js";
-import type { StepPolicy } from "./policy.js";
-import { isCorrectScore, rewardValue, type RewardJudge, type RewardScore } from "./reward.js";
+import { isCorrectScore, rewardValue, type RewardScore } from "./reward.js";
 import { createRewardCache, type RewardCache } from "./reward-cache.js";
-import type { SearchSettings } from "./search-config.js";
+import type { SearchInputs } from "./search-inputs.js";
 import type { SearchTask } from "./search-task.js";
 import type { TreeSummary } from "./tree-summary.js";
 
@@ -33,19 +31,11 @@ export interface TaskBudget {
 /** Seeds of baseline requests start here, far from the search's own (seed + node id), so a response cache never mixes them. */
 export const BEST_OF_N_SEED_OFFSET = 1_000_000;
 
-/** Everything the baseline needs. */
-export interface BestOfNOptions {
-  tasks: readonly SearchTask[];
-  settings: SearchSettings;
-  api?: OpenAIApi;
-  prompt?: PseudocodeOptions;
-  policy: StepPolicy;
-  judge: RewardJudge;
+/** Everything the baseline needs: the search's inputs, and what each task's search spent. */
+export interface BestOfNOptions extends SearchInputs {
   /** Per task id: what the search spent there (searchBudgets). A task without one gets no paths. */
   budgets: ReadonlyMap<string, TaskBudget>;
   unit?: BudgetUnit;
-  tasksInFlight?: number;
-  signal?: AbortSignal;
 }
 
 /** One independent path. */
@@ -79,25 +69,18 @@ export function searchBudgets(trees: readonly TreeSummary[]): Map<string, TaskBu
 export async function runBestOfN(opts: BestOfNOptions): Promise<BestOfNTaskResult[]> {
   const rewards = createRewardCache(opts.judge);
   const results: BestOfNTaskResult[] = [];
-  const stop = new AbortController();
-  const onOuterAbort = () => stop.abort();
-  opts.signal?.addEventListener("abort", onOuterAbort);
-  try {
-    await forEachLimited(
-      opts.tasks,
-      opts.tasksInFlight ?? opts.tasks.length,
-      async (task, at) => {
-        results[at] = await bestOfNTask(opts, task, rewards);
-      },
-      stop,
-    );
-  } finally {
-    opts.signal?.removeEventListener("abort", onOuterAbort);
-  }
+  await forEachLimited(
+    opts.tasks,
+    opts.tasksInFlight ?? opts.tasks.length,
+    async (task, at, signal) => {
+      results[at] = await bestOfNTask(opts, task, rewards, signal);
+    },
+    opts.signal,
+  );
   return results.filter((r): r is BestOfNTaskResult => r !== undefined);
 }
 
-async function bestOfNTask(opts: BestOfNOptions, task: SearchTask, rewards: RewardCache): Promise<BestOfNTaskResult> {
+async function bestOfNTask(opts: BestOfNOptions, task: SearchTask, rewards: RewardCache, signal: AbortSignal): Promise<BestOfNTaskResult> {
   const unit = opts.unit ?? "calls";
   const budget = opts.budgets.get(task.taskId) ?? { calls: 0, completionTokens: 0 };
   const amount = unit === "calls" ? budget.calls : budget.completionTokens;
@@ -105,7 +88,7 @@ async function bestOfNTask(opts: BestOfNOptions, task: SearchTask, rewards: Rewa
   const spent = { calls: 0, completionTokens: 0 };
   const left = () => (unit === "calls" ? spent.calls : spent.completionTokens) < amount;
   const paths: BestOfNPath[] = [];
-  for (let p = 0; left(); p++) {
+  for (let p = 0; left() && !signal.aborted; p++) {
     const path = await samplePath(opts, task, requests, p, spent, left);
     if (path.stoppedBy === "terminal") {
       const program = programFromSteps(path.steps) ?? "";

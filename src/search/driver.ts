@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { InputError } from "../core/errors.js";
 import type { OpenAIApi } from "../models/openai-compatible.js";
-import type { PseudocodeOptions } from "../prompts/pseudocode.js";
 import { createBusyClock } from "./busy-clock.js";
 import { openSearchLog, readSearchLog, type SearchLogWriter } from "./event-log.js";
 import { createExpansionRequests } from "./expansion-request.js";
@@ -9,8 +8,9 @@ import type { StepPolicy } from "./policy.js";
 import { forEachLimited } from "./limited.js";
 import { indexSearchLog, type SearchLogIndex } from "./replay.js";
 import type { RewardJudge } from "./reward.js";
+import type { SearchInputs } from "./search-inputs.js";
 import { createRewardCache, type RewardCache } from "./reward-cache.js";
-import { searchIdentityHash, type SearchSettings } from "./search-config.js";
+import { searchIdentityHash } from "./search-config.js";
 import type { SearchTask } from "./search-task.js";
 import { searchTask, type TaskSearchCounts } from "./task-search.js";
 import { summarizeTree, writeTreeSummary, type TreeSummary } from "./tree-summary.js";
@@ -31,22 +31,11 @@ import { summarizeTree, writeTreeSummary, type TreeSummary } from "./tree-summar
 /** The files of a search run directory. */
 export const SEARCH_FILES = { log: "nodes.jsonl", trees: "trees" } as const;
 
-/** Everything a search needs. */
-export interface SearchRunOptions {
+/** Everything a search needs: the inputs, and where its run directory is. */
+export interface SearchRunOptions extends SearchInputs {
   dir: string;
-  tasks: readonly SearchTask[];
-  settings: SearchSettings;
-  /** completions (default) or chat (the path continued as an assistant message). */
-  api?: OpenAIApi;
-  prompt?: PseudocodeOptions;
-  policy: StepPolicy;
-  judge: RewardJudge;
-  /** Tasks searched at once (default: all of them). */
-  tasksInFlight?: number;
   /** More that decides the trees (benchmark, split, where the tests come from): part of the identity a resume must match. */
   identity?: Record<string, unknown>;
-  /** Stops every task before its next rollout; a resume goes on from there. */
-  signal?: AbortSignal;
   /** Called with each task's tree as it is written. */
   onTask?: (tree: TreeSummary) => void;
 }
@@ -121,13 +110,9 @@ async function searchAll(
   const judgeClock = createBusyClock();
   const policy: StepPolicy = { id: () => opts.policy.id(), propose: (req) => modelClock.track(() => opts.policy.propose(req)) };
   const rewards = preloadedCache({ judge: (task, program) => judgeClock.track(() => opts.judge.judge(task, program)) }, opts.tasks, index);
-  const stop = new AbortController();
-  const onOuterAbort = () => stop.abort();
-  opts.signal?.addEventListener("abort", onOuterAbort);
-  if (opts.signal?.aborted) stop.abort();
   const trees: (TreeSummary | undefined)[] = new Array<TreeSummary | undefined>(opts.tasks.length);
   const totals = emptyCounts();
-  const searchOne = async (task: SearchTask, at: number): Promise<void> => {
+  const searchOne = async (task: SearchTask, at: number, signal: AbortSignal): Promise<void> => {
     const requests = createExpansionRequests(task, opts.settings, api, opts.prompt);
     const result = await searchTask({
       task,
@@ -138,7 +123,7 @@ async function searchAll(
       log: index.tasks.get(task.taskId),
       logPath: log.path,
       append: (event) => log.append(event),
-      signal: stop.signal,
+      signal,
     });
     const summary = summarizeTree(result, requests.header, identitySha256);
     writeTreeSummary(join(opts.dir, SEARCH_FILES.trees), summary);
@@ -146,11 +131,7 @@ async function searchAll(
     addCounts(totals, result.counts);
     opts.onTask?.(summary);
   };
-  try {
-    await forEachLimited(opts.tasks, opts.tasksInFlight ?? opts.tasks.length, searchOne, stop);
-  } finally {
-    opts.signal?.removeEventListener("abort", onOuterAbort);
-  }
+  await forEachLimited(opts.tasks, opts.tasksInFlight ?? opts.tasks.length, searchOne, opts.signal);
   const done = trees.filter((t): t is TreeSummary => t !== undefined);
   return {
     trees: done,

@@ -233,6 +233,25 @@ describe("resume", () => {
     expect(resumed.stats.replayedExpansions).toBe(7);
   });
 
+  it("stops at the next rollout when aborted, writes what it has, and a resume completes the same trees", async () => {
+    const whole = await runSearch(options(tempDir()));
+    const dir = tempDir();
+    const stop = new AbortController();
+    let calls = 0;
+    const policy = scriptedStepPolicy(oneCorrectPathScript());
+    const propose = policy.propose.bind(policy);
+    policy.propose = async (req) => {
+      if (++calls === 5) stop.abort();
+      return propose(req);
+    };
+    const stopped = await runSearch({ ...options(dir, policy), signal: stop.signal, tasksInFlight: 1 });
+    expect(stopped.trees).toHaveLength(1);
+    expect(stopped.trees[0]).toMatchObject({ task_id: "a", finished: false });
+    expect(stopped.trees[0]?.rollouts).toBeLessThan(15);
+    const resumed = await runSearch(options(dir));
+    expect(resumed.trees).toEqual(whole.trees);
+  });
+
   it("refuses to resume with other settings", async () => {
     const dir = tempDir();
     await runSearch({ ...options(dir), settings: searchSettings({ rollouts: 2, max_depth: 3 }) });
