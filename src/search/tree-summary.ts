@@ -124,6 +124,8 @@ export function readTreeSummaries(treesDir: string): TreeSummary[] {
         const issue = parsed.error.issues[0];
         throw new InputError(`not a search tree: ${issue ? `${issue.path.join(".") || "(file)"}: ${issue.message}` : "invalid"}`, path);
       }
+      const broken = parsed.data.nodes.find((n, i) => n.id !== i || (n.parent === null ? i !== 0 : n.parent >= i) || n.children.some((c) => c <= i));
+      if (broken !== undefined) throw new InputError(`not a search tree: node ${broken.id} is out of place (nodes are listed by id, parents before children)`, path);
       return parsed.data;
     });
 }

@@ -264,3 +264,16 @@ describe("resume", () => {
     await expect(runSearch(options(dir))).rejects.toThrow(/nodes\.jsonl:2: not JSON/);
   });
 });
+
+describe("stored trees", () => {
+  it("are read back as written, and a tree whose nodes are out of place is an error naming its file", async () => {
+    const dir = tempDir();
+    const { trees } = await runSearch({ dir, tasks: [searchTaskFor("Mbpp/2")], settings: searchSettings({ rollouts: 3, max_depth: 3 }), policy: scriptedStepPolicy(oneCorrectPathScript()), judge: scoringJudge() });
+    const treesDir = join(dir, SEARCH_FILES.trees);
+    expect(readTreeSummaries(treesDir)).toEqual(trees);
+    const file = join(treesDir, "Mbpp%2F2.json");
+    const tree = JSON.parse(readFileSync(file, "utf8")) as TreeSummary;
+    writeFileSync(file, JSON.stringify({ ...tree, nodes: [...tree.nodes].reverse() }));
+    expect(() => readTreeSummaries(treesDir)).toThrow(/Mbpp%2F2\.json: not a search tree: node \d+ is out of place/);
+  });
+});
