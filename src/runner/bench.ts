@@ -1,25 +1,30 @@
-import { fileURLToPath } from "node:url";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import type Docker from "dockerode";
 import type { Job } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
+import type { Benchmark, BenchmarkSpec } from "../core/task.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { loadSamples } from "../judge/samples.js";
 import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
 import { assertEngine, connectDocker } from "../sandbox/engine.js";
 import { createHostSandbox } from "../sandbox/host-sandbox.js";
-import { ensureImage } from "../sandbox/image.js";
+import { ensureImage, RUNNER_SOURCE } from "../sandbox/image.js";
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
+import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
 import { judgeSamples } from "./evaluate.js";
 import { resolveBenchmark } from "./ground-truth.js";
 import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
 
-const RUNNER = fileURLToPath(new URL("../../sandbox-images/python/runner.py", import.meta.url));
+const execFileAsync = promisify(execFile);
 
 /** What `verdict bench` measures. */
 export interface BenchOptions {
   workers: number;
   trivialJobs: number;
   freshJobs: number;
+  /** Trivial jobs per bare-process measurement (each starts a Python: slower than a fork). */
+  bareJobs: number;
   repeat: number;
   dataDir?: string;
   /** Skip the MBPP / MBPP+ scoring measurements. */
@@ -39,8 +44,12 @@ export interface Figure {
 /** The whole bench report (also printed as JSON with --json). */
 export interface BenchReport {
   workers: number;
-  trivial_jobs_per_second: { pool: Figure; fresh: Figure; host_fork: Figure };
-  ratios: { pool_over_fresh: number; pool_over_host_fork: number };
+  /**
+   * host_fork: the runner on the host, a fork per job (the protocol without a sandbox);
+   * bare_process: a fork+exec of the host's `python3 -S -c` per job, no runner protocol.
+   */
+  trivial_jobs_per_second: { pool: Figure; fresh: Figure; host_fork: Figure; bare_process: Figure };
+  ratios: { pool_over_fresh: number; pool_over_host_fork: number; pool_over_bare_process: number };
   mbpp_test_reference?: { seconds: Figure; passed: number; samples: number };
   mbpp_plus_reference?: {
     seconds: Figure;
@@ -51,6 +60,10 @@ export interface BenchReport {
     expected_values_seconds: number;
     expected_values_cached: boolean;
   };
+  /** A published model's MBPP+ samples against the floor of their own run time / workers. */
+  mbpp_plus_samples?: SamplesMeasure;
+  /** Why the samples measure was left out (no fidelity data), when it was. */
+  mbpp_plus_samples_skipped?: string;
   /** Generation against a local server that answers at once: client rate, overhead, overlap. */
   generation?: GenerationBenchReport;
 }
@@ -88,6 +101,31 @@ async function rate(pool: SandboxPool, n: number): Promise<number> {
   return n / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
+/**
+ * Jobs per second as bare processes: a fork+exec of the host's `python3 -S -c` per trivial job,
+ * `workers` at once, no runner and no protocol (the cost of starting a Python per job).
+ */
+async function bareProcessRate(n: number, workers: number): Promise<number> {
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const { stdout } = await execFileAsync("python3", ["-S", "-B", "-c", `def f(x):\n    return x\nprint(f(${i}))`]);
+      if (stdout.trim() !== String(i)) throw new Error(`bare python3 job ${i} printed ${JSON.stringify(stdout)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function repeatBareRate(n: number, workers: number, repeat: number): Promise<Figure> {
+  await bareProcessRate(Math.min(n, workers * 4), workers); // warm-up, not counted
+  const runs: number[] = [];
+  for (let r = 0; r < repeat; r++) runs.push(await bareProcessRate(n, workers));
+  return figure(runs);
+}
+
 async function repeatRate(pool: SandboxPool, n: number, repeat: number): Promise<Figure> {
   await rate(pool, Math.min(n, pool.info.workers * 4)); // warm-up, not counted
   const runs: number[] = [];
@@ -121,17 +159,24 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const pool = await measure(() => createDockerSandbox(docker, { ...base, isolation: "pool" }), opts.trivialJobs, "warm pool");
   const fresh = await measure(() => createDockerSandbox(docker, { ...base, isolation: "fresh" }), opts.freshJobs, "fresh containers");
   const hostFork = await measure(
-    () => createHostSandbox({ workers: opts.workers, runnerPath: RUNNER }),
+    () => createHostSandbox({ workers: opts.workers, runnerPath: RUNNER_SOURCE }),
     opts.trivialJobs,
-    "bare fork on the host (no sandbox)",
+    "the runner on the host, a fork per job (no sandbox)",
   );
+  opts.log(`bench: bare processes, python3 -S -c per job (${opts.bareJobs} trivial jobs x ${opts.repeat})`);
+  const bare = await repeatBareRate(opts.bareJobs, opts.workers, opts.repeat);
   const report: BenchReport = {
     workers: opts.workers,
-    trivial_jobs_per_second: { pool, fresh, host_fork: hostFork },
-    ratios: { pool_over_fresh: pool.median / fresh.median, pool_over_host_fork: pool.median / hostFork.median },
+    trivial_jobs_per_second: { pool, fresh, host_fork: hostFork, bare_process: bare },
+    ratios: {
+      pool_over_fresh: pool.median / fresh.median,
+      pool_over_host_fork: pool.median / hostFork.median,
+      pool_over_bare_process: pool.median / bare.median,
+    },
   };
   if (opts.skipBenchmarks) return report;
 
+  let plus: { spec: BenchmarkSpec; benchmark: Benchmark; memoryMb: number } | undefined;
   for (const name of ["mbpp", "mbpp-plus"] as const) {
     const spec = await loadBenchmark(name, {
       split: name === "mbpp" ? "test" : "all",
@@ -147,6 +192,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       openPool: (memoryMb) => createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb }),
     });
     const memoryMb = Math.max(DEFAULT_LIMITS.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
+    if (name === "mbpp-plus") plus = { spec, benchmark, memoryMb };
     const warm = await createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb: memoryMb + RUNNER_HEADROOM_MB });
     try {
       await rate(warm, opts.workers * 4);
@@ -178,6 +224,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     } finally {
       await warm.close();
     }
+  }
+  const samplesPath = fidelitySamplesPath(opts.dataDir);
+  if (plus !== undefined && samplesPath !== undefined) {
+    const warm = await createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb: plus.memoryMb + RUNNER_HEADROOM_MB });
+    try {
+      await rate(warm, opts.workers * 4);
+      report.mbpp_plus_samples = await measureSamples(plus.spec, plus.benchmark, samplesPath, warm, opts.repeat, opts.log);
+    } finally {
+      await warm.close();
+    }
+  } else {
+    report.mbpp_plus_samples_skipped = "no fidelity/qwen2.5-coder-1.5b-base-mbppplus/generated.jsonl in the data directory";
   }
   opts.log("bench: generation against a local server that answers at once");
   report.generation = await runGenerationBench({

@@ -10,12 +10,14 @@ function fmt(f: Figure, digits = 1): string {
 /** The bench report as tables, with each target and whether it is met. */
 export function renderBench(r: BenchReport): string {
   const t = new Table({ head: ["measure", "median (min, max)", "target", "met"] });
-  const { pool, fresh, host_fork } = r.trivial_jobs_per_second;
+  const { pool, fresh, host_fork, bare_process } = r.trivial_jobs_per_second;
   t.push(["trivial jobs/s, warm pool", fmt(pool), "", ""]);
   t.push(["trivial jobs/s, fresh container per job", fmt(fresh, 2), "", ""]);
-  t.push(["trivial jobs/s, bare fork on host (no sandbox)", fmt(host_fork), "", ""]);
+  t.push(["trivial jobs/s, runner on the host, a fork per job (no sandbox)", fmt(host_fork), "", ""]);
+  t.push(["trivial jobs/s, bare python3 -S -c per job (no sandbox, no runner)", fmt(bare_process), "", ""]);
   t.push(["pool / fresh", `${r.ratios.pool_over_fresh.toFixed(1)}x`, ">= 40x", r.ratios.pool_over_fresh >= 40 ? "yes" : "NO"]);
-  t.push(["pool / bare fork", `${(r.ratios.pool_over_host_fork * 100).toFixed(0)}%`, ">= 50%", r.ratios.pool_over_host_fork >= 0.5 ? "yes" : "NO"]);
+  t.push(["pool / runner on the host", `${(r.ratios.pool_over_host_fork * 100).toFixed(0)}%`, ">= 50%", r.ratios.pool_over_host_fork >= 0.5 ? "yes" : "NO"]);
+  t.push(["pool / bare python3 -c", `${r.ratios.pool_over_bare_process.toFixed(1)}x`, "", ""]);
   if (r.mbpp_test_reference) {
     const m = r.mbpp_test_reference;
     t.push([`MBPP test split, ${m.samples} reference solutions (s), ${m.passed} passed`, fmt(m.seconds, 2), "< 5 s", m.seconds.median < 5 ? "yes" : "NO"]);
@@ -24,6 +26,18 @@ export function renderBench(r: BenchReport): string {
     const m = r.mbpp_plus_reference;
     t.push([`MBPP+, ${m.samples} reference solutions (s), ${m.passed} passed (base ${m.base_passed})`, fmt(m.seconds, 2), "<= 9 s", m.seconds.median <= 9 ? "yes" : "NO"]);
     t.push([`MBPP+ expected values (s)${m.expected_values_cached ? ", cached: time of the run that computed them" : ""}`, m.expected_values_seconds.toFixed(1), "<= 10 s", m.expected_values_seconds <= 10 ? "yes" : "NO"]);
+  }
+  if (r.mbpp_plus_samples) {
+    const m = r.mbpp_plus_samples;
+    const runs = (k: "seconds" | "floor_seconds" | "ratio") => m.runs.map((x) => x[k].toFixed(k === "ratio" ? 2 : 1)).join(", ");
+    t.push([
+      `MBPP+, ${m.count} samples of a published model, expected values cached, no verdict cache: wall (s) / floor (s) = Σ program run time ${m.median.program_seconds.toFixed(1)} s / ${m.workers} workers`,
+      `${m.median.seconds.toFixed(1)} / ${m.median.floor_seconds.toFixed(1)} = ${m.median.ratio.toFixed(2)}x (runs: ${runs("ratio")})`,
+      `<= ${m.target_ratio}x`,
+      m.met ? "yes" : "NO",
+    ]);
+  } else if (r.mbpp_plus_samples_skipped) {
+    t.push([`MBPP+ samples of a published model: not measured (${r.mbpp_plus_samples_skipped})`, "", `<= 1.05x`, "not measured"]);
   }
   if (r.generation) {
     const g = r.generation;
@@ -50,10 +64,11 @@ export function renderBench(r: BenchReport): string {
 export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
-    .description("measure samples/s (pool, fresh, bare fork) and the time to score MBPP and MBPP+")
+    .description("measure jobs/s (pool, fresh, runner on the host, bare python3 -c), the time to score MBPP and MBPP+, and a published model's MBPP+ samples against their own run time")
     .option("--workers <n>", "sandboxes at once (default: cores)", (t) => Number.parseInt(t, 10))
     .option("--jobs <n>", "trivial jobs per pool / bare-fork measurement", (t) => Number.parseInt(t, 10), 2000)
     .option("--fresh-jobs <n>", "trivial jobs per fresh-container measurement", (t) => Number.parseInt(t, 10), 24)
+    .option("--bare-jobs <n>", "trivial jobs per bare-process (python3 -c) measurement", (t) => Number.parseInt(t, 10), 300)
     .option("--repeat <n>", "repeats per measurement (the median is reported)", (t) => Number.parseInt(t, 10), 3)
     .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--quick", "only the trivial-job rates, not MBPP / MBPP+", false)
@@ -63,6 +78,7 @@ export function registerBenchCommand(program: Command): void {
         workers: o.workers ?? defaultWorkers(),
         trivialJobs: o.jobs,
         freshJobs: o.freshJobs,
+        bareJobs: o.bareJobs,
         repeat: o.repeat,
         dataDir: o.data,
         skipBenchmarks: o.quick,
