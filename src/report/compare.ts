@@ -241,7 +241,7 @@ export function compareRuns(a: RunDir, b: RunDir, options: CompareOptions = {}):
     benchmark: a.manifest.benchmark,
     split: a.manifest.split,
     tasks_policy: tasksPolicy,
-    coverage: comparedCoverage(pairs.length, sideA, sideB, tasksOnlyInA.length + tasksOnlyInB.length),
+    coverage: comparedCoverage(pairs.length, sideA, sideB, new Set([...byTaskA.keys(), ...byTaskB.keys()]).size),
     a: sideA,
     b: sideB,
     matched: {
@@ -284,9 +284,9 @@ function notSameTasks(a: RunDir, b: RunDir, onlyA: string[], onlyB: string[]): I
   );
 }
 
-/** "partial: compared on N of M tasks" when the matched tasks are fewer than the benchmark's (or than the runs' together). */
-function comparedCoverage(matched: number, a: CompareSide, b: CompareSide, unmatched: number): string | null {
-  const total = Math.max(a.tasks_benchmark ?? 0, b.tasks_benchmark ?? 0, matched + unmatched);
+/** "partial: compared on N of M tasks" when the matched tasks are fewer than the benchmark's (or than the runs have together). */
+function comparedCoverage(matched: number, a: CompareSide, b: CompareSide, union: number): string | null {
+  const total = Math.max(a.tasks_benchmark ?? 0, b.tasks_benchmark ?? 0, union);
   return matched < total ? `partial: compared on ${matched.toLocaleString("en")} of ${total.toLocaleString("en")} tasks` : null;
 }
 
