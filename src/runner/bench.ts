@@ -86,50 +86,41 @@ function trivialJob(i: number): Job {
   };
 }
 
-/** Jobs per second through `pool` for `n` trivial jobs, keeping every worker busy. */
-async function rate(pool: SandboxPool, n: number): Promise<number> {
+/** Jobs per second for `n` jobs, `concurrency` at a time; `one(i)` runs job i and checks it. */
+async function jobsPerSecond(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = process.hrtime.bigint();
   const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      const r = await pool.run(trivialJob(i));
-      if (r.tests[0]?.st !== "value" || r.tests[0].v !== i) throw new Error(`bench job ${i} failed: ${JSON.stringify(r.tests[0])}`);
-    }
+    while (next < n) await one(next++);
   };
-  await Promise.all(Array.from({ length: pool.info.workers * 2 }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+/** Jobs per second through `pool` for `n` trivial jobs, keeping every worker busy. */
+function rate(pool: SandboxPool, n: number): Promise<number> {
+  return jobsPerSecond(n, pool.info.workers * 2, async (i) => {
+    const r = await pool.run(trivialJob(i));
+    if (r.tests[0]?.st !== "value" || r.tests[0].v !== i) throw new Error(`bench job ${i} failed: ${JSON.stringify(r.tests[0])}`);
+  });
 }
 
 /**
  * Jobs per second as bare processes: a fork+exec of the host's `python3 -S -c` per trivial job,
  * `workers` at once, no runner and no protocol (the cost of starting a Python per job).
  */
-async function bareProcessRate(n: number, workers: number): Promise<number> {
-  let next = 0;
-  const t0 = process.hrtime.bigint();
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      const { stdout } = await execFileAsync("python3", ["-S", "-B", "-c", `def f(x):\n    return x\nprint(f(${i}))`]);
-      if (stdout.trim() !== String(i)) throw new Error(`bare python3 job ${i} printed ${JSON.stringify(stdout)}`);
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
-  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+function bareProcessRate(n: number, workers: number): Promise<number> {
+  return jobsPerSecond(n, workers, async (i) => {
+    const { stdout } = await execFileAsync("python3", ["-S", "-B", "-c", `def f(x):\n    return x\nprint(f(${i}))`]);
+    if (stdout.trim() !== String(i)) throw new Error(`bare python3 job ${i} printed ${JSON.stringify(stdout)}`);
+  });
 }
 
-async function repeatBareRate(n: number, workers: number, repeat: number): Promise<Figure> {
-  await bareProcessRate(Math.min(n, workers * 4), workers); // warm-up, not counted
+/** `repeat` measurements of `rateOf(n)` after one uncounted warm-up of `warmUp` jobs. */
+async function repeatRate(rateOf: (n: number) => Promise<number>, n: number, warmUp: number, repeat: number): Promise<Figure> {
+  await rateOf(Math.min(n, warmUp));
   const runs: number[] = [];
-  for (let r = 0; r < repeat; r++) runs.push(await bareProcessRate(n, workers));
-  return figure(runs);
-}
-
-async function repeatRate(pool: SandboxPool, n: number, repeat: number): Promise<Figure> {
-  await rate(pool, Math.min(n, pool.info.workers * 4)); // warm-up, not counted
-  const runs: number[] = [];
-  for (let r = 0; r < repeat; r++) runs.push(await rate(pool, n));
+  for (let r = 0; r < repeat; r++) runs.push(await rateOf(n));
   return figure(runs);
 }
 
@@ -151,7 +142,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     opts.log(`bench: ${label} (${n} trivial jobs x ${opts.repeat})`);
     const pool = await open();
     try {
-      return await repeatRate(pool, n, opts.repeat);
+      return await repeatRate((k) => rate(pool, k), n, pool.info.workers * 4, opts.repeat);
     } finally {
       await pool.close();
     }
@@ -164,7 +155,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     "the runner on the host, a fork per job (no sandbox)",
   );
   opts.log(`bench: bare processes, python3 -S -c per job (${opts.bareJobs} trivial jobs x ${opts.repeat})`);
-  const bare = await repeatBareRate(opts.bareJobs, opts.workers, opts.repeat);
+  const bare = await repeatRate((k) => bareProcessRate(k, opts.workers), opts.bareJobs, opts.workers * 4, opts.repeat);
   const report: BenchReport = {
     workers: opts.workers,
     trivial_jobs_per_second: { pool, fresh, host_fork: hostFork, bare_process: bare },
