@@ -151,6 +151,8 @@ export interface PipelineOptions {
   outDir?: string;
   /** Ask and judge everything afresh: no response cache, no verdict cache, no expected-value cache. */
   noCache: boolean;
+  /** Judge every sample afresh (no verdict cache), keeping cached answers and expected values. */
+  noVerdictCache?: boolean;
   /** Response cache folder (default: $VERDICT_CACHE_DIR/responses). */
   responseCacheDir?: string;
   log?: (line: string) => void;
@@ -285,7 +287,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const limits: JobLimits = { ...DEFAULT_LIMITS, testSeconds: cfg.sandbox.timeout_s, memoryMb: cfg.sandbox.memory_mb };
   const taskMemory = Math.max(limits.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
   const pool = await createDockerSandbox(docker, { ...sandboxBase, isolation: cfg.sandbox.isolation, memoryMb: taskMemory + RUNNER_HEADROOM_MB });
-  const verdictCache = createVerdictCache(cacheDir("verdicts"), !opts.noCache);
+  const verdictCache = createVerdictCache(cacheDir("verdicts"), !opts.noCache && opts.noVerdictCache !== true);
   const abort = new AbortController();
 
   const cells: CellRun[] = [];

@@ -14,6 +14,7 @@ export interface RunFlags {
   models?: string;
   data?: string;
   cache: boolean;
+  verdictCache: boolean;
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function addRunFlags(command: Command): Command {
     .option("--models <names>", "generate with these models only (comma-separated names); the rest are reported from what the run directory holds")
     .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (overrides the config's data; default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--no-cache", "ask the models and judge everything afresh (no response, verdict or expected-value cache)")
+    .option("--no-verdict-cache", "judge every sample afresh, keeping cached model answers and expected values")
     .option("--json", "print one JSON object on stdout", false);
 }
 
@@ -42,6 +44,7 @@ export async function runFromFlags(configPath: string, flags: RunFlags, log: (li
     ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
     ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
     noCache: !flags.cache,
+    noVerdictCache: !flags.verdictCache,
     ...(flags.models !== undefined ? { onlyModels: flags.models.split(",").map((m) => m.trim()).filter(Boolean) } : {}),
     log,
     progressEveryMs: 30_000,
