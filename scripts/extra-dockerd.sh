@@ -17,7 +17,8 @@
 #         key, and an authorized key restricted to `docker system dial-stdio` on that engine)
 # and writes DIR/engines.json: for each engine its URL, the settings a client needs, its local
 # socket, and the dockerd pid. Debian's runsc, when installed, is registered in every engine as
-# runtime `runsc` with --network=none (without it runsc refuses to start any container).
+# runtime `runsc` with --network=none (without it runsc refuses to start any container) and
+# --oci-seccomp (docs/gvisor-notes.md).
 # `down` removes every container, daemon, process, mount, socket, key and certificate under DIR.
 set -euo pipefail
 
@@ -73,7 +74,11 @@ start_dockerd() {
   mkdir -p "$e/data" "$e/exec"
   local runtimes='{}'
   if command -v runsc >/dev/null; then
-    runtimes="{\"runsc\": {\"path\": \"$(command -v runsc)\", \"runtimeArgs\": [\"--network=none\"]}}"
+    # --network=none: without it runsc refuses every container ("cannot run with network
+    # enabled in root network namespace"), --network none ones included. --oci-seccomp: apply
+    # the container's seccomp profile inside the sandbox too (runsc ignores it otherwise, and a
+    # job could then make user namespaces, which Docker's profile forbids).
+    runtimes="{\"runsc\": {\"path\": \"$(command -v runsc)\", \"runtimeArgs\": [\"--network=none\", \"--oci-seccomp\"]}}"
   elif [[ "$runtime" == runsc ]]; then
     die "--default-runtime runsc needs runsc (apt-get install runsc, or scripts/ensure-docker.sh --with-runsc)"
   fi
