@@ -1,0 +1,62 @@
+import type { JobLimits } from "./job.js";
+import type { SandboxInfo } from "./sandbox.js";
+import type { Benchmark, Task, Test } from "./task.js";
+import type { SampleVerdict } from "./verdict.js";
+
+/**
+ * The judging session: the one way to judge programs. It owns the engine check, the sandbox
+ * image, the pool, the expected values (computed once, cached) and the limits; pipelines
+ * (eval, run, bench, soak), the test-case generator, the search and the judging service all
+ * judge through it, so none of them opens a pool of its own.
+ */
+
+/** How one program is judged. */
+export interface JudgeRequestOptions {
+  /**
+   * Stop at the first failing test (EvalPlus's semantics; the default), or run every test and
+   * report each one's outcome (rewards need the passed fraction).
+   */
+  untilFirstFailure?: boolean;
+  /** Run these tests instead of the task's own (generated tests, a subset). Their expectations must be resolved. */
+  tests?: readonly Test[];
+  /** Aborting it cuts the job short; the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** One judged program: a sample verdict without its sample identity, plus the counts rewards need. */
+export interface Judgement extends Omit<SampleVerdict, "task_id" | "sample_index"> {
+  task_id: string;
+  /** Tests that passed, of `total` run or due (with first-failure semantics the rest count as not passed). */
+  passed: number;
+  total: number;
+  /** The program (and the setup code) loaded without a syntax error. */
+  compiles: boolean;
+}
+
+/** One item of a batch. */
+export interface JudgeItem {
+  task: Task | string;
+  program: string;
+  options?: JudgeRequestOptions;
+}
+
+/** An open judging session. */
+export interface JudgingSession {
+  /** The benchmark with every expectation resolved (reference failures left out or marked). */
+  readonly benchmark: Benchmark;
+  readonly sandbox: SandboxInfo;
+  readonly limits: JobLimits;
+  readonly hashSeed: number;
+  /** The task with this id (MBPP's `2`, `"2"` and `Mbpp/2` forms are accepted); throws InputError when unknown. */
+  task(taskId: string): Task;
+  /**
+   * Judge one program. Identical (program, tests, limits) are judged once per session (and
+   * reused from the verdict cache across sessions when it is on). Infrastructure faults after
+   * the sandbox's retry give a `sandbox_error` judgement, never a throw; an abort throws.
+   */
+  judge(task: Task | string, program: string, options?: JudgeRequestOptions): Promise<Judgement>;
+  /** Judge many programs at once over the pool; results in input order. */
+  judgeMany(items: readonly JudgeItem[], options?: { signal?: AbortSignal }): Promise<Judgement[]>;
+  /** Removes every container of the session. Safe to call twice. */
+  close(): Promise<void>;
+}
