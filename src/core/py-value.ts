@@ -17,6 +17,7 @@ export type PyValue =
   | PyDict
   | PySet
   | PyComplex
+  | PySurrogateStr
   | PyDigest;
 
 /** A Python tuple. */
@@ -51,15 +52,29 @@ export class PyComplex {
 }
 
 /**
- * A value too large to send whole (its encoding exceeds the job's `valueBytes`): the sha256 of
- * its Python `repr` and that repr's length. Two digests are equal when their hashes are; a
- * digest equals nothing else. The same rule applies to the reference and to candidates, so a
- * right answer of any size still passes; only exact equality can be checked this way.
+ * A Python str holding at least one surrogate code point (U+D800 to U+DFFF), as its code
+ * points. A JS string cannot carry one unambiguously: the two code points "\ud83d\ude00" and
+ * the one "\U0001F600" are the same UTF-16, yet unequal in Python. Every other str is a
+ * plain JS string, so the two forms never hold the same str.
+ */
+export class PySurrogateStr {
+  constructor(readonly codePoints: readonly number[]) {}
+}
+
+/**
+ * A value too large to send whole (it costs more than the job's `valueBytes`): the sha256 of
+ * the repr of its plain projection (the value the small path would send, printed by the base
+ * types' own repr, never by the program's) and that repr's length. Two digests are equal when
+ * their hashes are and neither holds a NaN; a digest equals nothing else. The same rule applies
+ * to the reference and to candidates, so a right answer of any size still passes; only exact
+ * equality can be checked this way.
  */
 export class PyDigest {
   constructor(
     readonly sha256: string,
     readonly length: number,
+    /** The value holds a NaN, so (as NaN equals nothing) it equals nothing, not even its twin. */
+    readonly nan = false,
   ) {}
 }
 
@@ -69,6 +84,7 @@ export class PyDigest {
  * one-key object: {"i": "123"} int, {"f": 1.5 | "nan" | "inf" | "-inf"} float,
  * {"t": [...]} tuple, {"b": "<base64>"} bytes, {"d": [[k, v], ...]} dict,
  * {"s": [...]} set, {"fs": [...]} frozenset, {"c": [re, im]} complex,
- * {"h": "<sha256 hex>:<repr length>"} a digest of a value too large to send.
+ * {"u": [code point, ...]} a str holding surrogates,
+ * {"h": "<sha256 hex>:<repr length>[:nan]"} a digest of a value too large to send.
  */
 export type TaggedValue = unknown;

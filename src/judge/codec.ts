@@ -6,7 +6,17 @@
  * value can reach the host as anything but data.
  */
 import { InputError } from "../core/errors.js";
-import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PyTuple, type PyValue, type TaggedValue } from "../core/py-value.js";
+import {
+  PyBytes,
+  PyComplex,
+  PyDict,
+  PyDigest,
+  PySet,
+  PySurrogateStr,
+  PyTuple,
+  type PyValue,
+  type TaggedValue,
+} from "../core/py-value.js";
 import { pyHashKey, pyTypeName } from "./py-equals.js";
 
 /** The deepest container nesting the codec accepts (the job refuses deeper values too). */
@@ -14,8 +24,15 @@ export const MAX_DEPTH = 200;
 
 const TWO_53 = 2 ** 53;
 const HEX_INT = /^-?0x[0-9a-fA-F]+$/;
-/** A digest payload: sha256 of the value\'s repr, and the repr\'s length. */
-const DIGEST = /^([0-9a-f]{64}):(0|[1-9][0-9]{0,15})$/;
+/** A digest payload: sha256 of the value's plain repr, the repr's length, and whether it holds a NaN. */
+const DIGEST = /^([0-9a-f]{64}):(0|[1-9][0-9]{0,15})(:nan)?$/;
+/** A UTF-16 code unit that is half of no pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a JS string holds a lone surrogate: the one thing it can hold that UTF-8 cannot. */
+export function hasLoneSurrogate(s: string): boolean {
+  return LONE_SURROGATE.test(s);
+}
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Nesting allowed in trusted benchmark JSON (Python's json module stops near 1000 too). */
 const MAX_JSON_DEPTH = 1000;
@@ -106,6 +123,18 @@ function decodeDict(pairs: unknown, depth: number, state: DecodeState): Decoded 
   return new PyDict(entries);
 }
 
+/** `{"u": [code points]}`: a str holding surrogates (canonical only: at least one surrogate). */
+function decodeSurrogateStr(payload: unknown, state: DecodeState): Decoded {
+  if (!Array.isArray(payload)) return fail(state, "str payload is not a list of code points");
+  let surrogate = false;
+  for (const cp of payload) {
+    if (!Number.isInteger(cp) || (cp as number) < 0 || (cp as number) > 0x10ffff) return fail(state, "str payload holds something other than code points");
+    if ((cp as number) >= 0xd800 && (cp as number) <= 0xdfff) surrogate = true;
+  }
+  if (!surrogate) return fail(state, "str payload holds no surrogate (it must travel as a JSON string)");
+  return new PySurrogateStr(payload as number[]);
+}
+
 function decodeBytes(payload: unknown, state: DecodeState): Decoded {
   if (typeof payload !== "string" || !BASE64.test(payload)) return fail(state, "bytes payload is not base64");
   const buf = Buffer.from(payload, "base64");
@@ -138,6 +167,8 @@ function decodeTagged(obj: Record<string, unknown>, depth: number, state: Decode
     }
     case "b":
       return decodeBytes(payload, state);
+    case "u":
+      return decodeSurrogateStr(payload, state);
     case "t": {
       const items = decodeItems(payload, depth + 1, state, "tuple");
       if (items === FAIL) {
@@ -156,8 +187,8 @@ function decodeTagged(obj: Record<string, unknown>, depth: number, state: Decode
       return decodeDict(payload, depth + 1, state);
     case "h": {
       const m = typeof payload === "string" ? DIGEST.exec(payload) : null;
-      if (m === null) return fail(state, "digest payload is not '<sha256 hex>:<length>'");
-      return new PyDigest(m[1] as string, Number(m[2]));
+      if (m === null) return fail(state, "digest payload is not '<sha256 hex>:<length>[:nan]'");
+      return new PyDigest(m[1] as string, Number(m[2]), m[3] !== undefined);
     }
     default:
       return fail(state, `unknown tag ${JSON.stringify(tag.slice(0, 20))}`);
@@ -168,6 +199,10 @@ function decodeTagged(obj: Record<string, unknown>, depth: number, state: Decode
 function decodeAt(wire: unknown, depth: number, state: DecodeState): Decoded {
   switch (typeof wire) {
     case "string":
+      // Python's str has code points, the host's UTF-16: a lone surrogate here could be half
+      // of a pair the job split in two. The job sends any str holding one as {"u": …}.
+      if (LONE_SURROGATE.test(wire)) return fail(state, 'a string with a lone surrogate (it must travel as {"u": [code points]})');
+      return wire;
     case "boolean":
       return wire;
     case "number":
@@ -219,8 +254,9 @@ export function encodeValue(v: PyValue): TaggedValue {
   if (v === null) return null;
   switch (typeof v) {
     case "boolean":
-    case "string":
       return v;
+    case "string":
+      return LONE_SURROGATE.test(v) ? { u: codePoints(v) } : v;
     case "bigint":
       return encodeInt(v);
     case "number":
@@ -231,18 +267,33 @@ export function encodeValue(v: PyValue): TaggedValue {
   if (v instanceof PyBytes) return { b: Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString("base64") };
   if (v instanceof PyDict) return { d: v.entries.map(([k, x]) => [encodeValue(k), encodeValue(x)]) };
   if (v instanceof PySet) return v.frozen ? { fs: v.items.map(encodeValue) } : { s: v.items.map(encodeValue) };
-  if (v instanceof PyDigest) return { h: `${v.sha256}:${v.length}` };
+  if (v instanceof PyDigest) return { h: `${v.sha256}:${v.length}${v.nan ? ":nan" : ""}` };
+  if (v instanceof PySurrogateStr) return { u: [...v.codePoints] };
   return { c: [encodeFloat(v.re), encodeFloat(v.im)] };
 }
 
+/** The code points of a JS string, as Python reads the same text from JSON: pairs joined, lone halves kept. */
+function codePoints(s: string): number[] {
+  return Array.from(s, (ch) => ch.codePointAt(0) as number);
+}
+
+/**
+ * A JS string as the Python str it stands for, read as Python's json module reads the same
+ * JSON: a string with a lone surrogate becomes a PySurrogateStr, any other stays itself.
+ */
+export function pyStr(s: string): string | PySurrogateStr {
+  return LONE_SURROGATE.test(s) ? new PySurrogateStr(codePoints(s)) : s;
+}
+
 /** Builds a str-keyed dict, later duplicates replacing the value in place (Python's dict semantics). */
-function strDict(pairs: [string, PyValue][]): PyDict {
+function strDict(pairs: [PyValue, PyValue][]): PyDict {
   const index = new Map<string, number>();
   const entries: [PyValue, PyValue][] = [];
   for (const [k, v] of pairs) {
-    const at = index.get(k);
+    const key = pyHashKey(k) as string;
+    const at = index.get(key);
     if (at === undefined) {
-      index.set(k, entries.length);
+      index.set(key, entries.length);
       entries.push([k, v]);
     } else {
       (entries[at] as [PyValue, PyValue])[1] = v;
@@ -265,15 +316,16 @@ function fromJsonAt(json: unknown, depth: number): PyValue {
   if (depth > MAX_JSON_DEPTH) throw new InputError("JSON value nested too deeply");
   if (json === null) return null;
   switch (typeof json) {
-    case "boolean":
     case "string":
+      return pyStr(json);
+    case "boolean":
     case "bigint":
       return json;
     case "number":
       return Number.isInteger(json) ? BigInt(json) : json;
     case "object":
       if (Array.isArray(json)) return json.map((x: unknown) => fromJsonAt(x, depth + 1));
-      return strDict(Object.entries(json).map(([k, v]): [string, PyValue] => [k, fromJsonAt(v, depth + 1)]));
+      return strDict(Object.entries(json).map(([k, v]): [PyValue, PyValue] => [pyStr(k), fromJsonAt(v, depth + 1)]));
     default:
       throw new InputError(`not a JSON value: ${typeof json}`);
   }

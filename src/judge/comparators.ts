@@ -2,7 +2,7 @@
  * How a returned value is judged against the expected one (the Comparator data in
  * src/core/task.ts), applied by trusted code to decoded plain values.
  */
-import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PyTuple, type PyValue } from "../core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PySurrogateStr, PyTuple, type PyValue } from "../core/py-value.js";
 import type { Comparator, Expectation } from "../core/task.js";
 import { pyEquals, pyTypeName, setKeys } from "./py-equals.js";
 
@@ -80,12 +80,16 @@ export function pyTruthy(v: PyValue): boolean {
   if (v instanceof PyBytes) return v.data.length > 0;
   if (v instanceof PyDict) return v.entries.length > 0;
   if (v instanceof PyDigest) return true; // only large values travel as digests
+  if (v instanceof PySurrogateStr) return v.codePoints.length > 0;
   return v.re !== 0 || v.im !== 0;
 }
 
 /** What `for x in v` yields in Python, or undefined when `v` is not iterable. */
 export function pyIterate(v: PyValue): PyValue[] | undefined {
   if (typeof v === "string") return Array.from(v);
+  if (v instanceof PySurrogateStr) {
+    return v.codePoints.map((cp) => (cp >= 0xd800 && cp <= 0xdfff ? new PySurrogateStr([cp]) : String.fromCodePoint(cp)));
+  }
   if (Array.isArray(v)) return v;
   if (v instanceof PyTuple || v instanceof PySet) return v.items;
   if (v instanceof PyDict) return v.entries.map(([k]) => k);

@@ -1,4 +1,4 @@
-import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PyTuple, type PyValue } from "../core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PySurrogateStr, PyTuple, type PyValue } from "../core/py-value.js";
 
 /** Python's name for the type of a value (`type(v).__name__`). */
 export function pyTypeName(v: PyValue): string {
@@ -18,6 +18,8 @@ export function pyTypeName(v: PyValue): string {
   if (v instanceof PyBytes) return "bytes";
   if (v instanceof PyDict) return "dict";
   if (v instanceof PySet) return v.frozen ? "frozenset" : "set";
+  if (v instanceof PySurrogateStr) return "str";
+  if (v instanceof PyDigest) return "object";
   return "complex";
 }
 
@@ -67,7 +69,9 @@ export function pyHashKey(v: PyValue): string | undefined {
       return "s" + v;
   }
   if (Array.isArray(v) || v instanceof PyDict) return undefined;
-  if (v instanceof PyDigest) return `h${v.sha256}`;
+  if (v instanceof PyDigest) return v.nan ? `nan#${nanCounter++}` : `h${v.sha256}`;
+  // "u" and "s" never meet: a str with a surrogate is never a plain JS string.
+  if (v instanceof PySurrogateStr) return `u${v.codePoints.join(",")}`;
   if (v instanceof PyBytes) return "b" + Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString("hex");
   if (v instanceof PyTuple) {
     const keys: string[] = [];
@@ -129,6 +133,12 @@ function numericEquals(a: Real | PyComplex, b: Real | PyComplex): boolean {
   return realEquals(a, b);
 }
 
+function codePointsEqual(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -168,11 +178,15 @@ function setEquals(a: PySet, b: PySet): boolean {
 
 /**
  * Python 3 `a == b` on plain values: numbers compare by value across bool, int, float and
- * complex; list and tuple never equal each other; set equals frozenset; NaN equals nothing.
+ * complex; list and tuple never equal each other; set equals frozenset; NaN equals nothing;
+ * str by code points.
  */
 export function pyEquals(a: PyValue, b: PyValue): boolean {
   if (a === null || b === null) return a === b;
   if (typeof a === "string" || typeof b === "string") return a === b;
+  if (a instanceof PySurrogateStr || b instanceof PySurrogateStr) {
+    return a instanceof PySurrogateStr && b instanceof PySurrogateStr && codePointsEqual(a.codePoints, b.codePoints);
+  }
   const aNum = isReal(a) || a instanceof PyComplex;
   const bNum = isReal(b) || b instanceof PyComplex;
   if (aNum || bNum) return aNum && bNum && numericEquals(a as Real | PyComplex, b as Real | PyComplex);
@@ -181,6 +195,6 @@ export function pyEquals(a: PyValue, b: PyValue): boolean {
   if (a instanceof PyBytes) return b instanceof PyBytes && bytesEqual(a.data, b.data);
   if (a instanceof PyDict) return b instanceof PyDict && dictEquals(a, b);
   if (a instanceof PySet) return b instanceof PySet && setEquals(a, b);
-  if (a instanceof PyDigest) return b instanceof PyDigest && a.sha256 === b.sha256;
+  if (a instanceof PyDigest) return b instanceof PyDigest && a.sha256 === b.sha256 && !a.nan && !b.nan;
   return false;
 }

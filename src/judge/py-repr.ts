@@ -1,4 +1,4 @@
-import { PyBytes, PyDict, PyDigest, PySet, PyTuple, type PyValue } from "../core/py-value.js";
+import { PyBytes, PyDict, PyDigest, PySet, PySurrogateStr, PyTuple, type PyValue } from "../core/py-value.js";
 
 /**
  * Python's `repr(x)` digits for a float: the shortest round-tripping digits (as JS), but
@@ -43,11 +43,17 @@ function hex(n: number, width: number): string {
 }
 
 /** Python's repr of a str, choosing quotes and escapes as CPython does. */
-export function pyStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+export function pyStrRepr(s: string | PySurrogateStr): string {
+  const points = typeof s === "string" ? Array.from(s, (ch) => ch.codePointAt(0) as number) : s.codePoints;
+  return codePointsRepr(points);
+}
+
+function codePointsRepr(points: readonly number[]): string {
+  const quote = points.includes(0x27) && !points.includes(0x22) ? '"' : "'";
   let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) as number;
+  for (const cp of points) {
+    // A surrogate code point stays one character here (String.fromCodePoint would not pair it).
+    const ch = cp >= 0xd800 && cp <= 0xdfff ? String.fromCharCode(cp) : String.fromCodePoint(cp);
     if (ch === quote || ch === "\\") out += "\\" + ch;
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
@@ -148,7 +154,13 @@ function write(w: Writer, v: PyValue): void {
     if (v.frozen) w.put(")");
     return;
   }
-  if (v instanceof PyDigest) return w.put(`<value of ${v.length} repr chars, sha256 ${v.sha256.slice(0, 12)}…>`);
+  if (v instanceof PyDigest) {
+    return w.put(`<value of ${v.length} repr chars${v.nan ? " holding a NaN" : ""}, sha256 ${v.sha256.slice(0, 12)}…>`);
+  }
+  if (v instanceof PySurrogateStr) {
+    const points = v.codePoints.length > w.budget + 2 ? v.codePoints.slice(0, w.budget + 2) : v.codePoints;
+    return w.put(codePointsRepr(points));
+  }
   w.put(complexRepr(v.re, v.im));
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
-import { PyBytes, PyComplex, PyDict, PySet, PyTuple, type PyValue } from "../../src/core/py-value.js";
-import { decodeValue, encodeValue, fromJson, MAX_DEPTH } from "../../src/judge/codec.js";
+import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PySurrogateStr, PyTuple, type PyValue } from "../../src/core/py-value.js";
+import { decodeValue, encodeValue, fromJson, MAX_DEPTH, pyStr } from "../../src/judge/codec.js";
 import { pyEquals } from "../../src/judge/py-equals.js";
 
 const tup = (...items: PyValue[]) => new PyTuple(items);
@@ -56,6 +56,11 @@ describe("decodeValue: accepted wire values", () => {
     ["empty bytes", { b: "" }, bytes()],
     ["complex", { c: [1, -2.5] }, new PyComplex(1, -2.5)],
     ["complex with nan/inf parts", { c: ["nan", "-inf"] }, new PyComplex(NaN, -Infinity)],
+    ["astral character as a JSON surrogate pair", "\ud83d\ude00", "\u{1F600}"],
+    ["str of two lone surrogates, by code point", { u: [0xd83d, 0xde00] }, new PySurrogateStr([0xd83d, 0xde00])],
+    ["str holding one surrogate among others", { u: [0x61, 0xdfff, 0x1f600] }, new PySurrogateStr([0x61, 0xdfff, 0x1f600])],
+    ["digest", { h: `${"a".repeat(64)}:12` }, new PyDigest("a".repeat(64), 12)],
+    ["digest of a value holding a NaN", { h: `${"a".repeat(64)}:12:nan` }, new PyDigest("a".repeat(64), 12, true)],
   ])("%s", (_name, wire, expected) => {
     expect(decoded(wire)).toStrictEqual(expected);
   });
@@ -111,6 +116,15 @@ describe("decodeValue: forged or malformed wire values are refused", () => {
     ["bytes payload url-safe alphabet", { b: "-_8=" }, /not base64/],
     ["bytes payload non-canonical padding bits", { b: "AB==" }, /not canonical/],
     ["complex payload one part", { c: [1] }, /complex payload/],
+    // A plain string with a lone surrogate could be half of a pair the job split: it must be tagged.
+    ["lone high surrogate in a plain string", "a\ud83d", /lone surrogate/],
+    ["lone low surrogate in a plain string", "\ude00b", /lone surrogate/],
+    ["lone surrogate as a dict key", { d: [["\udfff", 1]] }, /lone surrogate.* at \$\.d\[0\]\[0\]/],
+    ["surrogate str payload not a list", { u: "\ud800" }, /str payload is not a list of code points/],
+    ["surrogate str payload beyond Unicode", { u: [0xd800, 0x110000] }, /other than code points/],
+    ["surrogate str payload fraction", { u: [0xd800, 1.5] }, /other than code points/],
+    ["surrogate str payload without a surrogate", { u: [0x61, 0x1f600] }, /holds no surrogate/],
+    ["digest with an unknown flag", { h: `${"a".repeat(64)}:12:inf` }, /digest payload/],
     ["complex payload parts not floats", { c: ["1", 2] }, /complex parts/],
     ["nested bad value in a list", [1, [2, 1.5]], /bare number is not an integer at \$\[1\]\[1\]/],
     ["nested bad value in a dict value", { d: [["k", { t: [{ x: 0 }] }]] }, /unknown tag.* at \$\.d\[0\]\[1\]\.t\[0\]/],
@@ -158,6 +172,9 @@ describe("encodeValue", () => {
     ["frozenset", fset(), { fs: [] }],
     ["dict", dict(["k", tup()]), { d: [["k", { t: [] }]] }],
     ["bytes", bytes(0, 255), { b: "AP8=" }],
+    ["str holding surrogates", new PySurrogateStr([0xd83d, 0xde00]), { u: [0xd83d, 0xde00] }],
+    ["a JS string with a lone surrogate, as Python's json reads it", "x\ud800", { u: [0x78, 0xd800] }],
+    ["digest with NaN", new PyDigest("b".repeat(64), 3, true), { h: `${"b".repeat(64)}:3:nan` }],
     ["complex", new PyComplex(Infinity, -0.5), { c: ["inf", -0.5] }],
   ])("%s", (_name, value, wire) => {
     expect(encodeValue(value)).toStrictEqual(wire);
@@ -254,8 +271,14 @@ describe("fromJson", () => {
     ["arrays become lists", [1, [2.5, null]], [1n, [2.5, null]]],
     ["objects become str-keyed dicts in order", { b: 1, a: [true] }, dict(["b", 1n], ["a", [true]])],
     ["strings stay", "x", "x"],
+    ["a string with a lone surrogate is the str Python's json gives", JSON.parse('"\\ud83d\\ude00\\ud800"'), new PySurrogateStr([0x1f600, 0xd800])],
   ])("%s", (_name, json, expected) => {
     expect(fromJson(json)).toStrictEqual(expected);
+  });
+
+  it("pyStr keeps a well-formed string and tags one with a lone surrogate", () => {
+    expect(pyStr("\u{1F600}")).toBe("\u{1F600}");
+    expect(pyStr("\ud800")).toStrictEqual(new PySurrogateStr([0xd800]));
   });
 
   it("refuses what is not JSON", () => {

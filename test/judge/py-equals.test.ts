@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PyBytes, PyComplex, PyDict, PySet, PyTuple, type PyValue } from "../../src/core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PySurrogateStr, PyTuple, type PyValue } from "../../src/core/py-value.js";
 import { isHashable, pyEquals, pyHashKey, pyTypeName } from "../../src/judge/py-equals.js";
 
 const tup = (...items: PyValue[]) => new PyTuple(items);
@@ -8,6 +8,8 @@ const fset = (...items: PyValue[]) => new PySet(items, true);
 const dict = (...entries: [PyValue, PyValue][]) => new PyDict(entries);
 const bytes = (s: string) => new PyBytes(new TextEncoder().encode(s));
 const cx = (re: number, im: number) => new PyComplex(re, im);
+const sur = (...codePoints: number[]) => new PySurrogateStr(codePoints);
+const digest = (hex: string, nan = false) => new PyDigest(hex.repeat(64), 10, nan);
 
 // Each row is Python 3: `a == b`.
 const TABLE: [string, PyValue, PyValue, boolean][] = [
@@ -83,6 +85,18 @@ const TABLE: [string, PyValue, PyValue, boolean][] = [
   ["{} == {}", dict(), dict(), true],
   ["{} != []", dict(), [], false],
   ["1+0j != '1'", cx(1, 0), "1", false],
+  // Strings compare by code point: two lone surrogates are not the character they would pair to.
+  ["'\\ud83d\\ude00' != '\\U0001f600'", sur(0xd83d, 0xde00), "\u{1F600}", false],
+  ["'\\ud83d\\ude00' == '\\ud83d\\ude00'", sur(0xd83d, 0xde00), sur(0xd83d, 0xde00), true],
+  ["'\\ud800' != '\\udc00'", sur(0xd800), sur(0xdc00), false],
+  ["'\\ud800' != '\\ufffd'", sur(0xd800), "\ufffd", false],
+  ["('\\ud800',) == ('\\ud800',)", tup(sur(0xd800)), tup(sur(0xd800)), true],
+  ["{'\\ud800': 1} == {'\\ud800': 1}", dict([sur(0xd800), 1n]), dict([sur(0xd800), 1n]), true],
+  // Digests: equal hashes are equal values, unless the value holds a NaN (which equals nothing).
+  ["digest == digest of the same repr", digest("a"), digest("a"), true],
+  ["digest != digest of another repr", digest("a"), digest("b"), false],
+  ["digest holding a NaN != its twin", digest("a", true), digest("a", true), false],
+  ["digest != a small value", digest("a"), [1n], false],
 ];
 
 describe("pyEquals", () => {
@@ -133,6 +147,7 @@ describe("pyTypeName", () => {
     [set(), "set"],
     [fset(), "frozenset"],
     [cx(0, 1), "complex"],
+    [sur(0xd800), "str"],
   ])("type(%s) is %s", (v, name) => {
     expect(pyTypeName(v)).toBe(name);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PyBytes, PyComplex, PyDict, PySet, PyTuple, type PyValue } from "../../src/core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PyDigest, PySet, PySurrogateStr, PyTuple, type PyValue } from "../../src/core/py-value.js";
 import { pyFloatRepr, pyRepr } from "../../src/judge/py-repr.js";
 
 const tup = (...items: PyValue[]) => new PyTuple(items);
@@ -47,6 +47,10 @@ describe("pyRepr matches CPython's repr()", () => {
     ["x\u2028y", "'x\\u2028y'"],
     ["😀", "'😀'"],
     ["\u{e0001}", "'\\U000e0001'"],
+    // repr("\ud83d\ude00") in CPython: the two code points, escaped one by one.
+    [new PySurrogateStr([0xd83d, 0xde00]), "'\\ud83d\\ude00'"],
+    [new PySurrogateStr([0x61, 0x27, 0xdfff]), `"a'\\udfff"`],
+    [new PyDigest("ab".repeat(32), 9, true), "<value of 9 repr chars holding a NaN, sha256 abababababab…>"],
     [[], "[]"],
     [[1n, "a", null], "[1, 'a', None]"],
     [tup(), "()"],
