@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 
-PROTOCOL = 1
+PROTOCOL = 2
 JOB_UID = 10000
 JOB_GID = 10000
 HOST_MODE = "--host" in sys.argv
@@ -57,6 +57,10 @@ WALL_FACTOR = 3.0
 # The whole job may take this many times the sum of its CPU limits (every test's, and one load
 # per process) in wall-clock time; the host's own deadline is 1.25 x that sum plus slack.
 JOB_WALL_FACTOR = 1.2
+# A job with a per-sample budget (sample_s, CPU seconds) is stopped after this many times that
+# budget of wall-clock time: the budget's own backstop, loose enough for a loaded machine, tight
+# enough that no sample holds a worker for minutes.
+SAMPLE_WALL_FACTOR = 1.5
 # How long a child that has sent every frame may take to exit.
 EXIT_GRACE_S = 2.0
 # Shortest wait between two looks at the CPU clock.
@@ -184,10 +188,38 @@ class TooLarge(Exception):
 
 
 _SAFE_INT = 1 << 53
-# Bytes each value takes in the frame at most (ASCII JSON), so a value within the budget
-# always fits the parent's frame cap: "-9007199254740992", {"f":-1.2345678901234567e-308}.
+# What a value costs against value_bytes: the bytes of its frame, plus ELEMENT_COST for every
+# "," and CONTAINER_COST for every "[" and "{" in it. That is about what the value takes once
+# decoded (by the assembling fork and by the host), however it is shaped: `[()] * 10**6` is 9
+# bytes of JSON per item but ~300 bytes of objects, and costs 130 here. The parent measures
+# every frame this way, so a job that writes its own frames is held to the same budget.
+ELEMENT_COST = 16
+CONTAINER_COST = 48
+_SEP = 1 + ELEMENT_COST  # one item's "," in a JSON array
+_OPEN = CONTAINER_COST  # one "[" or "{" beyond its own byte
+# Most bytes one item takes in the frame: "-9007199254740992", {"f":-1.2345678901234567e-308}.
 _INT_BYTES = 17
 _FLOAT_BYTES = 32
+_FLOAT_COST = _FLOAT_BYTES + _OPEN
+# {"u":[…]}: a code point is at most 7 digits.
+_CODE_POINT_COST = 7 + _SEP
+_NONE = type(None)
+_SCALARS = frozenset((_NONE, bool, int, float, str, bytes, complex))
+_SEQUENCES = frozenset((list, tuple, set, frozenset))
+_PLAIN = _SCALARS | _SEQUENCES | {dict}
+_has_surrogate = __import__("re").compile("[\ud800-\udfff]").search
+_isnan = __import__("math").isnan
+_cisnan = __import__("cmath").isnan
+_compress = __import__("itertools").compress
+_chain = __import__("itertools").chain.from_iterable
+_partial = __import__("functools").partial
+_is = __import__("operator").is_
+
+
+def _frame_cost(body):
+    """What a frame (or any JSON text) costs against the value budget (see ELEMENT_COST)."""
+    return (len(body) + ELEMENT_COST * body.count(b",")
+            + CONTAINER_COST * (body.count(b"[") + body.count(b"{")))
 
 
 def _float_payload(x):
@@ -198,15 +230,58 @@ def _float_payload(x):
     return "inf" if x > 0 else "-inf"
 
 
-def _str_bytes(s):
-    """Bytes `s` takes as an ASCII JSON string (exact for printable ASCII, else a bound)."""
+def _str_cost(s):
+    """What `s` costs as an ASCII JSON string: exact bytes for printable ASCII, else a bound."""
     if s.isascii() and s.isprintable():
-        return len(s) + 2 + s.count('"') + s.count("\\")
-    return 12 * len(s) + 2  # an astral character is two \\uXXXX escapes
+        n = len(s) + 2 + s.count('"') + s.count("\\")
+    else:
+        n = 12 * len(s) + 2  # an astral character is two \\uXXXX escapes
+    return n + ELEMENT_COST * s.count(",") + CONTAINER_COST * (s.count("[") + s.count("{"))
+
+
+def _plain(x):
+    """(the plain type x is read as, x as a plain value of that type), or Unserializable.
+
+    The one projection both the value and its digest are made from. A subclass of int, float,
+    str, list, tuple, dict, set or frozenset is read through the base type's own C methods
+    (`int.__int__`, `list.copy`, the base type's iterator), never through anything the program
+    could override: a lying `__eq__`, `__iter__`, `__repr__` or `__class__` is never called.
+    Containers come back as a list of their items (a dict's as (key, value) pairs).
+    """
+    t = type(x)
+    if t in _SCALARS:
+        return t, x
+    if t is list:
+        return t, list.copy(x)
+    if t is tuple or t is set or t is frozenset:
+        return t, list(x)
+    if t is dict:
+        return t, list(dict.items(x))
+    # type(x)'s own MRO decides; isinstance() would ask the object for its __class__.
+    if issubclass(t, int) and t is not bool:
+        return int, int.__int__(x)
+    if issubclass(t, float):
+        return float, float.__float__(x)
+    if issubclass(t, str):
+        return str, str.__str__(x)
+    if issubclass(t, list):
+        return list, list.copy(x)
+    if issubclass(t, tuple):
+        return tuple, list(tuple.__iter__(x))
+    if issubclass(t, dict):
+        return dict, list(dict.items(x))
+    if issubclass(t, frozenset):
+        return frozenset, list(frozenset.__iter__(x))
+    if issubclass(t, set):
+        return set, list(set.__iter__(x))
+    raise Unserializable("%s is not a plain value" % _type_name(x))
 
 
 def encode_value(value, budget):
-    """Plain Python value -> tagged JSON, refusing anything else (see ARCHITECTURE.md)."""
+    """Plain Python value -> tagged JSON, refusing anything else (see ARCHITECTURE.md).
+
+    A value that costs more than `budget` (see ELEMENT_COST) travels as a digest instead.
+    """
     state = [budget]
 
     def spend(n):
@@ -217,84 +292,114 @@ def encode_value(value, budget):
     def enc(x, depth):
         if depth > MAX_DEPTH:
             raise Unserializable("value nested deeper than %d levels" % MAX_DEPTH)
-        t = type(x)
-        if x is None:
+        t, p = _plain(x)
+        if t is _NONE:
             spend(4)
             return None
         if t is bool:
             spend(5)
-            return x
-        # Subclasses are read through the base type's own methods, never through
-        # anything the program could override (a lying __eq__ or __iter__ is ignored).
-        if isinstance(x, int) and not isinstance(x, bool):
-            v = int.__int__(x)
-            if -_SAFE_INT <= v <= _SAFE_INT:
+            return p
+        if t is int:
+            if -_SAFE_INT <= p <= _SAFE_INT:
                 spend(_INT_BYTES)
-                return v
-            h = hex(v)
-            spend(len(h) + 8)
+                return p
+            h = hex(p)
+            spend(len(h) + 8 + _OPEN)
             return {"i": h}
-        if isinstance(x, float):
-            spend(_FLOAT_BYTES)
-            return {"f": _float_payload(float.__float__(x))}
-        if isinstance(x, str):
-            s = str.__str__(x)
-            spend(_str_bytes(s))
-            return s
+        if t is float:
+            spend(_FLOAT_COST)
+            return {"f": _float_payload(p)}
+        if t is str:
+            if _has_surrogate(p):
+                # JSON (and the host's UTF-16 strings) would merge "\ud83d\ude00" into one
+                # character: a str holding surrogates travels as its code points.
+                spend(8 + 2 * _OPEN + _CODE_POINT_COST * len(p))
+                return {"u": list(map(ord, p))}
+            spend(_str_cost(p))
+            return p
         if t is bytes:
-            spend((len(x) + 2) // 3 * 4 + 8)
-            return {"b": _b2a_base64(x, newline=False).decode("ascii")}
+            spend((len(p) + 2) // 3 * 4 + 8 + _OPEN)
+            return {"b": _b2a_base64(p, newline=False).decode("ascii")}
         if t is complex:
-            spend(2 * _FLOAT_BYTES)
-            return {"c": [_float_payload(x.real), _float_payload(x.imag)]}
-        if isinstance(x, list):
-            items = list.copy(x)
-            spend(2 + len(items))
-            return [enc(i, depth + 1) for i in items]
-        if isinstance(x, tuple):
-            items = tuple.__getitem__(x, slice(None))
-            spend(8 + len(items))
-            return {"t": [enc(i, depth + 1) for i in items]}
-        if isinstance(x, dict):
-            items = list(dict.items(dict.copy(x)))
-            spend(8 + 4 * len(items))
-            return {"d": [[enc(k, depth + 1), enc(v, depth + 1)] for k, v in items]}
-        if isinstance(x, frozenset):
-            items = list(frozenset.copy(x)) if t is frozenset else list(frozenset.union(x))
-            spend(9 + len(items))
-            return {"fs": [enc(i, depth + 1) for i in items]}
-        if isinstance(x, set):
-            items = list(set.copy(x))
-            spend(8 + len(items))
-            return {"s": [enc(i, depth + 1) for i in items]}
-        raise Unserializable("%s is not a plain value" % _type_name(x))
+            spend(2 * _FLOAT_BYTES + 8 + 2 * _OPEN + _SEP)
+            return {"c": [_float_payload(p.real), _float_payload(p.imag)]}
+        if t is list:
+            spend(2 + _OPEN + _SEP * len(p))
+            return [enc(i, depth + 1) for i in p]
+        if t is dict:
+            spend(8 + 2 * _OPEN + (4 + _OPEN + 2 * _SEP) * len(p))
+            return {"d": [[enc(k, depth + 1), enc(v, depth + 1)] for k, v in p]}
+        spend(9 + 2 * _OPEN + _SEP * len(p))
+        return {_SEQ_TAGS[t]: [enc(i, depth + 1) for i in p]}
 
     try:
         return enc(value, 0)
     except RecursionError:
         raise Unserializable("value nested too deeply")
     except TooLarge:
-        # Too large to send whole: send the sha256 of its repr instead. The reference's value
-        # takes the same path, so a right answer of any size still compares equal (exactly).
-        digest, length = repr_digest(value, DIGEST_FACTOR * budget)
-        return {"h": "%s:%d" % (digest, length)}
+        # Too large to send whole: send the sha256 of its plain repr instead. The reference's
+        # value takes the same path, so a right answer of any size still compares equal.
+        digest, length, nan = repr_digest(value, DIGEST_FACTOR * budget)
+        return {"h": "%s:%d%s" % (digest, length, ":nan" if nan else "")}
 
 
-_CONTAINERS = (list, tuple, dict, set, frozenset)
+_SEQ_TAGS = {tuple: "t", set: "s", frozenset: "fs"}
 _EMPTY = {list: "[]", tuple: "()", dict: "{}", set: "set()", frozenset: "frozenset()"}
 _BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), dict: ("{", "}"), set: ("{", "}"),
              frozenset: ("frozenset({", "})")}
 
 
-def repr_digest(value, cap):
-    """(sha256 hex of repr(value) as UTF-8, len(repr(value))), computed piece by piece.
+def _scan_exact(items, limit):
+    """(whether every object reachable from `items` has an exact plain type, whether one is NaN).
 
-    Exactly repr(value), but the repr of a large container is never built whole: its items
-    are taken in slices whose own reprs stay small. A repr longer than `cap` characters
-    raises TooLarge as soon as that is known.
+    Exact plain types have C reprs, so repr() of such a slice runs no code the program wrote.
+    Level by level with map/compress, so a million items cost milliseconds, not seconds;
+    (False, False) past `limit` objects or MAX_DEPTH levels (the caller goes item by item).
+    """
+    level = items
+    nan = False
+    seen = 0
+    for _ in range(MAX_DEPTH):
+        if not level:
+            return True, nan
+        seen += len(level)
+        if seen > limit:
+            return False, False
+        types = set(map(type, level))
+        if not types <= _PLAIN:
+            return False, False
+        kinds = list(map(type, level)) if len(types) > 1 else None
+        deeper = []
+        for t in types:
+            if t in _SCALARS and t is not float and t is not complex:
+                continue
+            picked = level if kinds is None else list(_compress(level, map(_partial(_is, t), kinds)))
+            if t is float:
+                nan = nan or any(map(_isnan, picked))
+            elif t is complex:
+                nan = nan or any(map(_cisnan, picked))
+            elif t is dict:
+                deeper.extend(_chain(map(dict.keys, picked)))
+                deeper.extend(_chain(map(dict.values, picked)))
+            elif kinds is None:
+                deeper = list(_chain(picked))
+            else:
+                deeper.extend(_chain(picked))
+        level = deeper
+    return False, False
+
+
+def repr_digest(value, cap):
+    """(sha256 hex, length, whether a NaN is in it) of the repr of the value's plain projection.
+
+    Exactly repr(_plain(value), recursively): the text the small path's value would print as,
+    never an object's own __repr__. A large container's repr is never built whole: its items
+    are taken in slices whose own reprs stay small, and a slice of exact plain types is
+    repr()'d in C. A repr longer than `cap` characters raises TooLarge as soon as that is known.
     """
     h = _sha256()
     total = [0]
+    nan = [False]
 
     def too_large():
         return TooLarge("return value larger than %d bytes even as a digest" % cap)
@@ -312,11 +417,14 @@ def repr_digest(value, cap):
         i, k, n = 0, 16, len(items)
         while i < n:
             part = items[i:i + k]
-            try:
-                whole = dict(part) if as_dict else part
-                s = repr(whole) if len(whole) == len(part) else None
-            except (MemoryError, RecursionError):
-                s = None
+            s = None
+            exact, has_nan = _scan_exact(part, 1 << 20)
+            if exact:
+                try:
+                    whole = dict(part) if as_dict else part
+                    s = repr(whole) if len(whole) == len(part) else None
+                except (MemoryError, RecursionError):
+                    s = None
             if s is None:
                 for j, item in enumerate(part):
                     if i + j:
@@ -329,6 +437,7 @@ def repr_digest(value, cap):
                         walk(item, depth + 1)
                 k = max(1, k // 4)
             else:
+                nan[0] = nan[0] or has_nan
                 if i:
                     emit(", ")
                 emit(s, skip=1)
@@ -338,31 +447,36 @@ def repr_digest(value, cap):
     def walk(x, depth):
         if depth > MAX_DEPTH:
             raise Unserializable("value nested deeper than %d levels" % MAX_DEPTH)
-        t = type(x)
-        if t in _CONTAINERS:
-            # An exact tuple, set or frozenset iterates in the order its repr uses.
-            items = list.copy(x) if t is list else list(dict.items(x)) if t is dict else list(x)
-            if not items:
+        t, p = _plain(x)
+        if t in _SEQUENCES or t is dict:
+            if not p:
                 emit(_EMPTY[t])
                 return
             opening, closing = _BRACKETS[t]
             emit(opening)
-            if t is tuple and len(items) == 1:
-                walk(items[0], depth + 1)
+            if t is tuple and len(p) == 1:
+                walk(p[0], depth + 1)
                 emit(",)")
                 return
-            run(items, depth, t is dict)
+            run(p, depth, t is dict)
             emit(closing)
             return
         if t is str or t is bytes:
-            if len(x) + 2 > cap - total[0]:
+            if len(p) + 2 > cap - total[0]:
                 raise too_large()
-        elif t is int and x.bit_length() * 0.30103 > cap - total[0] + 2:
+        elif t is int and p.bit_length() * 0.30103 > cap - total[0] + 2:
             raise too_large()
-        emit(repr(x))
+        elif t is float and p != p:
+            nan[0] = True
+        elif t is complex and _cisnan(p):
+            nan[0] = True
+        emit(repr(p))
 
-    walk(value, 0)
-    return h.hexdigest(), total[0]
+    try:
+        walk(value, 0)
+    except RecursionError:
+        raise Unserializable("value nested too deeply")
+    return h.hexdigest(), total[0], nan[0]
 
 
 def _type_name(x):
@@ -400,6 +514,8 @@ def decode_value(w):
             return base64.b64decode(p)
         if tag == "c":
             return complex(float(p[0]), float(p[1]))
+        if tag == "u":
+            return "".join(map(chr, p))
     raise ValueError("bad tagged value: %r" % (w,))
 
 
@@ -579,6 +695,7 @@ def _job_meta(msg):
     end = 1 if not tests or 0 in stdio else next((i for i in stdio if i > 0), len(tests))
     meta.update(n=len(tests), stdio=stdio, end=end, test_s=limits["test_s"], load_s=limits["load_s"],
                 output_bytes=limits["output_bytes"], value_bytes=limits["value_bytes"],
+                sample_s=limits.get("sample_s"),
                 continue_after_crash=bool(msg.get("continue_after_crash")))
     return meta
 
@@ -1070,27 +1187,43 @@ def _state(outcome):
 class _Phase:
     """One stretch the child is timed for: the load, or one test."""
 
-    def __init__(self, cpu_limit, pid, job_deadline):
+    def __init__(self, job, cpu_limit, pid):
+        self.job = job
         self.start = time.monotonic()
         self.cpu0 = CLOCK.used(pid)
         self.cpu_limit = cpu_limit
-        self.deadline = min(self.start + WALL_FACTOR * cpu_limit, job_deadline)
+        self.deadline = min(self.start + WALL_FACTOR * cpu_limit, job.deadline())
+        self.over_budget = False  # ended by the sample's budget, not by its own limit
 
     def wait(self, pid):
         """Seconds to wait before the next look, or None when the phase's time is up."""
+        used = CLOCK.used(pid)
         wall_left = self.deadline - time.monotonic()
-        cpu_left = self.cpu_limit - (CLOCK.used(pid) - self.cpu0)
-        if wall_left <= 0 or cpu_left <= 0:
+        cpu_left = self.cpu_limit - (used - self.cpu0)
+        budget_left = self.job.budget_left(used)
+        if budget_left <= 0 or (wall_left <= 0 and self.job.budget_wall_over()):
+            self.over_budget = True
+        if wall_left <= 0 or cpu_left <= 0 or budget_left <= 0:
             return None
         # CPU time accrues at most `cpus` times as fast as wall time: sleeping for the CPU
         # left over `cpus` cannot overshoot the limit, and under load it takes a few looks.
-        return min(wall_left, max(cpu_left / CLOCK.cpus, MIN_POLL_S))
+        return min(wall_left, max(min(cpu_left, budget_left) / CLOCK.cpus, MIN_POLL_S))
 
 
 # How long the first process of a job may take to read it and report its shape (trusted code:
 # only a huge job takes long), and how large that report may be.
 META_WAIT_S = 60.0
 META_CAP = 16 << 20
+# A test frame may cost this much above value_bytes: its header and the {"v":…} around the value.
+FRAME_SLACK = 4096
+# A test frame may always cost this much, however small value_bytes is: an exception's type and
+# message (2,200 characters, each at worst a "[") must fit.
+MIN_FRAME_ROOM = 1 << 17
+# The test frames of one job together may cost this many times their room (over it,
+# output_limit), so the host holds a bounded amount per job however many tests it has.
+JOB_VALUE_FACTOR = 8
+# How long the pipes may take to give up what the job's (dead) processes left in them.
+DRAIN_WAIT_S = 5.0
 
 
 class _Job:
@@ -1108,6 +1241,13 @@ class _Job:
         self.load = None
         self.rss = 0
         self.wall_s = 0.0
+        self.workdir = None
+        self.sample_s = None
+        self.cpu_before = 0.0  # CPU time of the job's earlier processes
+        self.child_cpu0 = 0.0  # the CPU clock when the current process was forked
+        self.budget_spent = False
+        self.value_total = 0  # what the job's test frames cost, together
+        self.overflow = False  # output went over the limit after a process's last result
 
     @property
     def runnable(self):
@@ -1124,6 +1264,9 @@ class _Job:
         self.load_s = float(meta["load_s"])
         self.output_bytes = int(meta["output_bytes"])
         self.value_bytes = int(meta["value_bytes"])
+        self.frame_cap = max(self.value_bytes, MIN_FRAME_ROOM) + FRAME_SLACK
+        self.value_cap = JOB_VALUE_FACTOR * max(self.value_bytes, MIN_FRAME_ROOM)
+        self.sample_s = None if meta.get("sample_s") is None else float(meta["sample_s"])
         self.continue_after_crash = bool(meta["continue_after_crash"])
         self.output.limit = self.output_bytes
         self.cpu_sum = sum(self.limit(i) for i in range(self.n))
@@ -1137,8 +1280,22 @@ class _Job:
         return float(self.test_s[i] if isinstance(self.test_s, list) else self.test_s)
 
     def deadline(self):
-        """The job's wall-clock budget: its CPU limits (one load per process) x JOB_WALL_FACTOR."""
-        return self.t0 + JOB_WALL_FACTOR * (self.cpu_sum + self.children * self.load_s)
+        """The job's wall-clock budget: its CPU limits (one load per process) x JOB_WALL_FACTOR,
+        or its sample budget x SAMPLE_WALL_FACTOR when that is sooner."""
+        wall = JOB_WALL_FACTOR * (self.cpu_sum + self.children * self.load_s)
+        if self.sample_s is not None:
+            wall = min(wall, SAMPLE_WALL_FACTOR * self.sample_s)
+        return self.t0 + wall
+
+    def budget_left(self, used):
+        """CPU seconds the sample's budget has left, given the clock now (inf without one)."""
+        if self.sample_s is None:
+            return float("inf")
+        return self.sample_s - (self.cpu_before + used - self.child_cpu0)
+
+    def budget_wall_over(self):
+        """Whether the sample's wall-clock backstop (SAMPLE_WALL_FACTOR x its budget) has passed."""
+        return self.sample_s is not None and time.monotonic() >= self.t0 + SAMPLE_WALL_FACTOR * self.sample_s
 
     def end_after(self, start):
         """Where the process that starts at test `start` stops: a stdio test runs alone."""
@@ -1168,15 +1325,121 @@ def _await_meta(reader, fd, pidfd):
     return (meta if isinstance(meta, dict) else None), frames[1:]
 
 
+class _ChildRun:
+    """One process of a job, from its fork until every process of the job is gone."""
+
+    def __init__(self, job, start, end):
+        self.job = job
+        self.start = start
+        self.end = end
+        self.load = None
+        self.nxt = start
+        self.finishing = False  # every frame it owes is in: it only has to exit
+        self.ending = None  # why the parent stopped it in the middle of a phase
+        self.phase = None
+        self.pid = 0
+        self.r_res = -1
+
+    def take(self, body):
+        """Account for one frame from the child; sets `ending` when it breaks the protocol."""
+        job = self.job
+        if self.finishing or self.ending is not None:
+            _zero(body)
+            return
+        head = _header(body)
+        if self.load is None:
+            if head is None or head[0] != "load":
+                _zero(body)
+                self.ending = {"st": "protocol", "msg": "malformed load frame"}
+                return
+            self.load = _Sent(head[1], body)
+            if head[1] != "ok" or self.nxt >= self.end:
+                self.finishing = True
+            else:
+                self.phase = _Phase(job, job.limit(self.nxt), self.pid)
+            return
+        if head is None or head[0] != "test" or head[1] != self.nxt:
+            _zero(body)
+            self.ending = {"st": "protocol", "msg": "result frame out of order or malformed"}
+            return
+        # Held to the value budget by what the frame costs decoded, not by its bytes alone.
+        cost = _frame_cost(body)
+        job.value_total += cost
+        if cost > job.frame_cap or job.value_total > job.value_cap:
+            _zero(body)
+            self.ending = self.value_limit(cost)
+            return
+        job.results[self.nxt] = _Sent(head[2], body, time.monotonic() - self.phase.start, job.output.segment)
+        self.nxt += 1
+        if self.nxt >= self.end:
+            self.finishing = True
+        else:
+            self.phase = _Phase(job, job.limit(self.nxt), self.pid)
+
+    def value_limit(self, cost):
+        if cost > self.job.frame_cap:
+            return {"st": "output_limit", "msg": "return value exceeds %d bytes" % self.job.value_bytes}
+        return {"st": "output_limit", "msg": "return values exceed %d bytes in all" % self.job.value_cap}
+
+    def take_all(self, reader, fd):
+        frames, over = reader.read(fd)
+        for body in frames:
+            self.take(body)
+        if over and not self.finishing and self.ending is None:
+            self.ending = self.value_limit(self.job.frame_cap + 1)
+
+    def watch(self, reader, streams, pidfd):
+        """Read the child's frames and output until it exits, breaks a limit or, once it has
+        sent everything, its exit grace is over. Returns whether it exited."""
+        output = self.job.output
+        grace_end = 0.0
+        while self.ending is None:
+            if self.finishing:
+                grace_end = grace_end or time.monotonic() + EXIT_GRACE_S
+                wait = grace_end - time.monotonic()
+                if wait <= 0:
+                    return False
+            else:
+                wait = self.phase.wait(self.pid)
+                if wait is None:
+                    self.ending = {"st": "timeout"}
+                    if self.phase.over_budget:
+                        self.ending["msg"] = "the sample's time budget of %g s is spent" % self.job.sample_s
+                        self.job.budget_spent = True
+                    return False
+            readable, _, _ = select.select(list(streams) + [pidfd], [], [], wait)
+            for fd in readable:
+                if fd == pidfd:
+                    if self.ending is None and self.r_res in streams:
+                        self.take_all(reader, self.r_res)  # what it wrote just before it exited
+                    return True
+                if streams[fd] == 3:
+                    self.take_all(reader, fd)
+                    if reader.eof or reader.over:
+                        os.close(fd)
+                        del streams[fd]
+                    continue
+                n, within = output.read(fd, streams[fd])
+                if n == 0:
+                    os.close(fd)
+                    del streams[fd]
+                elif not within:
+                    if self.finishing or self.ending is not None:
+                        return False  # counted to the end all the same (see _finish_child)
+                    self.ending = {"st": "output_limit", "msg": "output exceeds %d bytes" % output.limit}
+                if self.ending is not None:
+                    return False
+        return False
+
+
 def _run_child(job, start, end, workdir):
     """Fork one process for tests[start:end] (end None: the job's first, which reports its
-    shape) and fill job.results.
+    shape) and fill job.results. Every process of the job is gone on return.
 
     Returns (load, next_index, rss_kb, crashed): `crashed` when the process ended in the
     middle of a phase (time limit, output, memory, signal, exit, protocol).
     """
-    output = job.output
-    reader = _FrameReader(META_CAP if job.meta is None else job.value_bytes + 4096)
+    reader = _FrameReader(META_CAP if job.meta is None else job.frame_cap)
     r_res, w_res = os.pipe()
     r_out, w_out = os.pipe()
     r_err, w_err = os.pipe()
@@ -1188,6 +1451,7 @@ def _run_child(job, start, end, workdir):
         os.close(r_err)
         child_main(job.frame, start, end, workdir, (w_out, w_err, w_res))
     _LAST_CHILD[0] = pid
+    job.child_cpu0 = CLOCK.used(pid)
     for fd in (w_res, w_out, w_err):
         os.close(fd)
     os.set_blocking(r_res, False)
@@ -1209,101 +1473,20 @@ def _run_child(job, start, end, workdir):
                 raise RuntimeError("the job process could not read its job")
             return None, start, 0, False
         end = int(meta["end"])
-        reader.cap = job.value_bytes + 4096
+        reader.cap = job.frame_cap
     job.children += 1
-    results = job.results
-    stdio = start in job.stdio
-    output.start_child(stdio)
-    st = {"load": None, "nxt": start, "finishing": False, "ending": None,
-          "phase": _Phase(job.load_s, pid, job.deadline())}
-
-    def take(body):
-        """Account for one frame from the child; sets `ending` when it breaks the protocol."""
-        if st["finishing"] or st["ending"] is not None:
-            _zero(body)
-            return
-        head = _header(body)
-        now = time.monotonic()
-        nxt = st["nxt"]
-        if st["load"] is None:
-            if head is None or head[0] != "load":
-                _zero(body)
-                st["ending"] = {"st": "protocol", "msg": "malformed load frame"}
-                return
-            st["load"] = _Sent(head[1], body)
-            if head[1] != "ok" or nxt >= end:
-                st["finishing"] = True
-            else:
-                st["phase"] = _Phase(job.limit(nxt), pid, job.deadline())
-            return
-        if head is None or head[0] != "test" or head[1] != nxt:
-            _zero(body)
-            st["ending"] = {"st": "protocol", "msg": "result frame out of order or malformed"}
-            return
-        results[nxt] = _Sent(head[2], body, now - st["phase"].start, output.segment)
-        st["nxt"] = nxt = nxt + 1
-        if nxt >= end:
-            st["finishing"] = True
-        else:
-            st["phase"] = _Phase(job.limit(nxt), pid, job.deadline())
-
-    def take_all():
-        frames, over = reader.read(r_res)
-        for body in frames:
-            take(body)
-        if over and not st["finishing"] and st["ending"] is None:
-            st["ending"] = {"st": "output_limit",
-                            "msg": "return value exceeds %d bytes" % job.value_bytes}
-
+    job.output.start_child(start in job.stdio)
+    run = _ChildRun(job, start, end)
+    run.pid, run.r_res = pid, r_res
+    run.phase = _Phase(job, job.load_s, pid)
     for body in early:
-        take(body)
-    grace_end = 0.0
-    child_exited = False
-    while st["ending"] is None and not child_exited:
-        if st["finishing"]:
-            if not grace_end:
-                grace_end = time.monotonic() + EXIT_GRACE_S
-            wait = grace_end - time.monotonic()
-            if wait <= 0:
-                break
-        else:
-            wait = st["phase"].wait(pid)
-            if wait is None:
-                st["ending"] = {"st": "timeout"}
-                break
-        readable, _, _ = select.select(list(streams) + [pidfd], [], [], wait)
-        for fd in readable:
-            if fd == pidfd:
-                child_exited = True
-            elif streams[fd] == 3:
-                take_all()
-                if reader.eof or reader.over:
-                    os.close(fd)
-                    del streams[fd]
-            else:
-                n, within = output.read(fd, streams[fd])
-                if n == 0:
-                    os.close(fd)
-                    del streams[fd]
-                elif not within and not st["finishing"] and st["ending"] is None:
-                    st["ending"] = {"st": "output_limit", "msg": "output exceeds %d bytes" % output.limit}
-            if st["ending"] is not None:
-                break
-    if child_exited and st["ending"] is None and r_res in streams:
-        take_all()  # what it wrote just before it exited
-    _drain(streams, output)
-    if not child_exited:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    _, status, rusage = os.wait4(pid, 0)
+        run.take(body)
+    exited = run.watch(reader, streams, pidfd) if run.ending is None else False
+    status, rusage = _finish_child(job, pid, exited, streams)
     os.close(pidfd)
-    for fd in list(streams):
-        os.close(fd)
     reader.scrub()
-    load, nxt, ending, phase = st["load"], st["nxt"], st["ending"], st["phase"]
-    if ending is None and not st["finishing"]:
+    load, nxt, ending = run.load, run.nxt, run.ending
+    if ending is None and not run.finishing:
         # The child ended on its own in the middle of a phase.
         ending = _death(status, oom_before)
     crashed = ending is not None
@@ -1311,21 +1494,54 @@ def _run_child(job, start, end, workdir):
         if load is None:
             load = ending
         else:
-            results[nxt] = dict(ending, i=nxt, t=time.monotonic() - phase.start)
+            job.results[nxt] = dict(ending, i=nxt, t=time.monotonic() - run.phase.start)
             nxt += 1
     return load, nxt, rusage.ru_maxrss, crashed
 
 
-def _drain(streams, output):
-    for fd in list(streams):
-        if streams[fd] == 3:
-            continue
-        os.set_blocking(fd, False)
+def _finish_child(job, pid, exited, streams):
+    """Stop the child and everything else the job started, then count what they wrote.
+
+    Output counts until the job's last process is gone: once none is left, nothing can write
+    to the pipes, and what they hold is read to the end. Over the limit is output_limit,
+    whatever the job reported before (job.overflow).
+    """
+    if not exited:
         try:
-            while output.read(fd, streams[fd])[0]:
-                pass
-        except (BlockingIOError, OSError):
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
             pass
+    # The CPU clock before the processes are reaped (the /proc sum forgets the dead).
+    job.cpu_before += CLOCK.used(pid) - job.child_cpu0
+    _, status, rusage = os.wait4(pid, 0)
+    _kill_everything_safe()
+    _drain(streams, job.output, DRAIN_WAIT_S if not HOST_MODE else 0.0)
+    for fd in list(streams):
+        os.close(fd)
+    if job.output.total > job.output.limit:
+        job.overflow = True
+    return status, rusage
+
+
+def _drain(streams, output, wait_s):
+    """Read what the pipes hold, to EOF where every writer is gone, and never past the limit."""
+    fds = [fd for fd, s in streams.items() if s != 3]
+    for fd in fds:
+        os.set_blocking(fd, False)
+    deadline = time.monotonic() + wait_s
+    while fds and output.total <= output.limit:
+        readable, _, _ = select.select(fds, [], [], max(0.0, deadline - time.monotonic()))
+        if not readable:
+            return
+        for fd in readable:
+            try:
+                n = output.read(fd, streams[fd])[0]
+            except BlockingIOError:
+                continue
+            except OSError:
+                n = 0
+            if n == 0:
+                fds.remove(fd)
 
 
 def _death(status, oom_before):
@@ -1346,15 +1562,15 @@ def _signame(sig):
 
 
 def run_job(job):
-    """Run a job's processes, then leave the container as the job found it; fills `job`."""
-    workdir = _fresh_workdir()
+    """Run a job's processes; fills `job`. No process of the job is left on return; its
+    scratch space is emptied after the result is sent (see _serve)."""
+    job.workdir = _fresh_workdir()
     try:
         start, end = 0, None  # the first process reads the job and says where its run ends
         while True:
-            child_load, nxt, child_rss, crashed = _run_child(job, start, end, workdir)
+            child_load, nxt, child_rss, crashed = _run_child(job, start, end, job.workdir)
             if not job.runnable:
                 return
-            _kill_everything_safe()
             job.rss = max(job.rss, child_rss)
             for i in range(start, min(max(nxt, start + 1), len(job.child_of))):
                 job.child_of[i] = start
@@ -1365,7 +1581,7 @@ def run_job(job):
                     # A later process failed to load: report it on the test it was for.
                     job.results[start] = child_load
                 break
-            if crashed and not job.continue_after_crash:
+            if job.budget_spent or (crashed and not job.continue_after_crash):
                 break
             start = max(nxt, start + 1)
             if start >= job.n:
@@ -1373,7 +1589,6 @@ def run_job(job):
             end = job.end_after(start)
     finally:
         _kill_everything_safe()
-        _cleanup_workdir(workdir)
         job.wall_s = time.monotonic() - job.t0
 
 
@@ -1438,51 +1653,76 @@ def _clean(st, payload, keys):
     return out
 
 
+def _test_result(job, i, broken):
+    """Test i's entry of the result frame, its payload parsed strictly (None: skipped)."""
+    r = job.results[i]
+    child = job.child_of[i]
+    if isinstance(r, dict):
+        return dict(r)
+    if not isinstance(r, _Sent) or child in broken:
+        return None
+    payload = _payload(r)
+    if payload is None:
+        broken.add(child)
+        return {"st": "protocol", "msg": "result frame out of order or malformed", "t": r.t}
+    out = _clean(r.st, payload, ("v",) if r.st == "value" else ())
+    if r.t is not None:
+        out["t"] = r.t
+    if i in job.stdio and out["st"] == "value":
+        out["v"] = b"".join(bytes(p) for p in r.segment or ()).decode("utf-8", errors="replace")
+    return out
+
+
+def assembled_cap(job):
+    """The most bytes the tests of a result frame may take: the job's value budget, what its
+    stdio tests printed (6 bytes per byte at worst, as JSON escapes), and room per test."""
+    return job.value_cap + 6 * job.output_bytes + 256 * job.n
+
+
 def _assemble(job, out_fd):
-    """In a fork: the result frame, from the raw frames the job's processes sent, to out_fd."""
+    """In a fork: the result frame, from the raw frames the job's processes sent, to out_fd.
+
+    Written test by test, so only one payload at a time is ever held as objects here. A test
+    that would take the frame's tests past assembled_cap (a job that wrote its own frames can
+    make JSON that grows when parsed and written again) is output_limit, and so is every
+    value after it.
+    """
     output = job.output
     load = job.load
     if isinstance(load, _Sent):
         payload = _payload(load)
         load = ({"st": "protocol", "msg": "malformed load frame"} if payload is None
                 else _clean(load.st, payload, ("line",)))
-    tests = []
+    if job.overflow:
+        load = {"st": "output_limit", "msg": "output exceeds %d bytes" % job.output_bytes}
+    os.lseek(out_fd, 4, os.SEEK_SET)  # the length prefix is written last
+    written = 0
+
+    def put(text):
+        nonlocal written
+        data = text.encode("ascii")
+        _write_all(out_fd, data)
+        written += len(data)
+
+    put('{"op":"result","id":%s,"load":%s,"tests":[' % (
+        _encode_json(job.id), _encode_json(load or {"st": "protocol", "msg": "no load report"})))
     broken = set()  # processes whose payload was garbled: their later tests are skipped
+    left = assembled_cap(job)
     for i in range(job.n):
-        r = job.results[i]
-        child = job.child_of[i]
-        if isinstance(r, _Sent):
-            if child in broken:
-                r = None
-            else:
-                payload = _payload(r)
-                if payload is None:
-                    broken.add(child)
-                    r = {"st": "protocol", "msg": "result frame out of order or malformed", "t": r.t}
-                else:
-                    sent = r
-                    r = _clean(sent.st, payload, ("v",) if sent.st == "value" else ())
-                    if sent.t is not None:
-                        r["t"] = sent.t
-                    if i in job.stdio and r["st"] == "value":
-                        r["v"] = b"".join(bytes(p) for p in sent.segment or ()).decode("utf-8", errors="replace")
-        elif isinstance(r, dict):
-            r = dict(r)
-        if r is None:
-            r = {"st": "skipped"}
+        r = _test_result(job, i, broken) or {"st": "skipped"}
         r["i"] = i
-        tests.append(r)
-    result = {
-        "op": "result",
-        "id": job.id,
-        "load": load or {"st": "protocol", "msg": "no load report"},
-        "tests": tests,
-        "stdout": bytes(output.report[1][:output.kept[1]]).decode("utf-8", errors="replace"),
-        "stderr": bytes(output.report[2][:output.kept[2]]).decode("utf-8", errors="replace"),
-        "max_rss_kb": job.rss,
-        "wall_s": job.wall_s,
-    }
-    _write_all(out_fd, _frame_bytes(result))
+        text = _encode_json(r)
+        if len(text) > left and r["st"] == "value":
+            left = 0
+            text = _encode_json({"st": "output_limit", "i": i,
+                                 "msg": "return values exceed %d bytes in all" % job.value_cap})
+        left = max(0, left - len(text))
+        put(text if i == 0 else "," + text)
+    put('],"stdout":%s,"stderr":%s,"max_rss_kb":%s,"wall_s":%s}' % tuple(map(_encode_json, (
+        bytes(output.report[1][:output.kept[1]]).decode("utf-8", errors="replace"),
+        bytes(output.report[2][:output.kept[2]]).decode("utf-8", errors="replace"),
+        job.rss, job.wall_s))))
+    os.pwrite(out_fd, _pack_length(written), 0)
 
 
 def _in_fork(work, *args):
@@ -1535,6 +1775,9 @@ def _validate_job(frame):
             return "job.limits.%s is missing" % key
     if isinstance(limits["test_s"], list) and len(limits["test_s"]) != len(tests):
         return "job.limits.test_s must have one entry per test"
+    sample_s = limits.get("sample_s")
+    if sample_s is not None and (type(sample_s) not in (int, float) or not sample_s > 0):
+        return "job.limits.sample_s must be a positive number or null"
     return None
 
 
@@ -1560,10 +1803,16 @@ def _answer(meta):
 
 
 def _serve(frame):
-    """Answer one host frame; False when the host asked the runner to exit."""
+    """Answer one host frame; False when the host asked the runner to exit.
+
+    A job's result goes out as soon as its last process is gone; the scratch space is emptied
+    after that, on nobody's deadline, and `ready` tells the host the runner can take the next
+    job (a runner that never says so is replaced by the host, the job it ran keeps its result).
+    """
     if len(frame.buf) <= SMALL_FRAME:
         return _answer(_job_meta(_parse_host(frame.buf)))
     job = _Job(frame)
+    answered = False
     try:
         run_job(job)
         if not job.runnable:
@@ -1573,6 +1822,7 @@ def _serve(frame):
             raise RuntimeError("the result could not be assembled")
         try:
             _send_memfd(result_fd, 1)
+            answered = True
         finally:
             os.close(result_fd)
     except Exception as e:
@@ -1580,6 +1830,13 @@ def _serve(frame):
         write_frame(1, {"op": "error", "id": job_id, "message": "runner failed: %r" % (e,)})
     finally:
         _scrub_job(job)
+        if job.workdir is not None:
+            try:
+                _cleanup_workdir(job.workdir)
+            except Exception as e:  # never let cleanup take the runner down
+                sys.stderr.write("runner: cleanup failed: %r\n" % (e,))
+        if answered:
+            write_frame(1, {"op": "ready"})
     return True
 
 

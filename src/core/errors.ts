@@ -20,6 +20,14 @@ export class SandboxFault extends VerdictError {
   override name = "SandboxFault";
 }
 
+/**
+ * A runner that did not say it was ready for the next job in time (its cleanup after the last
+ * one overran). No job was sent to it: its owner replaces it without spending any job's retry.
+ */
+export class RunnerNotReady extends SandboxFault {
+  override name = "RunnerNotReady";
+}
+
 /** Something verdict needs is missing from this machine (Docker, the image, data). */
 export class SetupError extends VerdictError {
   override name = "SetupError";

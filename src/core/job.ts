@@ -27,8 +27,19 @@ export interface JobLimits {
   memoryMb: number;
   /** Bytes of stdout plus stderr the job may write before it is stopped. */
   outputBytes: number;
-  /** Bytes one encoded return value may take before it is refused. */
+  /**
+   * What one return value may cost before it travels as a digest: its JSON bytes plus 16 per
+   * item and 48 per container, about its size once decoded. A job's values together may cost
+   * 8x this (over it: output_limit).
+   */
   valueBytes: number;
+  /**
+   * The per-sample budget, EvalPlus's: the whole job (every load and test) may use
+   * min(sampleSeconds, the sum of its test limits) + 1 CPU seconds, with a wall-clock backstop
+   * of 1.5x that; over it, the test running is `timeout` and the rest are not run.
+   * Absent: no budget beyond the per-test limits.
+   */
+  sampleSeconds?: number;
 }
 
 /** One unit of sandboxed work: a program, optional setup code, and test inputs. */

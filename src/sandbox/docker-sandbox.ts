@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { PassThrough, type Duplex } from "node:stream";
 import type Docker from "dockerode";
-import { SandboxFault, SetupError } from "../core/errors.js";
+import { RunnerNotReady, SandboxFault, SetupError } from "../core/errors.js";
 import type { Job, RawJobResult } from "../core/job.js";
 import type { SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
 import { containerSpec, RUN_LABEL } from "./container-spec.js";
@@ -38,6 +38,11 @@ export interface DockerSandboxOptions extends SandboxOptions {
   engineWaitSeconds?: number;
   /** Receives notes about faults the pool rides out (an engine going away and coming back). */
   log?: (line: string) => void;
+  /**
+   * How long a pool container may take, after a result, to be ready for the next job (it
+   * empties its scratch space first); one that takes longer is replaced. Default 30 s.
+   */
+  readySeconds?: number;
 }
 
 /** Default for `engineWaitSeconds`: room for a dockerd restart on a busy machine. */
@@ -48,6 +53,8 @@ const MAX_ENGINE_OUTAGES_PER_JOB = 3;
 const ENGINE_PING_TIMEOUT_MS = 3000;
 /** How often a waiting pool asks whether the engine is back. */
 const ENGINE_POLL_MS = 500;
+/** Containers one job may find not ready (a cleanup that overran) before the pool gives up. */
+const MAX_NOT_READY_PER_JOB = 3;
 
 /** A started container with its runner connection. */
 interface Box {
@@ -179,7 +186,10 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
       socket.once("end", finish);
       socket.once("close", finish);
       socket.on("error", (e) => out.destroy(e));
-      const conn = createRunnerConnection({ input: socket, output: out, diagnostics: err }, { label: name });
+      const conn = createRunnerConnection(
+        { input: socket, output: out, diagnostics: err },
+        { label: name, ...(opts.readySeconds !== undefined ? { readyTimeoutMs: opts.readySeconds * 1000 } : {}) },
+      );
       await container.start();
       await conn.ready;
       if (closed) throw closedFault();
@@ -265,6 +275,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
     try {
       let first: string | null = null;
       let outages = 0;
+      let notReady = 0;
       for (;;) {
         if (closed) throw closedFault();
         // A pool container that died while idle never saw this job: replacing it is not a retry.
@@ -297,6 +308,13 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
           slot.box = null;
           const detail = box ? await retire(box, err) : err.message;
           if (closed) throw new SandboxFault(`sandbox pool ${poolId} closed while job ${job.id} ran`);
+          if (err instanceof RunnerNotReady) {
+            // The container never saw this job: its cleanup after the last one overran. That
+            // job kept its result; this one runs in a new container, its retry unspent.
+            opts.log?.(`replaced container ${box?.name ?? "?"}: ${err.message}`);
+            if (++notReady > MAX_NOT_READY_PER_JOB) throw new SandboxFault(`job ${job.id}: ${notReady} containers in a row were not ready: ${detail}`);
+            continue;
+          }
           if (!(await engineAnswers())) {
             // The engine went away under the job: not the job's fault, so its retry is not spent.
             if (++outages > MAX_ENGINE_OUTAGES_PER_JOB) {

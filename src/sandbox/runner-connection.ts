@@ -5,10 +5,18 @@
  * dead and its owner replaces the runner.
  */
 import type { Readable, Writable } from "node:stream";
-import { SandboxFault } from "../core/errors.js";
+import { RunnerNotReady, SandboxFault } from "../core/errors.js";
 import type { Job, RawJobResult } from "../core/job.js";
 import { createFrameDecoder, encodeFrame } from "./framing.js";
-import { maxResultFrameBytes, parseHello, parseResult, perTestSeconds, toWireJob, type RunnerHello } from "./wire.js";
+import {
+  maxResultFrameBytes,
+  parseHello,
+  parseResult,
+  perTestSeconds,
+  sampleBudgetSeconds,
+  toWireJob,
+  type RunnerHello,
+} from "./wire.js";
 
 /** The three stdio streams of one runner process, as seen from the host. */
 export interface RunnerStreams {
@@ -31,6 +39,11 @@ export interface RunnerConnectionOptions {
    * allow a bigger result raises it for that job.
    */
   maxFrameBytes?: number;
+  /**
+   * How long the runner may take, after a result, to say it is ready for the next job (it
+   * empties the scratch space first). Past it the connection faults with RunnerNotReady.
+   */
+  readyTimeoutMs?: number;
 }
 
 /** A live runner that takes one job at a time. */
@@ -50,12 +63,16 @@ export interface RunnerConnection {
 }
 
 const DEFAULT_HELLO_TIMEOUT_MS = 30_000;
+/** Emptying a scratch space of the most inodes its tmpfs allows takes well under a second. */
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const DIAGNOSTICS_TAIL_BYTES = 4096;
 /** Fixed slack on top of the job's own limits (see hostTimeoutSeconds). */
 const HOST_MARGIN_SECONDS = 5;
 /** Proportional slack, for long jobs on a loaded machine. */
 const HOST_MARGIN_FACTOR = 1.25;
+/** The per-sample budget's wall-clock backstop, as a factor of the budget (runner.py SAMPLE_WALL_FACTOR). */
+const RUNNER_SAMPLE_WALL_FACTOR = 1.5;
 /** How long the runner waits for a child that has sent everything to exit (runner.py). */
 const RUNNER_EXIT_GRACE_SECONDS = 2;
 
@@ -73,8 +90,11 @@ const RUNNER_EXIT_GRACE_SECONDS = 2;
  */
 export function hostTimeoutSeconds(job: Job): number {
   const tests = perTestSeconds(job.limits, job.tests.length);
-  const budget =
-    tests.reduce((a, b) => a + b, 0) + maxChildren(job) * (job.limits.loadSeconds + RUNNER_EXIT_GRACE_SECONDS);
+  const children = maxChildren(job);
+  let budget = tests.reduce((a, b) => a + b, 0) + children * (job.limits.loadSeconds + RUNNER_EXIT_GRACE_SECONDS);
+  // A per-sample budget stops the whole job sooner: at its wall backstop at the latest.
+  const sample = sampleBudgetSeconds(job.limits, job.tests.length);
+  if (sample !== undefined) budget = Math.min(budget, RUNNER_SAMPLE_WALL_FACTOR * sample + children * RUNNER_EXIT_GRACE_SECONDS);
   return budget * HOST_MARGIN_FACTOR + HOST_MARGIN_SECONDS;
 }
 
@@ -108,18 +128,22 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
   let hello: RunnerHello | null = null;
   let job: (Pending<RawJobResult> & { job: Job }) | null = null;
   let ping: Pending<void> | null = null;
+  /** Set from a result until the runner says `ready`: it is emptying its scratch space. */
+  let cleaning: { done: Promise<void>; resolve(): void; reject(err: SandboxFault): void; after: string } | null = null;
   /** What holds the runner (a job or a ping), from the moment run() or ping() is called. */
   let busy: string | null = null;
 
   const diagnosticsTail = (): string => tail.toString("utf8").replace(/^\uFFFD+/, "");
 
   /** Marks the connection dead and fails whatever waits on it. */
-  const breakdown = (reason: string): void => {
+  const breakdown = (reason: string, Fault: typeof SandboxFault = SandboxFault): void => {
     if (fault) return;
     const stderr = diagnosticsTail().trim();
-    fault = new SandboxFault(`runner ${opts.label}: ${reason}${stderr ? `; runner stderr: ${stderr.slice(-1000)}` : ""}`);
+    fault = new Fault(`runner ${opts.label}: ${reason}${stderr ? `; runner stderr: ${stderr.slice(-1000)}` : ""}`);
     clearTimeout(helloTimer);
     rejectHello(fault);
+    cleaning?.reject(fault);
+    cleaning = null;
     for (const p of [job, ping]) {
       if (p) {
         clearTimeout(p.timer);
@@ -157,7 +181,16 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
       const result = parseResult(message, p.job);
       job = null;
       clearTimeout(p.timer);
+      let settle!: Pick<NonNullable<typeof cleaning>, "resolve" | "reject">;
+      const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      done.catch(() => undefined); // nobody may be waiting when the runner dies
+      cleaning = { done, ...settle, after: p.job.id };
       p.resolve(result);
+      return;
+    }
+    if (op === "ready" && cleaning) {
+      cleaning.resolve();
+      cleaning = null;
       return;
     }
     if (op === "pong" && ping) {
@@ -204,6 +237,26 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
     input.write(encodeFrame(message));
   };
 
+  /** Waits until the runner is ready for a job (done cleaning up after the last one). */
+  const awaitReady = async (): Promise<void> => {
+    const c = cleaning;
+    if (c === null) return;
+    const ms = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        breakdown(`not ready within ${ms / 1000} s of the result of job ${c.after} (its cleanup overran)`, RunnerNotReady);
+        resolve();
+      }, ms);
+    });
+    try {
+      await Promise.race([c.done, overrun]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (fault) throw fault;
+  };
+
   return {
     ready,
     async run(j) {
@@ -215,6 +268,7 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
       busy = `job ${j.id}`;
       try {
         await ready;
+        await awaitReady();
         if (fault) throw fault;
         // Room for the largest result this job can legitimately produce, never less than the base.
         decoder.maxFrameBytes = Math.max(baseMaxFrame, maxResultFrameBytes(j));
@@ -236,6 +290,7 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
       busy = "ping";
       try {
         await ready;
+        await awaitReady();
         if (fault) throw fault;
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => breakdown(`no pong within ${timeoutMs / 1000} s`), timeoutMs);

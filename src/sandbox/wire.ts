@@ -8,7 +8,7 @@ import { SandboxFault } from "../core/errors.js";
 import type { Job, JobLimits, RawJobResult, RawLoad, RawTestResult, WireTest } from "../core/job.js";
 
 /** The protocol version this host speaks; a runner announcing another one is refused. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** A job frame, host → runner. */
 export interface WireJob {
@@ -23,6 +23,8 @@ export interface WireJob {
     memory_mb: number;
     output_bytes: number;
     value_bytes: number;
+    /** The whole job's CPU budget in seconds (sampleBudgetSeconds), or null for none. */
+    sample_s: number | null;
   };
   continue_after_crash: boolean;
 }
@@ -52,6 +54,7 @@ export function toWireJob(job: Job): WireJob {
       memory_mb: limits.memoryMb,
       output_bytes: limits.outputBytes,
       value_bytes: limits.valueBytes,
+      sample_s: sampleBudgetSeconds(limits, job.tests.length) ?? null,
     },
     continue_after_crash: job.continueAfterCrash,
   };
@@ -69,23 +72,39 @@ export function perTestSeconds(limits: JobLimits, tests: number): number[] {
   return new Array<number>(tests).fill(testSeconds);
 }
 
+/**
+ * The whole job's CPU budget as EvalPlus sets a sample's: min(cap, the sum of its per-test
+ * limits) + 1 s, where the cap is `limits.sampleSeconds`; undefined when there is none.
+ */
+export function sampleBudgetSeconds(limits: JobLimits, tests: number): number | undefined {
+  if (limits.sampleSeconds === undefined) return undefined;
+  const sum = perTestSeconds(limits, tests).reduce((a, b) => a + b, 0);
+  return Math.min(limits.sampleSeconds, sum) + 1;
+}
+
 /** The stdout and stderr prefix the runner keeps for reports, per stream (runner.py REPORT_BYTES). */
 const REPORT_BYTES = 16 * 1024;
-/**
- * JSON with ensure_ascii writes a character as at most 12 bytes (an astral one as two \uXXXX
- * escapes), and the runner counts a value's size in characters, so every budget is scaled by this.
- */
-const ESCAPE_FACTOR = 12;
+/** A job's test frames together may cost this many times their room (runner.py JOB_VALUE_FACTOR). */
+export const JOB_VALUE_FACTOR = 8;
+/** The room of a test frame whatever valueBytes is: an exception's text must fit (runner.py MIN_FRAME_ROOM). */
+const MIN_FRAME_ROOM = 1 << 17;
+/** Bytes per byte of text at worst once written as ASCII JSON (a stray byte becomes "\ufffd"). */
+const ESCAPE_FACTOR = 6;
 
 /**
- * The largest result frame a healthy runner can send for this job: every value at its size
- * limit, every stdio test's output at the output limit, and the report prefixes, all escaped.
+ * The largest result frame a healthy runner can send for this job (runner.py assembled_cap):
+ * the job's values at their joint budget, what its stdio tests printed and the report
+ * prefixes, escaped, and room for each test's bookkeeping.
  */
 export function maxResultFrameBytes(job: Job): number {
   const { valueBytes, outputBytes } = job.limits;
-  const stdio = job.tests.filter((t) => t.kind === "stdio").length;
-  const perTest = ESCAPE_FACTOR * valueBytes + 4096;
-  return 65_536 + job.tests.length * perTest + stdio * ESCAPE_FACTOR * outputBytes + 2 * ESCAPE_FACTOR * REPORT_BYTES;
+  return (
+    65_536 +
+    job.tests.length * 4096 +
+    JOB_VALUE_FACTOR * Math.max(valueBytes, MIN_FRAME_ROOM) +
+    ESCAPE_FACTOR * outputBytes +
+    2 * 2 * ESCAPE_FACTOR * REPORT_BYTES
+  );
 }
 
 const count = z.number().int().nonnegative();

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SandboxFault, SetupError } from "../../src/core/errors.js";
 import type { Job, WireTest } from "../../src/core/job.js";
 import type { SandboxPool } from "../../src/core/sandbox.js";
+import { SCRATCH_INODES } from "../../src/sandbox/container-spec.js";
 import { createDockerSandbox, type DockerSandboxOptions } from "../../src/sandbox/docker-sandbox.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
 import { testImage } from "../helpers/sandbox-image.js";
@@ -106,7 +107,11 @@ describe("createDockerSandbox", () => {
         PidsLimit: 50,
         SecurityOpt: ["no-new-privileges"],
         CapDrop: ["ALL"],
-        Tmpfs: { "/tmp": "rw,nosuid,nodev,size=16m,mode=1777" },
+        // Inode caps keep the runner's cleanup after a job short (red team, finding 5).
+        Tmpfs: {
+          "/tmp": `rw,nosuid,nodev,size=16m,nr_inodes=${SCRATCH_INODES},mode=1777`,
+          "/dev/shm": `rw,nosuid,nodev,size=64m,nr_inodes=${SCRATCH_INODES},mode=1777`,
+        },
         AutoRemove: false,
         Ulimits: [{ Name: "nofile", Soft: 1024, Hard: 1024 }],
       });
@@ -245,6 +250,21 @@ describe("createDockerSandbox", () => {
       await pool.close();
     }
     expect(await containersOf(opts.labels)).toEqual([]);
+  });
+
+  it("replaces a pool container that never says it is ready for the next job, spending no retry", async () => {
+    // The runner answers job A, then its cleanup "overruns" (it never says ready): job B must
+    // run in a new container, and still have its one retry for faults of its own.
+    const opts = options({ isolation: "pool", workers: 1, runnerPath: BROKEN_RUNNER, readySeconds: 1 });
+    const lines: string[] = [];
+    const pool = await createDockerSandbox(docker, { ...opts, log: (line) => lines.push(line) });
+    try {
+      expect((await pool.run(job("noready", [call("f")]))).tests).toEqual([{ i: 0, st: "value", v: null }]);
+      expect((await pool.run(job("ok", [call("f")]))).tests).toEqual([{ i: 0, st: "value", v: null }]);
+      expect(lines.join("\n")).toMatch(/replaced container .*not ready within 1 s of the result of job/);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("turns the container's memory cap into a memory outcome, and the runner survives", async () => {

@@ -11,10 +11,12 @@
  * one left (files, processes, sockets, IPC objects, changed permissions, planted modules), and
  * it reports which runner process it ran under, so the suite can tell the runner survived.
  */
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobLimits, RawJobResult } from "../../src/core/job.js";
+import { PyDict, PyDigest, PyTuple } from "../../src/core/py-value.js";
 import { OUTCOMES, type Outcome } from "../../src/core/outcome.js";
 import type { Isolation, SandboxPool } from "../../src/core/sandbox.js";
 import type { Sample } from "../../src/core/sample.js";
@@ -31,14 +33,25 @@ const CLEAN = readFileSync(join(DIR, "clean.py"), "utf8");
 /** What the runner keeps of a job's stdout and stderr for reports (runner.py REPORT_BYTES). */
 const REPORT_BYTES = 16 * 1024;
 
-/** Small limits keep the suite fast; every hostile program still hits the one it aims at. */
+/**
+ * Small limits keep the suite fast; every hostile program still hits the one it aims at. The
+ * per-sample budget (min(3, the sum of a task's limits) + 1 s) stops any program that spreads
+ * its time over many tests.
+ */
 const LIMITS: JobLimits = {
   testSeconds: 1,
   loadSeconds: 2,
   memoryMb: 256,
   outputBytes: 1 << 20,
   valueBytes: 1 << 20,
+  sampleSeconds: 3,
 };
+
+/** What a value too large for LIMITS.valueBytes travels as: the sha256 of its (plain) repr. */
+function digestOf(repr: string, nan = false): PyDigest {
+  return new PyDigest(createHash("sha256").update(repr, "utf8").digest("hex"), Array.from(repr).length, nan);
+}
+const EMOJI = "\u{1F600}";
 
 interface Hostile {
   file: string;
@@ -108,8 +121,32 @@ const BENCHMARK: Benchmark = {
       { input: { kind: "stdio", stdin: "3 4\n" }, expect: { expected: "7\n", comparator: eq } },
       { input: { kind: "stdio", stdin: "10 -2\n" }, expect: { expected: "8\n", comparator: eq } },
     ]),
+    // A str that UTF-16 and JSON spell as a surrogate pair: as a value, in a key, and large.
+    task("emoji", `def emoji(shape):\n    return ["${EMOJI}", {"${EMOJI}": ("${EMOJI}",)}, "${EMOJI}" * 100_000][shape]\n`, [
+      { input: { kind: "call", fn: "emoji", args: [0] }, expect: { expected: EMOJI, comparator: eq } },
+      { input: { kind: "call", fn: "emoji", args: [1] }, expect: { expected: new PyDict([[EMOJI, new PyTuple([EMOJI])]]), comparator: eq } },
+      { input: { kind: "call", fn: "emoji", args: [2] }, expect: { expected: digestOf(`'${EMOJI.repeat(100_000)}'`), comparator: eq } },
+    ]),
+    // Values past the value budget, which travel as digests.
+    task("huge", "def huge():\n    return [7] * 100_000\n", [
+      { input: { kind: "call", fn: "huge", args: [] }, expect: { expected: digestOf(`[${Array(100_000).fill("7").join(", ")}]`), comparator: eq } },
+    ]),
+    // The digest of a repr that reads "[nan, nan, ...]", had it no NaN flag: nothing equals it,
+    // not even the reference (NaN equals nothing, on the small path as on this one).
+    task("nans", "def nans():\n    return [float('nan')] * 100_000\n", [
+      { input: { kind: "call", fn: "nans", args: [] }, expect: { expected: digestOf(`[${Array(100_000).fill("nan").join(", ")}]`), comparator: eq } },
+    ]),
+    // Many tests: room to spread time, or values, over them.
+    task(
+      "many",
+      "def many(i):\n    return i\n",
+      Array.from({ length: 10 }, (_, i) => ({ input: { kind: "call", fn: "many", args: [i] }, expect: { expected: BigInt(i), comparator: eq } })),
+    ),
   ],
 };
+
+/** What each task's reference solution gets: a pass, but for `nans` (see above). */
+const REFERENCE_STATUS: Record<string, Outcome> = { nans: "wrong_answer" };
 
 /** What one sample got: its verdict and what the sandbox reported for it. */
 interface Observed {
@@ -209,10 +246,15 @@ describe.each<Isolation>(["pool", "fresh"])("hostile programs (%s)", (isolation)
     expect(HOSTILE.filter((h) => h.expect === "pass").map((h) => h.file)).toEqual([]);
   });
 
-  it("judges every task's reference solution a pass", () => {
+  it("judges every task's reference solution a pass (but the one whose values hold NaN)", () => {
     expect(run.references.map((o) => [o.verdict.task_id, o.verdict.status])).toEqual(
-      BENCHMARK.tasks.map((t) => [t.taskId, "pass"]),
+      BENCHMARK.tasks.map((t) => [t.taskId, REFERENCE_STATUS[t.taskId] ?? "pass"]),
     );
+  });
+
+  it("gives every program a verdict: no program can make its own failure a sandbox_error", () => {
+    const all = [...run.references, ...run.hostile.values(), ...run.clean.values()];
+    expect(all.filter((o) => o.verdict.status === "sandbox_error").map((o) => details(o.verdict))).toEqual([]);
   });
 
   it.each(HOSTILE)("$file: $expect, and the clean job after it passes", (h) => {

@@ -233,7 +233,7 @@ describe("the sandbox image", () => {
     expect(run.exitCode).toBe(0);
     const length = run.stdout.readUInt32BE(0);
     const hello = JSON.parse(run.stdout.subarray(4, 4 + length).toString("utf8")) as Record<string, unknown>;
-    expect(hello).toMatchObject({ op: "hello", protocol: 1, pid: 1, uid: 0 });
+    expect(hello).toMatchObject({ op: "hello", protocol: 2, pid: 1, uid: 0 });
   });
 
   it("imageStatus reports the current image with its size", async () => {

@@ -1,11 +1,11 @@
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SandboxFault } from "../../src/core/errors.js";
+import { RunnerNotReady, SandboxFault } from "../../src/core/errors.js";
 import type { Job, WireTest } from "../../src/core/job.js";
 import { createFrameDecoder, encodeFrame } from "../../src/sandbox/framing.js";
 import { createRunnerConnection, hostTimeoutSeconds } from "../../src/sandbox/runner-connection.js";
 
-const HELLO = { op: "hello", protocol: 1, python: "3.11.2", pid: 1, uid: 0 };
+const HELLO = { op: "hello", protocol: 2, python: "3.11.2", pid: 1, uid: 0 };
 
 const job = (id = "j1"): Job => ({
   id,
@@ -62,7 +62,7 @@ describe("createRunnerConnection", () => {
     const conn = createRunnerConnection(r.streams, { label: "t" });
     const pending = conn.run(job());
     r.send(HELLO);
-    expect(await conn.ready).toEqual({ protocol: 1, python: "3.11.2", pid: 1, uid: 0 });
+    expect(await conn.ready).toEqual({ protocol: 2, python: "3.11.2", pid: 1, uid: 0 });
     const result = await pending;
     expect(result).toMatchObject({ id: "j1", load: { st: "ok" }, maxRssKb: 1, wallSeconds: 0.01 });
     expect(r.received).toEqual([
@@ -72,7 +72,7 @@ describe("createRunnerConnection", () => {
         program: job().program,
         setup: "",
         tests: job().tests,
-        limits: { test_s: 1, load_s: 2, memory_mb: 128, output_bytes: 1000, value_bytes: 1000 },
+        limits: { test_s: 1, load_s: 2, memory_mb: 128, output_bytes: 1000, value_bytes: 1000, sample_s: null },
         continue_after_crash: false,
       },
     ]);
@@ -88,10 +88,60 @@ describe("createRunnerConnection", () => {
     await vi.waitFor(() => expect(r.received).toHaveLength(1));
     r.send(resultFor("a"));
     expect((await first).id).toBe("a");
+    // The next job goes out only once the runner says it is clean again.
     const second = conn.run(job("b"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(r.received).toHaveLength(1);
+    r.send({ op: "ready" });
     await vi.waitFor(() => expect(r.received).toHaveLength(2));
     r.send(resultFor("b"));
     expect((await second).id).toBe("b");
+  });
+
+  it("faults with RunnerNotReady, before sending anything, when the runner's cleanup overruns", async () => {
+    vi.useFakeTimers();
+    const r = fakeRunner();
+    r.send(HELLO);
+    const conn = createRunnerConnection(r.streams, { label: "t", readyTimeoutMs: 1000 });
+    const first = conn.run(job("a"));
+    await vi.waitFor(() => expect(r.received).toHaveLength(1));
+    r.send(resultFor("a"));
+    expect((await first).id).toBe("a");
+    const second = conn.run(job("b"));
+    const settled = expect(second).rejects.toThrow(RunnerNotReady);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(conn.fault).toBeNull();
+    await vi.advanceTimersByTimeAsync(2);
+    await settled;
+    await expect(second).rejects.toThrow(/not ready within 1 s of the result of job a \(its cleanup overran\)/);
+    expect(r.received).toHaveLength(1);
+  });
+
+  it("a ping waits for the runner to be ready too", async () => {
+    const r = fakeRunner();
+    r.onFrame((m) => {
+      const op = (m as { op: string }).op;
+      if (op === "job") r.send(resultFor("a"));
+      if (op === "ping") r.send({ op: "pong" });
+    });
+    r.send(HELLO);
+    const conn = createRunnerConnection(r.streams, { label: "t" });
+    await conn.run(job("a"));
+    const pong = conn.ping();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(r.received).toHaveLength(1);
+    r.send({ op: "ready" });
+    await expect(pong).resolves.toBeUndefined();
+  });
+
+  it("faults on a ready frame nobody waits for", async () => {
+    const r = fakeRunner();
+    r.send(HELLO);
+    const conn = createRunnerConnection(r.streams, { label: "t" });
+    await conn.ready;
+    r.send({ op: "ready" });
+    await vi.waitFor(() => expect(conn.fault).not.toBeNull());
+    expect(conn.fault?.message).toMatch(/unexpected frame/);
   });
 
   it("answers a ping", async () => {
@@ -224,6 +274,14 @@ describe("hostTimeoutSeconds", () => {
 
   it("still covers one load for a job without tests", () => {
     expect(hostTimeoutSeconds({ ...base, tests: [] })).toBeCloseTo(4 * 1.25 + 5);
+  });
+
+  it("stops at the per-sample budget's wall backstop when that is sooner, plus the exit grace per child", () => {
+    // 100 tests of 1 s, budget min(10, 100) + 1 = 11 s, backstop 1.5x; one child: 16.5 + 2 s grace.
+    const tests = new Array<WireTest>(100).fill(call);
+    expect(hostTimeoutSeconds({ ...base, tests, limits: { ...limits, sampleSeconds: 10 } })).toBeCloseTo(18.5 * 1.25 + 5);
+    // A budget above what the tests and loads may take anyway changes nothing.
+    expect(hostTimeoutSeconds({ ...base, tests: [call], limits: { ...limits, sampleSeconds: 60 } })).toBeCloseTo(5 * 1.25 + 5);
   });
 
   it("uses per-test limits", () => {

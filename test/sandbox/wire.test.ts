@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { SandboxFault } from "../../src/core/errors.js";
 import type { Job } from "../../src/core/job.js";
-import { maxResultFrameBytes, parseHello, parseResult, perTestSeconds, toWireJob } from "../../src/sandbox/wire.js";
+import {
+  JOB_VALUE_FACTOR,
+  maxResultFrameBytes,
+  parseHello,
+  parseResult,
+  perTestSeconds,
+  sampleBudgetSeconds,
+  toWireJob,
+} from "../../src/sandbox/wire.js";
 
 const job: Job = {
   id: "task-1/0",
@@ -39,7 +47,7 @@ describe("toWireJob", () => {
       program: job.program,
       setup: "import math",
       tests: job.tests,
-      limits: { test_s: [1, 2, 3], load_s: 4, memory_mb: 256, output_bytes: 1000, value_bytes: 500 },
+      limits: { test_s: [1, 2, 3], load_s: 4, memory_mb: 256, output_bytes: 1000, value_bytes: 500, sample_s: null },
       continue_after_crash: true,
     });
   });
@@ -57,8 +65,8 @@ describe("perTestSeconds", () => {
 
 describe("parseHello", () => {
   it("accepts the runner's hello, ignoring extra fields", () => {
-    expect(parseHello({ op: "hello", protocol: 1, python: "3.11.2", pid: 1, uid: 0, host_mode: false })).toEqual({
-      protocol: 1,
+    expect(parseHello({ op: "hello", protocol: 2, python: "3.11.2", pid: 1, uid: 0, host_mode: false })).toEqual({
+      protocol: 2,
       python: "3.11.2",
       pid: 1,
       uid: 0,
@@ -66,7 +74,7 @@ describe("parseHello", () => {
   });
 
   it("refuses another protocol version and anything that is not a hello", () => {
-    expect(() => parseHello({ op: "hello", protocol: 2, python: "3", pid: 1, uid: 0 })).toThrow(/protocol 2/);
+    expect(() => parseHello({ op: "hello", protocol: 1, python: "3", pid: 1, uid: 0 })).toThrow(/protocol 1/);
     expect(() => parseHello({ op: "pong" })).toThrow(SandboxFault);
     expect(() => parseHello("hello")).toThrow(SandboxFault);
   });
@@ -108,20 +116,41 @@ describe("parseResult", () => {
   });
 });
 
-describe("maxResultFrameBytes", () => {
-  it("grows with the tests, the value limit and the output limit of stdio tests", () => {
-    const small = maxResultFrameBytes(job);
-    expect(maxResultFrameBytes({ ...job, tests: [...job.tests, { kind: "expr", src: "1" }], limits: { ...job.limits, testSeconds: 1 } })).toBe(
-      small + 12 * 500 + 4096,
-    );
-    expect(maxResultFrameBytes({ ...job, limits: { ...job.limits, outputBytes: 2000 } })).toBe(small + 12 * 1000);
+describe("sampleBudgetSeconds", () => {
+  it("is EvalPlus's min(cap, the sum of the tests' limits) + 1, or none", () => {
+    expect(sampleBudgetSeconds(job.limits, 3)).toBeUndefined();
+    expect(sampleBudgetSeconds({ ...job.limits, sampleSeconds: 60 }, 3)).toBe(7); // 1 + 2 + 3 < 60
+    expect(sampleBudgetSeconds({ ...job.limits, sampleSeconds: 4 }, 3)).toBe(5);
+    expect(sampleBudgetSeconds({ ...job.limits, testSeconds: 4, sampleSeconds: 60 }, 100)).toBe(61);
   });
 
-  it("fits a result whose values are all at the size limit, written as ensure_ascii JSON", () => {
-    const worst = "\u{1F600}".repeat(498); // 498 characters + 2 = the runner's 500-"byte" budget
+  it("travels in the job frame as sample_s", () => {
+    expect(toWireJob({ ...job, limits: { ...job.limits, sampleSeconds: 4 } }).limits.sample_s).toBe(5);
+    expect(toWireJob(job).limits.sample_s).toBeNull();
+  });
+});
+
+describe("maxResultFrameBytes", () => {
+  it("grows with the tests, the job's value budget and the output limit", () => {
+    const small = maxResultFrameBytes(job);
+    expect(maxResultFrameBytes({ ...job, tests: [...job.tests, { kind: "expr", src: "1" }], limits: { ...job.limits, testSeconds: 1 } })).toBe(
+      small + 4096,
+    );
+    // Below 128 KiB a value's room stays 128 KiB: an exception's message must fit whatever the limit.
+    expect(maxResultFrameBytes({ ...job, limits: { ...job.limits, valueBytes: 1500 } })).toBe(small);
+    const big = { ...job, limits: { ...job.limits, valueBytes: 1 << 20 } };
+    expect(maxResultFrameBytes({ ...big, limits: { ...big.limits, valueBytes: (1 << 20) + 1000 } })).toBe(maxResultFrameBytes(big) + JOB_VALUE_FACTOR * 1000);
+    expect(maxResultFrameBytes({ ...job, limits: { ...job.limits, outputBytes: 2000 } })).toBe(small + 6 * 1000);
+  });
+
+  it("fits a result whose values together cost the job's whole value budget, as ensure_ascii JSON", () => {
+    // The runner charges a non-ASCII str 12 per character: a 500-byte budget holds 41 of them,
+    // and a job's values together may cost JOB_VALUE_FACTOR budgets.
+    const worst = "\u{1F600}".repeat(41);
+    const tests = Array.from({ length: 3 * JOB_VALUE_FACTOR }, (_, i) => ({ i, st: "value", v: worst }));
     const frame = {
       ...result,
-      tests: result.tests.map((t) => ({ ...t, st: "value", v: worst })),
+      tests,
       stdout: "\u{1F600}".repeat(16384),
       stderr: "\u{1F600}".repeat(16384),
     };
