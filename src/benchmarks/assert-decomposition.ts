@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { SandboxFault } from "../core/errors.js";
-import type { BenchmarkSpec, Comparator } from "../core/task.js";
+import type { BenchmarkSpec, Comparator, View } from "../core/task.js";
 import { describeIssues } from "./benchmark-config.js";
 
 /**
@@ -37,6 +37,9 @@ const comparatorSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("isclose"), relTol: z.number(), absTol: z.number() }),
 ]);
 
+/** The views decompose_asserts.py may ask the judge to apply (its VIEWS). */
+const viewSchema = z.enum(["set", "frozenset", "list", "tuple", "len", "int"]) satisfies z.ZodType<View>;
+
 const resultSchema = z.discriminatedUnion("ok", [
   z.object({
     key: z.string(),
@@ -44,6 +47,7 @@ const resultSchema = z.discriminatedUnion("ok", [
     candidate: z.string().min(1),
     expected: z.string().min(1),
     comparator: comparatorSchema,
+    view: z.array(viewSchema).min(1).optional(),
   }),
   z.object({ key: z.string(), ok: z.literal(false), reason: z.string() }),
 ]);
@@ -52,11 +56,13 @@ const responseSchema = z.object({ items: z.array(resultSchema) });
 
 /**
  * One decomposed assert: `candidate` is a Python expression the job evaluates (in the
- * program's namespace, after setup); `expected` one that trusted code evaluates with builtins
- * only; the value is judged with `comparator`. `ok: false`: the assert runs whole in the job.
+ * program's namespace, after setup: the program's own answer, nothing run on it); `expected`
+ * one that trusted code evaluates with builtins only; the value, after `view` (builtins the
+ * host applies to it as plain data), is judged with `comparator`. `ok: false`: the assert runs
+ * whole in the job, and its pass is weak.
  */
 export type DecomposedAssert =
-  | { ok: true; candidate: string; expected: string; comparator: Comparator }
+  | { ok: true; candidate: string; expected: string; comparator: Comparator; view?: View[] }
   | { ok: false; reason: string };
 
 /** The key an assert test travels under: unambiguous for any task and test id. */
@@ -94,7 +100,13 @@ export function parseDecomposeResponse(stdout: string): Map<string, DecomposedAs
     out.set(
       item.key,
       item.ok
-        ? { ok: true, candidate: item.candidate, expected: item.expected, comparator: item.comparator }
+        ? {
+            ok: true,
+            candidate: item.candidate,
+            expected: item.expected,
+            comparator: item.comparator,
+            ...(item.view !== undefined ? { view: item.view } : {}),
+          }
         : { ok: false, reason: item.reason },
     );
   }

@@ -25,10 +25,18 @@ export type Comparator =
   | { kind: "isclose"; relTol: number; absTol: number }
   | { kind: "always" };
 
+/**
+ * A builtin the judge applies on the host to the job's value, as plain data, before comparing
+ * (a decomposed `set(f(x)) == {1, 2}` sends f(x) back, never set() run in the job).
+ */
+export type View = "set" | "frozenset" | "list" | "tuple" | "len" | "int";
+
 /** The trusted half of a test: the expected value, how to compare, and accepted alternatives. */
 export interface Expectation {
   expected: PyValue;
   comparator: Comparator;
+  /** Views applied to the returned value, innermost first, before any comparison. */
+  view?: View[];
   /** A value that also passes when its own comparator accepts it (EvalPlus's special oracles). */
   alternatives?: { expected: PyValue; comparator: Comparator }[];
 }

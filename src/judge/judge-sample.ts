@@ -28,6 +28,7 @@ import type { SampleVerdict, TestVerdict } from "../core/verdict.js";
 import { decodeValue } from "./codec.js";
 import { evalplusAtolOf, expectationHolds, isFloats, pySetKeys, withEvalplusFloatAtol } from "./comparators.js";
 import { pyRepr } from "./py-repr.js";
+import { applyViews } from "./views.js";
 
 /** What judgeSample needs besides the task, the sample and the raw result. */
 export interface JudgeSampleOptions {
@@ -108,7 +109,7 @@ function judgeLoad(load: RawLoad): Judged | undefined {
       if (load.exc === "MemoryError") return { outcome: "memory_exceeded", detail: exceptionText(load.exc, load.msg, "") };
       return { outcome: "runtime_error", detail: exceptionText(load.exc, load.msg, "exception") };
     case "timeout":
-      return { outcome: "timeout", detail: "time limit exceeded while loading" };
+      return { outcome: "timeout", detail: typeof load.msg === "string" && load.msg !== "" ? clip(load.msg, MSG_MAX) : "time limit exceeded while loading" };
     case "memory":
       return { outcome: "memory_exceeded", detail: "memory limit exceeded while loading" };
     case "killed":
@@ -170,10 +171,12 @@ function judgeValue(test: Test, r: RawTestResult, atol: EvalplusAtolState): Judg
   if (test.expect === null) return { outcome: "pass" };
   const decoded = decodeValue(r.v);
   if (!decoded.ok) return { outcome: "unserializable", detail: `unserializable value: ${decoded.reason}` };
+  const viewed = applyViews(test.expect.view, decoded.value);
+  if (!viewed.ok) return { outcome: viewed.outcome, detail: viewed.detail };
   const e = atol.expectationFor(test, test.expect);
-  const pass = expectationHolds(e, decoded.value);
-  atol.returned(test, test.expect, decoded.value);
-  return pass ? { outcome: "pass" } : { outcome: "wrong_answer", detail: mismatchDetail(e, decoded.value) };
+  const pass = expectationHolds(e, viewed.value);
+  atol.returned(test, test.expect, viewed.value);
+  return pass ? { outcome: "pass" } : { outcome: "wrong_answer", detail: mismatchDetail(e, viewed.value) };
 }
 
 function judgeRaw(test: Test, r: RawTestResult, atol: EvalplusAtolState): Judged {
@@ -187,7 +190,8 @@ function judgeRaw(test: Test, r: RawTestResult, atol: EvalplusAtolState): Judged
       }
       return { outcome: "runtime_error", detail: exceptionText(r.exc, r.msg, "exception") };
     case "timeout":
-      return { outcome: "timeout", detail: "time limit exceeded" };
+      // The runner's own words (it says when the sample's budget, not the test's limit, ran out).
+      return { outcome: "timeout", detail: typeof r.msg === "string" && r.msg !== "" ? clip(r.msg, MSG_MAX) : "time limit exceeded" };
     case "memory":
       return { outcome: "memory_exceeded", detail: "memory limit exceeded" };
     case "killed":

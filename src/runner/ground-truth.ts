@@ -12,6 +12,7 @@ import type {
   Task,
   TaskSpec,
   Test,
+  View,
 } from "../core/task.js";
 import { SetupError } from "../core/errors.js";
 import { decodeValue } from "../judge/codec.js";
@@ -44,6 +45,8 @@ interface Decomposed {
   candidate?: string;
   expected?: string;
   comparator?: Comparator;
+  /** Builtins the judge applies to the job's value before comparing (decompose_asserts.py). */
+  view?: View[];
   reason?: string;
 }
 
@@ -329,7 +332,7 @@ function resolveTask(
           tests.push({
             ...base,
             input: { kind: "expr", src: d.candidate },
-            expect: { expected: value.value, comparator: d.comparator },
+            expect: { expected: value.value, comparator: d.comparator, ...(d.view !== undefined ? { view: d.view } : {}) },
             ...(seconds !== undefined ? { seconds } : {}),
           });
           return;

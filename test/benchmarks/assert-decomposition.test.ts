@@ -40,6 +40,8 @@ const REFERENCE = [
   "a, (b, c) = 1, (2, 3)",
   "class Box:",
   "    inner = 1",
+  "    def size(self):",
+  "        return 0",
   "def f(x, y=0):",
   "    global made",
   "    made = True",
@@ -58,14 +60,17 @@ describe("decompose_asserts.py", () => {
     ["assert ( f (1,2) )==(3)", { ok: true, candidate: "f(1, 2)", expected: "3", comparator: EQ }],
     ["  assert f(1)==[1,  (2,),{3:4}]  ", { ok: true, candidate: "f(1)", expected: "[1, (2,), {3: 4}]", comparator: EQ }],
     ["assert f(-1) == -1", { ok: true, candidate: "f(-1)", expected: "-1", comparator: EQ }],
-    ["assert set(f([1])) == set((1, 2))", { ok: true, candidate: "set(f([1]))", expected: "set((1, 2))", comparator: EQ }],
+    ["assert set(f([1])) == set((1, 2))", { ok: true, candidate: "f([1])", expected: "set((1, 2))", comparator: EQ, view: ["set"] }],
+    ["assert len(set(f([1]))) == 2", { ok: true, candidate: "f([1])", expected: "2", comparator: EQ, view: ["set", "len"] }],
+    ["assert int(f(1.5)) == 1", { ok: true, candidate: "f(1.5)", expected: "1", comparator: EQ, view: ["int"] }],
     ["assert f(1) == sorted([x for x in range(3)])", { ok: true, candidate: "f(1)", expected: "sorted([x for x in range(3)])", comparator: EQ }],
     ["assert Box().inner == 1", { ok: true, candidate: "Box().inner", expected: "1", comparator: EQ }],
     ["assert LIMIT == 10", { ok: true, candidate: "LIMIT", expected: "10", comparator: EQ }],
     ["assert made == True", { ok: true, candidate: "made", expected: "True", comparator: EQ }],
-    ["assert regex.escape('.') == '\\\\.'", { ok: true, candidate: "regex.escape('.')", expected: "'\\\\.'", comparator: EQ }],
+    ["assert regex.escape('.') == '\\\\.'", { ok: false, reason: "the program's side is library code, not the program: regex.escape" }],
+    ["assert Box().size() == 0", { ok: true, candidate: "Box().size()", expected: "0", comparator: EQ }],
     ["assert (a, b, c, idx) == (1, 2, 3, 0)", { ok: true, candidate: "(a, b, c, idx)", expected: "(1, 2, 3, 0)", comparator: EQ }],
-    ["assert Counter('aab') == {'a': 2, 'b': 1}", { ok: true, candidate: "Counter('aab')", expected: "{'a': 2, 'b': 1}", comparator: EQ }],
+    ["assert Counter('aab') == {'a': 2, 'b': 1}", { ok: false, reason: "the program's side is library code, not the program: Counter" }],
     ["assert tree_size(root) == 3", { ok: true, candidate: "tree_size(root)", expected: "3", comparator: EQ }],
     [
       "assert math.isclose(f(1.5), 1.5, rel_tol=0.001)",
@@ -96,6 +101,24 @@ describe("decompose_asserts.py", () => {
     ["assert math.isclose(f(1), 1, rel_tol=tol)", { ok: false, reason: "rel_tol is not a literal number" }],
     ["assert math.isclose(f(1), 1, abs_tol=-1)", { ok: false, reason: "abs_tol must be finite and non-negative" }],
     ["assert math.isclose(f(1), 1, 2)", { ok: false, reason: "math.isclose needs exactly two positional arguments" }],
+    // Comparisons hidden in calls: decomposed where the host can run them on a plain copy, else weak.
+    ["assert operator.eq(f(6), [0, 2, 4])", { ok: true, candidate: "f(6)", expected: "[0, 2, 4]", comparator: EQ }],
+    ["assert eq([0, 2], f(3))", { ok: true, candidate: "f(3)", expected: "[0, 2]", comparator: EQ }],
+    ["assert operator.eq(f(6), [0, 2, 4]) == True", { ok: true, candidate: "f(6)", expected: "[0, 2, 4]", comparator: EQ }],
+    [
+      "assert math.isclose(f(1.5), 1.5) == True",
+      { ok: true, candidate: "f(1.5)", expected: "1.5", comparator: { kind: "isclose", relTol: 1e-9, absTol: 0 } },
+    ],
+    ["assert f(7).count(6) == 1", { ok: false, reason: "the program's side runs .count on the program's value in the job: f(7).count" }],
+    ["assert f(7).index(6) == 3", { ok: false, reason: "the program's side runs .index on the program's value in the job: f(7).index" }],
+    ["assert f(3).__eq__([0, 2])", { ok: false, reason: "the program's side runs .__eq__ on the program's value in the job: f(3).__eq__" }],
+    ["assert isinstance(f(3), list)", { ok: false, reason: "the program's side is library code, not the program: isinstance" }],
+    ["assert sorted(f(3)) == [0, 2]", { ok: false, reason: "the program's side is library code, not the program: sorted" }],
+    ["assert f(3)[0] == 0", { ok: false, reason: "the program's side computes on the program's value in the job: f(3)[0]" }],
+    ["assert f(3) + 1 == 4", { ok: false, reason: "the program's side computes on the program's value in the job: f(3) + 1" }],
+    ["assert list(set(f(3))) == [3]", { ok: false, reason: "list() of a set() depends on Python's set order" }],
+    ["assert math.isclose(f(1), 1) == False", { ok: false, reason: "the program's side is library code, not the program: math.isclose" }],
+    ["assert not isinstance(f(3), list)", { ok: false, reason: "the program's side is library code, not the program: isinstance" }],
     ["f(1) == 1", { ok: false, reason: "not a single assert statement" }],
     ["assert f(1) == 1\nassert f(2) == 2", { ok: false, reason: "not a single assert statement" }],
     ["assert f(1 == 1", { ok: false, reason: "syntax error: '(' was never closed" }],
@@ -104,7 +127,12 @@ describe("decompose_asserts.py", () => {
 
   beforeAll(() => {
     results = decompose({
-      items: cases.map(([src], i) => ({ key: String(i), src, reference: REFERENCE, setup: "root = make_tree()\n" })),
+      items: cases.map(([src], i) => ({
+        key: String(i),
+        src,
+        reference: REFERENCE,
+        setup: "root = make_tree()\nimport operator\nfrom operator import eq\n",
+      })),
     });
   });
 
@@ -225,18 +253,21 @@ describe.skipIf(!hasRealData)("decomposing all of MBPP", () => {
             "    if t.msg is None and isinstance(e, ast.Compare) and len(e.ops) == 1 and isinstance(e.ops[0], ast.Eq) and isinstance(e.left, ast.Call):",
             "        try: ast.literal_eval(e.comparators[0])",
             "        except ValueError: continue",
-            "        out[item['key']] = [ast.unparse(e.left), ast.unparse(e.comparators[0])]",
+            "        call, view = e.left, []",
+            "        if isinstance(call.func, ast.Name) and call.func.id in ('set', 'int') and isinstance(call.args[0], ast.Call):",
+            "            call, view = call.args[0], [call.func.id]",
+            "        out[item['key']] = [ast.unparse(call), ast.unparse(e.comparators[0]), view]",
             "json.dump(out, sys.stdout)",
           ].join("\n"),
         ],
         { input: JSON.stringify(request), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
       ),
-    ) as Record<string, [string, string]>;
+    ) as Record<string, [string, string, string[]]>;
     const keys = Object.keys(shapes);
     expect(keys.filter((k) => k.startsWith("mbpp:") && k.includes('"test/')).length).toBeGreaterThanOrEqual(2911);
     for (const key of keys) {
-      const [call, literal] = shapes[key] as [string, string];
-      expect(results.get(key), key).toEqual({ ok: true, candidate: call, expected: literal, comparator: EQ });
+      const [call, literal, view] = shapes[key] as [string, string, string[]];
+      expect(results.get(key), key).toEqual({ ok: true, candidate: call, expected: literal, comparator: EQ, ...(view.length > 0 ? { view } : {}) });
     }
   });
 });

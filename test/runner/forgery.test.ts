@@ -3,40 +3,78 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Isolation } from "../../src/core/sandbox.js";
+import type { SampleVerdict } from "../../src/core/verdict.js";
 import { runEval } from "../../src/runner/evaluate.js";
 import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/python/forgery");
+/** Each hostile program, and the task it answers (a `# task: N` first line, else task 1). */
 const HOSTILE = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith(".py") && f !== "clean.py")
-  .sort();
-const CLEAN = readFileSync(join(FIXTURES, "clean.py"), "utf8");
+  .filter((f) => f.endsWith(".py") && !f.startsWith("clean"))
+  .sort()
+  .map((file) => {
+    const source = readFileSync(join(FIXTURES, file), "utf8");
+    return { file, source, task: Number(/^# task: (\d+)/.exec(source)?.[1] ?? 1) };
+  });
+/** The clean program of each task. */
+const CLEAN: Record<number, string> = {
+  1: readFileSync(join(FIXTURES, "clean.py"), "utf8"),
+  2: readFileSync(join(FIXTURES, "clean_evens.py"), "utf8"),
+};
 
-/** A task whose expected values appear nowhere but in the hidden test file. */
-function writeBenchmark(dir: string): string {
-  const task = {
-    task_id: 1,
-    text: "Return x * 1000 + 7.",
-    code: "def secret(x):\n    return x * 1000 + 7\n",
-    test_list: ["assert secret(1) == 1007", "assert secret(2) == 2007", "assert secret(3) == 3007"],
-    test_setup_code: "",
-  };
-  const path = join(dir, "tasks.jsonl");
-  writeFileSync(path, `${JSON.stringify(task)}\n`);
+/** Asserts of task 2 that compare inside a call: the host cannot run them, so they run whole in the job (weak). */
+const WEAK_EVENS = ["test/1", "test/2", "test/3", "test/4"];
+
+/** Tasks whose expected values appear nowhere but in the hidden test file (the first `count` of them). */
+function writeBenchmark(dir: string, count = 2): string {
+  const tasks = [
+    {
+      task_id: 1,
+      text: "Return x * 1000 + 7.",
+      code: "def secret(x):\n    return x * 1000 + 7\n",
+      test_list: ["assert secret(1) == 1007", "assert secret(2) == 2007", "assert secret(3) == 3007"],
+      test_setup_code: "",
+    },
+    {
+      // Comparisons hidden in calls (red team, finding 3): decomposed where the host can run the
+      // call on the value as plain data (operator.eq, isclose(...) == True, set, len), weak otherwise.
+      task_id: 2,
+      text: "Return the even numbers below n, in order.",
+      code: "def evens(n):\n    return list(range(0, n, 2))\n",
+      test_list: [
+        "assert operator.eq(evens(6), [0, 2, 4])",
+        "assert evens(7).count(6) == 1",
+        "assert evens(7).index(6) == 3",
+        "assert evens(3).__eq__([0, 2])",
+        "assert isinstance(evens(4), list)",
+        "assert math.isclose(len(evens(5)), 3) == True",
+        "assert set(evens(5)) == {0, 2, 4}",
+        "assert len(evens(8)) == 4",
+      ],
+      test_setup_code: "import math\nimport operator\n",
+    },
+  ];
+  const path = join(dir, `tasks-${count}.jsonl`);
+  writeFileSync(path, tasks.slice(0, count).map((t) => `${JSON.stringify(t)}\n`).join(""));
   return path;
 }
 
-/** Hostile samples, each followed by a clean one that must still pass in the same container. */
+/** Hostile samples, each followed by its task's clean one, which must still pass in the same container. */
 function writeSamples(dir: string): string {
   const lines: string[] = [];
-  for (const f of HOSTILE) {
-    lines.push(JSON.stringify({ task_id: 1, solution: readFileSync(join(FIXTURES, f), "utf8") }));
-    lines.push(JSON.stringify({ task_id: 1, solution: CLEAN }));
+  for (const h of HOSTILE) {
+    lines.push(JSON.stringify({ task_id: h.task, solution: h.source }));
+    lines.push(JSON.stringify({ task_id: h.task, solution: CLEAN[h.task] }));
   }
   const path = join(dir, "samples.jsonl");
   writeFileSync(path, `${lines.join("\n")}\n`);
   return path;
+}
+
+/** The tests of a verdict that passed without the weak flag: only a decomposed assert can. */
+function strongPasses(v: SampleVerdict): string[] {
+  return v.tests.filter((t) => t.outcome === "pass" && t.weak !== true).map((t) => t.id);
 }
 
 describe.each<Isolation>(["pool", "fresh"])("programs that try to fake a pass (%s)", (isolation) => {
@@ -58,17 +96,68 @@ describe.each<Isolation>(["pool", "fresh"])("programs that try to fake a pass (%
       hashSeed: 0,
       progress: false,
     });
-    expect(result.verdicts).toHaveLength(HOSTILE.length * 2);
-    const statuses = result.verdicts.map((v, i) => ({
-      sample: i % 2 === 0 ? HOSTILE[i / 2] : `clean after ${HOSTILE[(i - 1) / 2]}`,
-      status: v.status,
-    }));
-    for (const [i, s] of statuses.entries()) {
-      if (i % 2 === 0) expect(s.status, s.sample).not.toBe("pass");
-      else expect(s.status, s.sample).toBe("pass");
+    // Verdicts come back in task order, each task's samples in file order.
+    const byTask = (task: number) => result.verdicts.filter((v) => v.task_id === String(task));
+    for (const task of [1, 2]) {
+      const hostile = HOSTILE.filter((h) => h.task === task);
+      const verdicts = byTask(task);
+      expect(verdicts).toHaveLength(hostile.length * 2);
+      hostile.forEach((h, k) => {
+        const v = verdicts[2 * k]!;
+        const clean = verdicts[2 * k + 1]!;
+        const why = `${h.file}: ${v.tests.map((t) => `${t.id} ${t.outcome}${t.weak ? " (weak)" : ""} ${t.detail ?? ""}`).join(" | ")}`;
+        expect(v.status, why).not.toBe("pass");
+        // "Decomposed asserts cannot be fooled": only an assert that ran in the job may pass.
+        if (task === 2) expect(strongPasses(v), why).toEqual([]);
+        expect(clean.status, `clean after ${h.file}`).toBe("pass");
+      });
     }
+    // The clean program passes task 2 too, its in-job asserts flagged weak and only those.
+    const cleanEvens = byTask(2)[1]!;
+    expect(cleanEvens.tests.filter((t) => t.weak === true).map((t) => t.id)).toEqual(WEAK_EVENS);
+    expect(cleanEvens.weak).toBe(true);
     // No non-pass ever came back from a sandbox fault: every hostile program got a real verdict.
     expect(result.verdicts.filter((v) => v.status === "sandbox_error")).toEqual([]);
     expect(result.summary.pass_at_k["1"]).toBeCloseTo(0.5);
-  }, 240_000);
+  }, 300_000);
+
+  it("gives two programs that differ only by a lone surrogate two identities, in the verdict cache too", async () => {
+    await testImage();
+    const dir = mkdtempSync(join(tmpdir(), "verdict-identity-"));
+    const body = "def secret(x):\n    return x * 1000 + 7\n";
+    // Red team, finding 7: Node hashes "\ud800" as U+FFFD, so both once had one program_sha256.
+    const samples = join(dir, "samples.jsonl");
+    writeFileSync(samples, [`# \ufffd\n${body}`, `# \ud800\n${body}`].map((p) => JSON.stringify({ task_id: 1, solution: p })).join("\n"));
+    const saved = process.env.VERDICT_CACHE_DIR;
+    process.env.VERDICT_CACHE_DIR = join(dir, "cache");
+    try {
+      const run = (out: string) =>
+        runEval({
+          benchmark: writeBenchmark(dir, 1),
+          split: "all",
+          samples,
+          isolation,
+          workers: 1,
+          k: [1],
+          outDir: join(dir, out),
+          resultsDir: dir,
+          noCache: false,
+          limits: { ...DEFAULT_LIMITS, testSeconds: 2, loadSeconds: 5 },
+          hashSeed: 0,
+          progress: false,
+        });
+      for (const [out, cached] of [["first", false], ["again", true]] as const) {
+        const { verdicts } = await run(out);
+        // The samples file carries the lone surrogate to Python, which cannot compile it.
+        expect(verdicts.map((v) => [v.status, v.cached])).toEqual([
+          ["pass", cached],
+          ["syntax_error", cached],
+        ]);
+        expect(verdicts[0]!.program_sha256).not.toBe(verdicts[1]!.program_sha256);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.VERDICT_CACHE_DIR;
+      else process.env.VERDICT_CACHE_DIR = saved;
+    }
+  }, 300_000);
 });
