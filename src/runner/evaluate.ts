@@ -12,6 +12,7 @@ import type { Benchmark, Task } from "../core/task.js";
 import type { SampleVerdict } from "../core/verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { judgeSample, sandboxErrorVerdict } from "../judge/judge-sample.js";
+import { programDigest } from "../judge/program-identity.js";
 import { loadSamples } from "../judge/samples.js";
 import { summarize } from "../metrics/summary.js";
 import { RUN_LABEL } from "../sandbox/container-spec.js";
@@ -96,6 +97,8 @@ export const storedEvalOptionsSchema = z.object({
     memoryMb: z.number().positive(),
     outputBytes: z.number().positive(),
     valueBytes: z.number().positive(),
+    /** Absent: no per-sample budget (and in runs made before it existed). */
+    sampleSeconds: z.number().positive().optional(),
   }),
   hashSeed: z.int(),
 });
@@ -364,7 +367,7 @@ function assertVerdictsMatchSamples(store: ResultsStore, samples: Sample[], miss
     // `--missing fail` wrote these for tasks the samples file still has no sample of.
     if (v.status === "missing" && noSample.has(v.task_id)) continue;
     const program = programs.get(key);
-    if (program === undefined || sha256(program) !== v.program_sha256) {
+    if (program === undefined || programDigest(program) !== v.program_sha256) {
       throw new InputError(
         `cannot resume: the verdict for sample ${key} was made for ${program === undefined ? "a sample this run does not have" : "a different program"}`,
         join(runDir, RUN_FILES.verdicts),
@@ -474,7 +477,7 @@ export async function judgeSamples(
   const judgeOne = async (sample: Sample): Promise<SampleVerdict> => {
     const task = tasks.get(sample.taskId);
     if (task === undefined) throw new Error(`internal: no task ${sample.taskId}`);
-    const programSha256 = sha256(sample.program);
+    const programSha256 = programDigest(sample.program);
     const key = sha256(`${programSha256}\n${hashOf(task)}\n${limitsKey}`);
     const hit = cache?.get(key);
     const record = { task_id: sample.taskId, sample_index: sample.sampleIndex, program: sample.program };

@@ -5,8 +5,8 @@ import { createInterface } from "node:readline";
 import { z } from "zod";
 import { InputError, VerdictError } from "../../core/index.js";
 import type { BenchmarkSpec } from "../../core/index.js";
+import { programDigest } from "../../judge/program-identity.js";
 import { loadSamples } from "../../judge/samples.js";
-import { sha256 } from "../../util/hash.js";
 import type { RunDir } from "../run-dir.js";
 import { sampleKey } from "./report-data.js";
 
@@ -73,7 +73,7 @@ export async function readSampleRecords(run: RunDir, spec: BenchmarkSpec | null)
   for (const [key, record] of records) {
     const expected = judged.get(key);
     if (record.program === undefined) continue;
-    if (expected === undefined || sha256(record.program) !== expected) {
+    if (expected === undefined || programDigest(record.program) !== expected) {
       if (expected !== undefined) mismatched++;
       delete record.program;
     }
