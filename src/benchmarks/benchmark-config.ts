@@ -70,6 +70,8 @@ export const benchmarkConfigSchema = z
       .object({ factor: z.number().positive(), min_seconds: z.number().nonnegative() })
       .strict()
       .optional(),
+    /** The default per-sample budget cap (see JobLimits.sampleSeconds); absent: none. */
+    sample_budget_seconds: z.number().positive().optional(),
     input_transforms: z.record(taskNumberKey, z.enum(INPUT_TRANSFORM_NAMES)).optional(),
     oracles: z.record(taskNumberKey, oracleSchema).optional(),
     oracle_functions: z.record(identifier, z.string().min(1)).optional(),

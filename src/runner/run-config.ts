@@ -111,6 +111,12 @@ const sandboxSchema = z
     isolation: z.enum(["pool", "fresh"]).default("pool"),
     timeout_s: z.number().positive().default(4).describe("time limit per test, CPU seconds (wall-clock backstop 3x)"),
     memory_mb: z.int().positive().default(4096).describe("memory limit per job"),
+    sample_budget_s: z
+      .union([z.number().positive(), z.literal("off")])
+      .optional()
+      .describe(
+        "per-sample CPU budget as EvalPlus's: min(this, the sum of the tests' limits) + 1 s for the whole sample; \"off\": none; default: the benchmark's (60 for mbpp-plus, else off)",
+      ),
     hash_seed: z.int().min(0).default(0).describe("PYTHONHASHSEED of every sandboxed process"),
   })
   .describe("where and how samples are judged");

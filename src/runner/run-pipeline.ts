@@ -28,7 +28,7 @@ import { VERSION } from "../version.js";
 import { defaultWorkers, judgeSamples } from "./evaluate.js";
 import { loadFewShot, promptTaskFromSpec, startGeneration, type Generation, type GenerationFailure, type GenerationPlan, type SamplingSettings } from "./generate.js";
 import { describeReferenceFailure, explainUnscorable, failuresByTask, resolveBenchmark } from "./ground-truth.js";
-import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
+import { DEFAULT_LIMITS, resolveSampleBudget, RUNNER_HEADROOM_MB } from "./limits.js";
 import { openResultsStore, sampleKey, writeJsonAtomic } from "./results-store.js";
 import { configSplit, type ModelConfig, type RunConfig, type SamplingConfig } from "./run-config.js";
 import { newRunId } from "./run-id.js";
@@ -284,7 +284,13 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   for (const line of referenceLines) log(`warning: ${line}`);
   // A task with no test left would score any program that loads as a pass: stop before generating.
   if (unscorable.length > 0) throw new SetupError(explainUnscorable(unscorable, referenceFailures));
-  const limits: JobLimits = { ...DEFAULT_LIMITS, testSeconds: cfg.sandbox.timeout_s, memoryMb: cfg.sandbox.memory_mb };
+  const sampleSeconds = await resolveSampleBudget(cfg.benchmark, cfg.sandbox.sample_budget_s);
+  const limits: JobLimits = {
+    ...DEFAULT_LIMITS,
+    testSeconds: cfg.sandbox.timeout_s,
+    memoryMb: cfg.sandbox.memory_mb,
+    ...(sampleSeconds !== undefined ? { sampleSeconds } : {}),
+  };
   const taskMemory = Math.max(limits.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
   const pool = await createDockerSandbox(docker, { ...sandboxBase, isolation: cfg.sandbox.isolation, memoryMb: taskMemory + RUNNER_HEADROOM_MB });
   const verdictCache = createVerdictCache(cacheDir("verdicts"), !opts.noCache && opts.noVerdictCache !== true);

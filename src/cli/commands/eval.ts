@@ -7,7 +7,7 @@ import { renderSummaryTable } from "../../report/summary-table.js";
 import { handleInterrupts } from "../../runner/cleanup.js";
 import { writePerSampleReports } from "../../report/per-sample.js";
 import { defaultWorkers, readEvalOptions, runEval, type EvalOptions, type StoredEvalOptions } from "../../runner/evaluate.js";
-import { DEFAULT_LIMITS } from "../../runner/limits.js";
+import { DEFAULT_LIMITS, resolveSampleBudget } from "../../runner/limits.js";
 
 /** Parse "1,10,100" into positive integers. */
 export function parseKs(text: string): number[] {
@@ -34,8 +34,16 @@ function positiveInt(name: string) {
   };
 }
 
+/** `--sample-budget`: CPU seconds, or "off". */
+export function parseSampleBudget(text: string): number | "off" {
+  if (text === "off") return "off";
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--sample-budget expects a positive number of seconds or "off", got "${text}"`);
+  return n;
+}
+
 /** Flags of `verdict eval` that fix what a run judges and how; a resume keeps the run's own. */
-const RUN_IDENTITY_FLAGS = ["benchmark", "split", "samples", "missing", "data", "challenge", "timeout", "memory", "hashSeed"] as const;
+const RUN_IDENTITY_FLAGS = ["benchmark", "split", "samples", "missing", "data", "challenge", "timeout", "memory", "sampleBudget", "hashSeed"] as const;
 
 /** `verdict eval`: score samples against a benchmark in the sandbox. */
 export function registerEvalCommand(program: Command): void {
@@ -62,6 +70,11 @@ export function registerEvalCommand(program: Command): void {
     .option("--no-verdict-cache", "judge every sample afresh, keeping the cached expected values")
     .option("--timeout <seconds>", "time limit per test in CPU seconds, wall-clock backstop 3x (tests calibrated on a slow reference get more)", positiveNumber("--timeout"), DEFAULT_LIMITS.testSeconds as number)
     .option("--memory <mib>", "memory limit per job in MiB", positiveInt("--memory"), DEFAULT_LIMITS.memoryMb)
+    .option(
+      "--sample-budget <seconds|off>",
+      "per-sample CPU budget as EvalPlus's: min(SECONDS, the sum of the tests' limits) + 1 s for the whole sample (default: the benchmark's, 60 for mbpp-plus, else off)",
+      parseSampleBudget,
+    )
     .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", (t) => Number.parseInt(t, 10), 0)
     .option("--engine-wait <seconds>", "how long to wait for a Docker engine that went away (a restart) before stopping the run", positiveNumber("--engine-wait"), 120)
     .option("--per-sample-report <dir>", "also write one small JSON per sample (what passed, what failed and why), ready to send to its submitter")
@@ -82,7 +95,7 @@ export function registerEvalCommand(program: Command): void {
         resultsDir: resolve(o.results),
         noCache: o.cache === false,
         noVerdictCache: o.verdictCache === false,
-        limits: { ...DEFAULT_LIMITS, testSeconds: o.timeout, memoryMb: o.memory },
+        limits: { ...DEFAULT_LIMITS, testSeconds: o.timeout, memoryMb: o.memory, ...(await sampleLimit(o.benchmark, o.sampleBudget)) },
         hashSeed: o.hashSeed,
         resume: o.resume,
         progress: Boolean(process.stderr.isTTY),
@@ -113,6 +126,12 @@ export function registerEvalCommand(program: Command): void {
     });
 }
 
+/** The limits field of a `--sample-budget` setting for this benchmark (none on a resume without the flag). */
+async function sampleLimit(benchmark: string | undefined, setting: number | "off" | undefined): Promise<{ sampleSeconds?: number }> {
+  const seconds = await resolveSampleBudget(benchmark ?? "", setting);
+  return seconds === undefined ? {} : { sampleSeconds: seconds };
+}
+
 /**
  * A resume's options: the run's stored settings, plus the flags that may change between
  * sessions (workers, isolation, k, --no-cache, --no-verdict-cache). A flag that would change what the run judges
@@ -128,6 +147,7 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     challenge: flagged.challenge,
     timeout: flagged.limits.testSeconds,
     memory: flagged.limits.memoryMb,
+    sampleBudget: flagged.limits.sampleSeconds ?? "off",
     hashSeed: flagged.hashSeed,
   };
   const kept: Record<(typeof RUN_IDENTITY_FLAGS)[number], unknown> = {
@@ -140,6 +160,7 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     challenge: stored.challenge,
     timeout: stored.limits.testSeconds,
     memory: stored.limits.memoryMb,
+    sampleBudget: stored.limits.sampleSeconds ?? "off",
     hashSeed: stored.hashSeed,
   };
   for (const flag of RUN_IDENTITY_FLAGS) {
