@@ -1,4 +1,4 @@
-import type { JobLimits } from "./job.js";
+import type { JobLimits, RawJobResult } from "./job.js";
 import type { SandboxInfo } from "./sandbox.js";
 import type { Benchmark, Task, Test } from "./task.js";
 import type { SampleVerdict } from "./verdict.js";
@@ -40,6 +40,19 @@ export interface JudgeItem {
   options?: JudgeRequestOptions;
 }
 
+/** How a program is run (not judged) by `JudgingSession.run`. */
+export interface RunProgramOptions {
+  /** The program's standard input (default empty). */
+  stdin?: string;
+  /**
+   * This run's limits over the session's own. `testSeconds` (one number) bounds the whole run;
+   * a `memoryMb` above the session's is cut to it, since the containers are sized for that.
+   */
+  limits?: Partial<JobLimits>;
+  /** Aborting it cuts the job short; the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /** An open judging session. */
 export interface JudgingSession {
   /** The benchmark with every expectation resolved (reference failures left out or marked). */
@@ -57,6 +70,14 @@ export interface JudgingSession {
   judge(task: Task | string, program: string, options?: JudgeRequestOptions): Promise<Judgement>;
   /** Judge many programs at once over the pool; results in input order. */
   judgeMany(items: readonly JudgeItem[], options?: { signal?: AbortSignal }): Promise<Judgement[]>;
+  /**
+   * Run a program once as `__main__` on `stdin`, in the candidates' pool, and hand back what the
+   * sandbox observed, judged by nobody: a job with one `stdio` test and no expectation, so the
+   * raw result's test 0 holds the program's stdout as its value (or how it ended). For clients
+   * that compare output themselves (SandboxFusion's `/run_code`); never a verdict. Throws
+   * SandboxFault when the sandbox fails twice; an abort throws.
+   */
+  run(program: string, options?: RunProgramOptions): Promise<RawJobResult>;
   /** Removes every container of the session. Safe to call twice. */
   close(): Promise<void>;
 }
