@@ -51,6 +51,13 @@ export function createJudgeServer(session: JudgingSession, overrides: Partial<Se
     // Node's own bound on receiving a whole request: a client that trickles its body gets 408,
     // and holds no worker meanwhile (handlers run only once the body is in).
     requestTimeout: options.receiveTimeoutMs,
+    // Node enforces the bound only when the headers' own bound is no longer, and checks every
+    // 30 s by default: a short bound would be enforced late or not at all.
+    http: {
+      requestTimeout: options.receiveTimeoutMs,
+      headersTimeout: Math.min(60_000, options.receiveTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, options.receiveTimeoutMs / 4)),
+    },
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
@@ -61,6 +68,11 @@ export function createJudgeServer(session: JudgingSession, overrides: Partial<Se
       reply.header("WWW-Authenticate", 'Bearer realm="verdict"');
       throw new RequestError(401, request.headers.authorization === undefined ? "missing bearer token (Authorization: Bearer <token>)" : "wrong bearer token");
     }
+  });
+  let closing: Promise<void> | undefined;
+  // While shutting down, every answer ends its connection, so no kept-alive socket holds close() open.
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing !== undefined) reply.header("Connection", "close");
   });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
@@ -86,7 +98,6 @@ export function createJudgeServer(session: JudgingSession, overrides: Partial<Se
   registerRewardRoute(app, ctx);
   registerRunCodeRoute(app, ctx);
 
-  let closing: Promise<void> | undefined;
   return {
     app,
     queue,

@@ -67,9 +67,10 @@ function ending(raw: RawJobResult): { status: CommandRunResult["status"]; code: 
       return { status: "Finished", code: 0, stderr, stdout: typeof t?.v === "string" ? t.v : raw.stdout };
     case "raised":
       if (detail.exc === "SystemExit") {
-        const n = Number(detail.msg);
+        const msg = typeof detail.msg === "string" ? detail.msg : "";
+        if (/^-?\d+$/.test(msg)) return { status: "Finished", code: Number(msg) & 0xff, stderr, stdout: raw.stdout };
         // sys.exit("text") prints the text and exits 1, as CPython does.
-        return Number.isInteger(n) ? { status: "Finished", code: n & 0xff, stderr, stdout: raw.stdout } : { status: "Finished", code: 1, stderr: withException(stderr, "", detail.msg).replace(/^: /m, ""), stdout: raw.stdout };
+        return { status: "Finished", code: 1, stderr: `${stderr}${msg}\n`, stdout: raw.stdout };
       }
       return { status: "Finished", code: 1, stderr: withException(stderr, detail.exc, detail.msg), stdout: raw.stdout };
     case "exited":
