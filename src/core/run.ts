@@ -1,3 +1,4 @@
+import type { JobLimits } from "./job.js";
 import type { Outcome } from "./outcome.js";
 import type { SandboxInfo } from "./sandbox.js";
 
@@ -56,6 +57,11 @@ export interface RunSummary {
   reference_failures?: Record<string, ReferenceFailure[]>;
 }
 
+/** The limits a manifest records: the candidates' limits, and how long computing the expected values took. */
+export interface ManifestLimits extends Partial<JobLimits> {
+  reference_seconds?: number;
+}
+
 /** manifest.json: everything needed to reproduce and compare a run. */
 export interface RunManifest {
   run_id: string;
@@ -67,7 +73,7 @@ export interface RunManifest {
   samples_source: string;
   samples_sha256?: string;
   sandbox: SandboxInfo;
-  limits: Record<string, unknown>;
+  limits: ManifestLimits;
   k: number[];
   /** Tests the reference solution failed, one line each saying why and what became of the test. */
   reference_failures?: string[];

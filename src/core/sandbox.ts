@@ -1,7 +1,10 @@
 import type { Job, RawJobResult } from "./job.js";
 
+/** The isolation modes, in the order `--isolation` lists them (the one list every schema and flag uses). */
+export const ISOLATION_MODES = ["pool", "fresh"] as const;
+
 /** `pool`: warm containers, one fork per job. `fresh`: one new container per job. */
-export type Isolation = "pool" | "fresh";
+export type Isolation = (typeof ISOLATION_MODES)[number];
 
 /** Container-level settings shared by every backend. */
 export interface SandboxOptions {

@@ -1,4 +1,4 @@
-import type { CompareResult } from "./compare.js";
+import type { CompareResult } from "./compare-result.js";
 import { coverageNotes, referenceFailureLabel } from "./coverage.js";
 import type { RunDir } from "./run-dir.js";
 
@@ -47,10 +47,11 @@ export function collectWarnings(a: RunDir, b: RunDir, r: CompareResult): string[
 }
 
 /** "key A x, B y" for every key whose JSON value differs between two records. */
-function diffRecords(x: Record<string, unknown>, y: Record<string, unknown>): string[] {
+function diffRecords(x: object, y: object): string[] {
+  const at = (o: object, k: string): unknown => (o as Record<string, unknown>)[k];
   const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].sort();
   const show = (v: unknown) => (v === undefined ? "unset" : canonical(v));
-  return keys.filter((k) => canonical(x[k]) !== canonical(y[k])).map((k) => `${k} A ${show(x[k])}, B ${show(y[k])}`);
+  return keys.filter((k) => canonical(at(x, k)) !== canonical(at(y, k))).map((k) => `${k} A ${show(at(x, k))}, B ${show(at(y, k))}`);
 }
 
 /** JSON with object keys sorted, so key order written by different versions does not count as a difference. */

@@ -2,9 +2,10 @@ import { createReadStream } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { z } from "zod";
-import { InputError, MISSING_POLICIES, OUTCOMES, REFERENCE_FAILURE_HANDLINGS } from "../core/index.js";
+import type { z } from "zod";
+import { InputError } from "../core/index.js";
 import type { RunManifest, RunSummary, SampleVerdict } from "../core/index.js";
+import { manifestSchema, parseRunFile, RUN_FILES, sampleKey, summarySchema, verdictSchema } from "../runner/run-format.js";
 
 /** A run directory as read from disk: results/<run-id>/. */
 export interface RunDir {
@@ -16,79 +17,6 @@ export interface RunDir {
   /** The last line of verdicts.jsonl was cut off by a crash mid-write and was left out. */
   partialLastLine: boolean;
 }
-
-const outcome = z.enum(OUTCOMES);
-
-// Loose objects: files written by a newer verdict with extra fields must still be readable.
-const manifestSchema = z.looseObject({
-  run_id: z.string().min(1),
-  verdict_version: z.string(),
-  created_at: z.string(),
-  benchmark: z.string().min(1),
-  split: z.string(),
-  data_sha256: z.record(z.string(), z.string()),
-  samples_source: z.string(),
-  samples_sha256: z.string().optional(),
-  sandbox: z.looseObject({
-    backend: z.string(),
-    isolation: z.enum(["pool", "fresh"]),
-    image: z.string(),
-    imageId: z.string(),
-    workers: z.number(),
-    hashSeed: z.number(),
-  }),
-  limits: z.record(z.string(), z.unknown()),
-  k: z.array(z.number().int().positive()),
-  status: z.enum(["running", "complete", "interrupted"]),
-  node: z.string(),
-  host: z.looseObject({ cpus: z.number(), platform: z.string() }),
-}) satisfies z.ZodType<RunManifest>;
-
-const summarySchema = z.looseObject({
-  benchmark: z.string(),
-  split: z.string(),
-  tasks: z.number().int().nonnegative(),
-  samples: z.number().int().nonnegative(),
-  pass_at_k: z.record(z.string(), z.number()),
-  base_pass_at_k: z.record(z.string(), z.number()).optional(),
-  outcomes: z.partialRecord(outcome, z.number()),
-  weak_passes: z.number().optional(),
-  seconds: z.number(),
-  // Coverage fields: absent in summaries written before they were recorded.
-  tasks_total: z.number().int().nonnegative().optional(),
-  partial: z.boolean().optional(),
-  missing_policy: z.enum(MISSING_POLICIES).optional(),
-  tasks_missing: z.array(z.string()).optional(),
-  tasks_unscorable: z.array(z.string()).optional(),
-  reference_failures: z
-    .record(
-      z.string(),
-      z.array(z.looseObject({ test: z.string(), why: z.string(), handling: z.enum(REFERENCE_FAILURE_HANDLINGS) })),
-    )
-    .optional(),
-}) satisfies z.ZodType<RunSummary>;
-
-const verdictSchema = z.looseObject({
-  task_id: z.string().min(1),
-  sample_index: z.number().int().nonnegative(),
-  status: outcome,
-  base_status: outcome.optional(),
-  plus_status: outcome.optional(),
-  tests: z.array(
-    z.looseObject({
-      id: z.string(),
-      outcome,
-      seconds: z.number().optional(),
-      detail: z.string().optional(),
-      weak: z.boolean().optional(),
-    }),
-  ),
-  load_detail: z.string().optional(),
-  weak: z.boolean(),
-  seconds: z.number(),
-  cached: z.boolean(),
-  program_sha256: z.string(),
-}) satisfies z.ZodType<SampleVerdict>;
 
 /**
  * Reads and validates a run directory. Throws InputError naming the file (and line, for
@@ -107,13 +35,13 @@ export async function readRunDir(dir: string): Promise<RunDir> {
 export async function readRunManifest(dir: string): Promise<RunManifest> {
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) throw new InputError("not a run directory (it does not exist or is not a directory)", dir);
-  const file = join(dir, "manifest.json");
+  const file = join(dir, RUN_FILES.manifest);
   return parseWith(manifestSchema, await readJsonFile(file, true), file);
 }
 
 /** Reads and validates `<dir>/summary.json`, checking it belongs to the manifest's benchmark; null when absent and not required. */
 export async function readRunSummary(dir: string, manifest: RunManifest, required: boolean): Promise<RunSummary | null> {
-  const file = join(dir, "summary.json");
+  const file = join(dir, RUN_FILES.summary);
   const json = await readJsonFile(file, required);
   if (json === undefined) return null;
   const summary: RunSummary = parseWith(summarySchema, json, file);
@@ -150,7 +78,7 @@ export async function readRunVerdicts(
   dir: string,
   required: boolean,
 ): Promise<{ verdicts: SampleVerdict[]; partialLastLine: boolean }> {
-  const file = join(dir, "verdicts.jsonl");
+  const file = join(dir, RUN_FILES.verdicts);
   const info = await stat(file).catch((err: unknown) => {
     if (isNotFound(err)) return null;
     throw new InputError(`unreadable: ${errorMessage(err)}`, file);
@@ -197,7 +125,7 @@ function parseVerdictLine(text: string, line: number, file: string, firstLine: M
     throw new InputError(`invalid JSON: ${errorMessage(err)}`, file, line);
   }
   const verdict: SampleVerdict = parseWith(verdictSchema, json, file, line);
-  const key = JSON.stringify([verdict.task_id, verdict.sample_index]);
+  const key = sampleKey(verdict.task_id, verdict.sample_index);
   const seen = firstLine.get(key);
   if (seen !== undefined) {
     throw new InputError(`second verdict for task ${verdict.task_id} sample ${verdict.sample_index} (first on line ${seen})`, file, line);
@@ -206,13 +134,9 @@ function parseVerdictLine(text: string, line: number, file: string, firstLine: M
   return verdict;
 }
 
-/** Validates against a schema, turning the first issue into an InputError with its field path. */
+/** Validates against a run file's schema, naming the file (and line) and the field when it does not match. */
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, line?: number): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-  throw new InputError(`invalid ${describe(file)}: ${where}${issue?.message ?? "does not match the schema"}`, file, line);
+  return parseRunFile(schema, value, describe(file), file, line);
 }
 
 function describe(file: string): string {

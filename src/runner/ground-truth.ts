@@ -16,10 +16,10 @@ import type {
 } from "../core/task.js";
 import { SetupError } from "../core/errors.js";
 import { decodeValue } from "../judge/codec.js";
-import { RUNNER_SOURCE } from "../sandbox/image.js";
+import { runnerDigest } from "../sandbox/image.js";
 import { sha256 } from "../util/hash.js";
 import { cacheDir } from "../util/paths.js";
-import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
+import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
 
 /** The trusted assert decomposer (runs inside the sandbox as an ordinary stdio job). */
 const DECOMPOSER = fileURLToPath(new URL("../../src/benchmarks/python/decompose_asserts.py", import.meta.url));
@@ -96,7 +96,7 @@ export async function resolveBenchmark(spec: BenchmarkSpec, opts: GroundTruthOpt
     JSON.stringify({
       v: GROUND_TRUTH_VERSION,
       image: opts.imageId,
-      runner: sha256(readFileSync(RUNNER_SOURCE, "utf8")),
+      runner: runnerDigest(),
       seed: opts.hashSeed,
       decomposer: sha256(decomposer),
       tasks: spec.tasks,

@@ -1,24 +1,12 @@
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  truncateSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { InputError, SetupError } from "../core/errors.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
 import type { SampleVerdict } from "../core/verdict.js";
+import { openJsonlAppender, readJsonlFile, type JsonlAppender } from "../util/jsonl-file.js";
 import { processAlive, readFileIfAny } from "../util/process-files.js";
+import { manifestSchema, parseRunFile, RUN_FILES, SAMPLE_OUTPUT_CHARS, sampleKey, verdictSchema, type SampleLine } from "./run-format.js";
 
 /** Writes a run directory: manifest.json, summary.json and an append-only verdicts.jsonl. */
 export interface ResultsStore {
@@ -31,48 +19,17 @@ export interface ResultsStore {
   readonly count: number;
   append(v: SampleVerdict): void;
   /** Keeps a judged sample's program and captured output (samples.jsonl), for reports. */
-  appendSample(s: SampleRecord): void;
+  appendSample(s: SampleLine): void;
   writeManifest(m: RunManifest): void;
   writeSummary(s: RunSummary): void;
   /** Flushes verdicts.jsonl to disk and releases the run directory; safe to call twice. */
   close(): void;
 }
 
-/** The file names inside a run directory. */
-export const RUN_FILES = {
-  manifest: "manifest.json",
-  summary: "summary.json",
-  verdicts: "verdicts.jsonl",
-  /** One line per judged sample: its program and the start of its stdout/stderr (the last line for a sample wins). */
-  samples: "samples.jsonl",
-  /** The `verdict eval` options, so `--resume <dir>` alone continues the run. */
-  evalOptions: "eval-options.json",
-  /** Held by the one process writing the run; a killed process leaves it, and a resume takes it over. */
-  lock: "run.lock",
-} as const;
-
-/** One line of samples.jsonl. */
-export interface SampleRecord {
-  task_id: string;
-  sample_index: number;
-  program: string;
-  stdout?: string;
-  stderr?: string;
-}
-
-/** How much of a sample's stdout and stderr samples.jsonl keeps. */
-export const SAMPLE_OUTPUT_CHARS = 4096;
-
-/** How often appended verdicts are forced to disk: bounds what a machine crash (not a process kill) can lose. */
-const FSYNC_INTERVAL_MS = 1000;
+export { RUN_FILES, SAMPLE_OUTPUT_CHARS, sampleKey };
 
 /** Errors that mean the disk, not verdict, refused a write. */
 const DISK_ERRORS = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS"]);
-
-/** The key that identifies a sample across runs and resumes. */
-export function sampleKey(taskId: string, sampleIndex: number): string {
-  return `${taskId}#${sampleIndex}`;
-}
 
 /** Write a JSON file atomically (temp file, fsync, rename), so a crash never leaves half a file. */
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -101,11 +58,13 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 export function readManifest(dir: string): RunManifest | undefined {
   const path = join(dir, RUN_FILES.manifest);
   if (!existsSync(path)) return undefined;
+  let json: unknown;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as RunManifest;
+    json = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
     throw new InputError(`unreadable run manifest: ${(err as Error).message}`, path);
   }
+  return parseRunFile(manifestSchema, json, "manifest", path);
 }
 
 /**
@@ -114,23 +73,11 @@ export function readManifest(dir: string): RunManifest | undefined {
  * two lines, is an error naming the line.
  */
 export function readVerdicts(path: string): { verdicts: SampleVerdict[]; repairedBytes: number } {
-  if (!existsSync(path)) return { verdicts: [], repairedBytes: 0 };
-  const bytes = readFileSync(path);
+  // A torn last line (no newline: the last write was torn) is dropped; its sample is judged again.
+  const { lines, tornBytes } = readJsonlFile(path, { repair: true });
   const verdicts: SampleVerdict[] = [];
   const firstLine = new Map<string, number>();
-  let offset = 0;
-  let lineNo = 0;
-  while (offset < bytes.length) {
-    const nl = bytes.indexOf(0x0a, offset);
-    lineNo += 1;
-    if (nl === -1) {
-      // No newline: the last write was torn. Drop it; the sample is judged again.
-      truncateSync(path, offset);
-      return { verdicts, repairedBytes: bytes.length - offset };
-    }
-    const line = bytes.subarray(offset, nl).toString("utf8");
-    offset = nl + 1;
-    if (line.trim() === "") continue;
+  for (const { line: lineNo, text: line } of lines) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -141,30 +88,19 @@ export function readVerdicts(path: string): { verdicts: SampleVerdict[]; repaire
         lineNo,
       );
     }
-    if (!isVerdict(parsed)) {
+    const verdict = verdictSchema.safeParse(parsed);
+    if (!verdict.success) {
       throw new InputError("corrupt verdict line (missing task_id, sample_index or status); delete that line, then resume", path, lineNo);
     }
-    const key = sampleKey(parsed.task_id, parsed.sample_index);
+    const key = sampleKey(verdict.data.task_id, verdict.data.sample_index);
     const earlier = firstLine.get(key);
     if (earlier !== undefined) {
       throw new InputError(`a second verdict for sample ${key} (the first is on line ${earlier}); delete one, then resume`, path, lineNo);
     }
     firstLine.set(key, lineNo);
-    verdicts.push(parsed);
+    verdicts.push(verdict.data);
   }
-  return { verdicts, repairedBytes: 0 };
-}
-
-function isVerdict(v: unknown): v is SampleVerdict {
-  if (typeof v !== "object" || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return (
-    typeof o.task_id === "string" &&
-    typeof o.sample_index === "number" &&
-    Number.isInteger(o.sample_index) &&
-    typeof o.status === "string" &&
-    Array.isArray(o.tests)
-  );
+  return { verdicts, repairedBytes: tornBytes };
 }
 
 /**
@@ -175,25 +111,21 @@ export function openResultsStore(dir: string): ResultsStore {
   mkdirSync(dir, { recursive: true });
   const releaseLock = lockRunDir(dir);
   const verdictsPath = join(dir, RUN_FILES.verdicts);
-  let fd: number;
-  let samplesFd: number;
+  let verdictLines: JsonlAppender;
+  let sampleLines: JsonlAppender;
   let existing: Map<string, SampleVerdict>;
   let repairedBytes: number;
   try {
     const read = readVerdicts(verdictsPath);
     repairedBytes = read.repairedBytes;
     existing = new Map(read.verdicts.map((v) => [sampleKey(v.task_id, v.sample_index), v]));
-    fd = openSync(verdictsPath, "a");
-    samplesFd = openSync(join(dir, RUN_FILES.samples), "a");
+    verdictLines = openJsonlAppender(verdictsPath);
+    sampleLines = openJsonlAppender(join(dir, RUN_FILES.samples));
   } catch (err) {
     releaseLock();
     throw err;
   }
-  // Where the last complete line ends: a write the disk cuts short is cut back to here.
-  let size = fstatSync(fd).size;
-  let samplesSize = fstatSync(samplesFd).size;
   let count = existing.size;
-  let lastSync = Date.now();
   let closed = false;
   return {
     dir,
@@ -204,45 +136,22 @@ export function openResultsStore(dir: string): ResultsStore {
     },
     append(v) {
       if (closed) throw new Error(`internal: results store ${dir} is closed`);
-      const line = Buffer.from(JSON.stringify(v) + "\n");
       try {
-        writeAll(fd, line);
+        verdictLines.append(v);
       } catch (err) {
-        // Disk full mid-line: cut the partial line off, so every line on disk stays whole JSON.
-        try {
-          ftruncateSync(fd, size);
-        } catch {
-          // Nothing more can be done here; a resume cuts a torn last line off anyway.
-        }
         throw diskError(err, verdictsPath, `the ${count} verdict line(s) before it are intact`);
       }
-      size += line.length;
       count += 1;
-      if (Date.now() - lastSync >= FSYNC_INTERVAL_MS) {
-        lastSync = Date.now();
-        try {
-          fsyncSync(fd);
-        } catch (err) {
-          throw diskError(err, verdictsPath, `the ${count} verdict line(s) written may not all be on disk`);
-        }
-      }
     },
     appendSample(s) {
       if (closed) throw new Error(`internal: results store ${dir} is closed`);
       const cap = (t: string | undefined) => (t ? t.slice(0, SAMPLE_OUTPUT_CHARS) : undefined);
-      const line = Buffer.from(JSON.stringify({ ...s, stdout: cap(s.stdout), stderr: cap(s.stderr) }) + "\n");
       try {
-        writeAll(samplesFd, line);
+        sampleLines.append({ ...s, stdout: cap(s.stdout), stderr: cap(s.stderr) });
       } catch (err) {
-        // As for verdicts: a line the full disk cut short is cut off, so every line stays whole.
-        try {
-          ftruncateSync(samplesFd, samplesSize);
-        } catch {
-          // Reports skip a line they cannot parse; nothing more to do here.
-        }
+        // Reports skip nothing: the full disk's partial line was cut back, so every line stays whole.
         throw diskError(err, join(dir, RUN_FILES.samples));
       }
-      samplesSize += line.length;
     },
     writeManifest(m) {
       writeJsonAtomic(join(dir, RUN_FILES.manifest), m);
@@ -254,10 +163,9 @@ export function openResultsStore(dir: string): ResultsStore {
       if (closed) return;
       closed = true;
       try {
-        fsyncSync(fd);
+        verdictLines.close();
       } finally {
-        closeSync(fd);
-        closeSync(samplesFd);
+        sampleLines.close();
         releaseLock();
       }
     },

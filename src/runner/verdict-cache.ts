@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { basename, dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SampleVerdict } from "../core/verdict.js";
-import { RUNNER_SOURCE } from "../sandbox/image.js";
+import { runnerSources } from "../sandbox/image.js";
 
 /** What a cached verdict keeps: everything but the sample's identity. */
 export type CachedVerdict = Omit<SampleVerdict, "task_id" | "sample_index" | "cached">;
@@ -43,7 +43,7 @@ export function createVerdictCache(dir: string, enabled: boolean): VerdictCache 
 /**
  * The source files whose code decides a verdict, as this process runs them (the `.js` of
  * dist/, or the `.ts` under a test runner): every module of the judge (codec, equality,
- * comparators, judge-sample), how a job is built and carried to the runner, and the runner.
+ * comparators, judge-sample), how a job is built and carried to the runner, and the runner (every module).
  */
 export function judgeSources(): string[] {
   const self = fileURLToPath(import.meta.url);
@@ -53,7 +53,7 @@ export function judgeSources(): string[] {
   const judge = readdirSync(judgeDir)
     .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`))
     .map((f) => join(judgeDir, f));
-  return [...judge, sibling("./job-builder"), sibling("../sandbox/wire"), sibling("../sandbox/runner-connection"), RUNNER_SOURCE];
+  return [...judge, sibling("../session/job-builder"), sibling("../sandbox/wire"), sibling("../sandbox/runner-connection"), ...runnerSources()];
 }
 
 /**

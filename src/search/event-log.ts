@@ -1,7 +1,6 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
+import { openJsonlAppender, readJsonlFile } from "../util/jsonl-file.js";
 
 /**
  * nodes.jsonl: the search's append-only event log, one JSON object per line, each written with
@@ -115,19 +114,9 @@ export interface LoggedEvent {
  * naming the line.
  */
 export function readSearchLog(path: string, options: { repair?: boolean } = {}): { events: LoggedEvent[]; tornBytes: number } {
-  if (!existsSync(path)) return { events: [], tornBytes: 0 };
-  const bytes = readFileSync(path);
+  const { lines, tornBytes } = readJsonlFile(path, options);
   const events: LoggedEvent[] = [];
-  let start = 0;
-  for (let line = 1; start < bytes.length; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    if (end < 0) {
-      if (options.repair) truncateSync(path, start);
-      return { events, tornBytes: bytes.length - start };
-    }
-    const text = bytes.toString("utf8", start, end);
-    start = end + 1;
-    if (text.trim() === "") continue;
+  for (const { line, text } of lines) {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -141,7 +130,7 @@ export function readSearchLog(path: string, options: { repair?: boolean } = {}):
     }
     events.push({ line, event: parsed.data });
   }
-  return { events, tornBytes: 0 };
+  return { events, tornBytes };
 }
 
 /** An open search log. */
@@ -151,43 +140,8 @@ export interface SearchLogWriter {
   close(): void;
 }
 
-/** How often appended lines are forced to disk (a kill loses nothing written; this bounds what a power cut loses). */
-const FSYNC_INTERVAL_MS = 1_000;
-
 /** Opens a search log for appending (creating it and its folder). Call after readSearchLog with `repair`. */
 export function openSearchLog(path: string): SearchLogWriter {
-  mkdirSync(dirname(path), { recursive: true });
-  let fd: number | undefined = openSync(path, "a");
-  let size = fstatSync(fd).size;
-  let lastSync = Date.now();
-  return {
-    path,
-    append(event) {
-      if (fd === undefined) throw new Error(`internal: search log ${path} is closed`);
-      const line = Buffer.from(`${JSON.stringify(event)}\n`);
-      try {
-        // One write per line; the loop only continues after a short write (a nearly full disk).
-        for (let done = 0; done < line.length; ) done += writeSync(fd, line, done, line.length - done);
-      } catch (err) {
-        // Keep every line on disk whole: cut back what the failed write left.
-        ftruncateSync(fd, size);
-        throw err;
-      }
-      size += line.length;
-      if (Date.now() - lastSync >= FSYNC_INTERVAL_MS) {
-        lastSync = Date.now();
-        fsyncSync(fd);
-      }
-    },
-    close() {
-      if (fd === undefined) return;
-      const open = fd;
-      fd = undefined;
-      try {
-        fsyncSync(open);
-      } finally {
-        closeSync(open);
-      }
-    },
-  };
+  const lines = openJsonlAppender(path);
+  return { path, append: (event) => lines.append(event), close: () => lines.close() };
 }

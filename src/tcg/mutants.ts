@@ -14,7 +14,7 @@ import type { Job, JobLimits } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
 import type { SampleVerdict } from "../core/verdict.js";
 import { describeIssues } from "../benchmarks/benchmark-config.js";
-import { REFERENCE_LIMITS } from "../runner/limits.js";
+import { REFERENCE_LIMITS } from "../sandbox/limits.js";
 
 /** The trusted mutant maker, from src/ and dist/ alike. */
 export const MAKE_MUTANTS_SCRIPT = fileURLToPath(new URL("../../src/tcg/python/make_mutants.py", import.meta.url));

@@ -9,15 +9,16 @@
  * codec's tagged JSON, `project`), `expect` (`expected` in tagged JSON and the `comparator`)
  * and `seconds` (the per-test limit); `input` and `expect` are null for a case never read.
  */
-import { appendFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import type { PyValue } from "../core/py-value.js";
 import type { Comparator, Task, Test } from "../core/task.js";
 import { describeIssues } from "../benchmarks/benchmark-config.js";
-import { parseJsonLine, readJsonlLines } from "../benchmarks/jsonl.js";
+import { parseJsonLine } from "../benchmarks/jsonl.js";
 import { decodeValue, encodeValue } from "../judge/codec.js";
+import { openJsonlAppender, readJsonlFile } from "../util/jsonl-file.js";
 import { TCG_GROUP, tcgDisplay } from "./generated-tests.js";
 import { CASE_VALIDITIES, type CaseValidity, type ValidatedCase } from "./validation.js";
 
@@ -78,10 +79,15 @@ export function testsRow(c: ValidatedCase): TestsRow {
   };
 }
 
-/** Appends rows to a tests.jsonl in one write (a kill can tear only the last line). */
+/** Appends rows to a tests.jsonl in one write (a kill can tear only the last line, which a reader leaves out). */
 export async function appendTestsRows(path: string, rows: readonly TestsRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await appendFile(path, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  const file = openJsonlAppender(path);
+  try {
+    file.append(...rows);
+  } finally {
+    file.close();
+  }
 }
 
 function decoded(wire: unknown, path: string, line: number, field: string): PyValue {
@@ -108,7 +114,8 @@ export function rowToTest(row: TestsRow, path = TESTS_FILE, line = 0): Test | un
 /** Every row of a tests.jsonl, validated; a bad line is an InputError naming the file, line and field. */
 export async function readTestsFile(path: string): Promise<{ row: TestsRow; line: number }[]> {
   const out: { row: TestsRow; line: number }[] = [];
-  for (const line of await readJsonlLines(path)) {
+  if (!existsSync(path)) throw new InputError("cannot read: no such file", path);
+  for (const line of readJsonlFile(path).lines) {
     const parsed = testsRowSchema.safeParse(parseJsonLine(path, line));
     if (!parsed.success) throw new InputError(`not a tests.jsonl row: ${describeIssues(parsed.error)}`, path, line.line);
     const row = parsed.data;

@@ -2,8 +2,9 @@ import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
 import { parseSampleBudget, resumeOptions } from "../../src/cli/commands/eval.js";
-import { DEFAULT_LIMITS, resolveSampleBudget } from "../../src/runner/limits.js";
-import { storedEvalOptionsSchema, type EvalOptions, type StoredEvalOptions } from "../../src/runner/evaluate.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
+import { resolveSampleBudget } from "../../src/benchmarks/sample-budget.js";
+import { storedEvalOptionsSchema, type EvalOptions, type StoredEvalOptions } from "../../src/pipelines/eval-options.js";
 
 describe("--sample-budget", () => {
   it("takes seconds or off", () => {

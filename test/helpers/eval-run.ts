@@ -13,7 +13,7 @@ import type { Outcome } from "../../src/core/outcome.js";
 import type { SampleVerdict } from "../../src/core/verdict.js";
 import { RUN_LABEL } from "../../src/sandbox/container-spec.js";
 import { MANAGED_LABEL } from "../../src/sandbox/image.js";
-import { runLabel } from "../../src/runner/evaluate.js";
+import { runLabel } from "../../src/pipelines/eval-options.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
 import { testImage } from "./sandbox-image.js";
 import { RUN_FILES } from "../../src/runner/results-store.js";

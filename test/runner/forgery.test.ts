@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Isolation } from "../../src/core/sandbox.js";
 import type { SampleVerdict } from "../../src/core/verdict.js";
-import { runEval } from "../../src/runner/evaluate.js";
-import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
+import { runEval } from "../../src/pipelines/eval.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/python/forgery");

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { BenchmarkSpec, TaskSpec, TestSpec } from "../../src/core/task.js";
 import { loadBenchmark } from "../../src/benchmarks/registry.js";
-import { judgeSamples } from "../../src/runner/evaluate.js";
+import { openJudgingSession } from "../../src/session/judging-session.js";
 import { describeReferenceFailure, explainUnscorable, failuresByTask, resolveBenchmark, type ResolvedBenchmark } from "../../src/runner/ground-truth.js";
-import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB, REFERENCE_LIMITS } from "../../src/runner/limits.js";
+import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB, REFERENCE_LIMITS } from "../../src/sandbox/limits.js";
 import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
 import { testImage } from "../helpers/sandbox-image.js";
@@ -53,16 +53,26 @@ describe("expected values cached by hash seed", () => {
     expect(expected(seed1)).not.toEqual(expected(seed0));
 
     // The reference itself, run as a candidate under seed 1, passes against seed 1's values.
-    const candidates = await pool(1, REFERENCE_LIMITS.memoryMb + RUNNER_HEADROOM_MB);
-    try {
-      const sample = { taskId: "1", sampleIndex: 0, program: task.code };
-      const verdicts = await judgeSamples(seed1.benchmark, [sample], candidates, { limits: DEFAULT_LIMITS, hashSeed: 1, progress: false });
-      expect(verdicts.map((v) => v.status)).toEqual(["pass"]);
-      const stale = await judgeSamples(seed0.benchmark, [sample], candidates, { limits: DEFAULT_LIMITS, hashSeed: 1, progress: false });
-      expect(stale.map((v) => v.status), "seed 0's values would fail it: the test shows something").toEqual(["wrong_answer"]);
-    } finally {
-      await candidates.close();
-    }
+    const sample = { taskId: "1", sampleIndex: 0, program: task.code };
+    const judgeWith = async (resolved: typeof seed0.benchmark) => {
+      const candidates = await openJudgingSession({
+        resolved,
+        workers: 1,
+        limits: DEFAULT_LIMITS,
+        hashSeed: 1,
+        verdictCache: false,
+        containerMemoryMb: REFERENCE_LIMITS.memoryMb + RUNNER_HEADROOM_MB,
+        container: { pidsLimit: 64, tmpfsMb: 32 },
+        labels: label,
+      });
+      try {
+        return (await candidates.judgeSample(sample)).verdict;
+      } finally {
+        await candidates.close();
+      }
+    };
+    expect((await judgeWith(seed1.benchmark)).status).toBe("pass");
+    expect((await judgeWith(seed0.benchmark)).status, "seed 0's values would fail it: the test shows something").toBe("wrong_answer");
   });
 });
 

@@ -9,11 +9,12 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLabel } from "../../src/runner/evaluate.js";
+import { runLabel } from "../../src/pipelines/eval-options.js";
 import { RUN_FILES } from "../../src/runner/results-store.js";
 import { RUN_LABEL } from "../../src/sandbox/container-spec.js";
 import { pruneSandbox } from "../../src/sandbox/image.js";
-import { formatSoakReport, runSoak, soakPassed } from "../../src/runner/soak.js";
+import { runSoak, soakPassed } from "../../src/pipelines/soak.js";
+import { formatSoakReport } from "../../src/report/soak-report.js";
 import {
   checkVerdicts,
   leftovers,

@@ -17,8 +17,9 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { JobLimits } from "../../src/core/job.js";
 import type { SampleVerdict } from "../../src/core/verdict.js";
 import { loadBenchmark } from "../../src/benchmarks/registry.js";
-import { defaultWorkers, runEval, type EvalResult } from "../../src/runner/evaluate.js";
-import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
+import { runEval, type EvalResult } from "../../src/pipelines/eval.js";
+import { defaultWorkers } from "../../src/sandbox/limits.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { cacheDir } from "../../src/util/paths.js";
 import { testImage } from "../helpers/sandbox-image.js";
 

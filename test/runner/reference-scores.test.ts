@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultWorkers, runEval } from "../../src/runner/evaluate.js";
-import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
+import { runEval } from "../../src/pipelines/eval.js";
+import { defaultWorkers } from "../../src/sandbox/limits.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 const DATA = process.env.VERDICT_DATA_DIR ?? join(import.meta.dirname, "../../../shared/data");

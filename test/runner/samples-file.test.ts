@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
-import { openSamplesFile, readSampleRecords, type SampleRecord } from "../../src/runner/samples-file.js";
+import { openSamplesFile, readSampleRecords } from "../../src/runner/samples-file.js";
+import type { GenerationRecord } from "../../src/runner/run-format.js";
 
-const record = (taskId: string, index: number): SampleRecord => ({
+const record = (taskId: string, index: number): GenerationRecord => ({
   task_id: taskId,
   sample_index: index,
   solution: `def f():\n    return ${index}\n`,
@@ -39,7 +40,7 @@ describe("samples file", () => {
     reopened.append(record("11", 1));
     reopened.finalize(["11", "12"]);
     const order = readFileSync(path, "utf8").trimEnd().split("\n").map((l) => {
-      const r = JSON.parse(l) as SampleRecord;
+      const r = JSON.parse(l) as GenerationRecord;
       return `${r.task_id}#${r.sample_index}`;
     });
     expect(order).toEqual(["11#0", "11#1", "12#0", "12#1"]);

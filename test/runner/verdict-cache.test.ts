@@ -4,15 +4,13 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { SandboxPool } from "../../src/core/sandbox.js";
 import type { Sample } from "../../src/core/sample.js";
 import type { Benchmark } from "../../src/core/task.js";
-import { judgeSamples, runEval } from "../../src/runner/evaluate.js";
-import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
+import { runEval } from "../../src/pipelines/eval.js";
+import { openJudgingSession } from "../../src/session/judging-session.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { createVerdictCache, currentJudgeDigest, judgeDigest, judgeSources } from "../../src/runner/verdict-cache.js";
-import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
-import { testImage } from "../helpers/sandbox-image.js";
 
 let root: string;
 
@@ -66,7 +64,7 @@ describe("judgeDigest", () => {
 
 describe("the verdict cache in a real run", () => {
   let docker: Docker;
-  let pool: SandboxPool;
+  const labels = { "verdict.test": `verdict-cache-${randomBytes(4).toString("hex")}` };
   const benchmark: Benchmark = {
     name: "cache-test",
     split: "all",
@@ -85,31 +83,23 @@ describe("the verdict cache in a real run", () => {
     ],
   };
 
-  beforeAll(async () => {
+  beforeAll(() => {
     docker = connectDocker();
-    const image = await testImage();
-    pool = await createDockerSandbox(docker, {
-      image: image.tag,
-      isolation: "pool",
-      workers: 1,
-      memoryMb: 512,
-      cpus: 1,
-      pidsLimit: 64,
-      tmpfsMb: 32,
-      hashSeed: 0,
-      labels: { "verdict.test": `verdict-cache-${randomBytes(4).toString("hex")}` },
-    });
-  });
-  afterAll(async () => {
-    await pool?.close();
   });
 
   it("a changed comparator source judges the sample afresh; the same judge reuses its verdict", async () => {
     const cache = createVerdictCache(join(root, "verdicts"), true);
     // A fresh salt: no earlier run can have cached this program.
     const sample: Sample = { taskId: "1", sampleIndex: 0, program: `# ${randomBytes(6).toString("hex")}\ndef double(x):\n    return 2 * x\n` };
-    const judge = (digest: string) =>
-      judgeSamples(benchmark, [sample], pool, { cache, limits: DEFAULT_LIMITS, hashSeed: 0, judgeDigest: digest, progress: false });
+    // A session per judgement: nothing but the verdict cache carries a verdict from one to the next.
+    const judge = async (digest: string) => {
+      const session = await openJudgingSession({ resolved: benchmark, docker, workers: 1, limits: DEFAULT_LIMITS, verdictCache: cache, judgeDigest: digest, containerMemoryMb: 512, container: { pidsLimit: 64, tmpfsMb: 32 }, labels });
+      try {
+        return [(await session.judgeSample(sample)).verdict];
+      } finally {
+        await session.close();
+      }
+    };
     const copies = copiedSources();
     const before = judgeDigest(copies);
     expect((await judge(before)).map((v) => [v.status, v.cached])).toEqual([["pass", false]]);

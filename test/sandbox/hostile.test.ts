@@ -22,11 +22,10 @@ import type { Isolation, SandboxPool } from "../../src/core/sandbox.js";
 import type { Sample } from "../../src/core/sample.js";
 import type { Benchmark, Task, Test } from "../../src/core/task.js";
 import type { SampleVerdict } from "../../src/core/verdict.js";
-import { judgeSamples } from "../../src/runner/evaluate.js";
-import { RUNNER_HEADROOM_MB } from "../../src/runner/limits.js";
-import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
-import { connectDocker } from "../../src/sandbox/engine.js";
-import { testImage } from "../helpers/sandbox-image.js";
+import { judgeSamples } from "../../src/runner/judge-samples.js";
+import { sandboxBackend, type SandboxBackend } from "../../src/sandbox/backends.js";
+import { openJudgingSession } from "../../src/session/judging-session.js";
+import { RUNNER_HEADROOM_MB } from "../../src/sandbox/limits.js";
 
 const DIR = join(import.meta.dirname, "../fixtures/python/hostile");
 const CLEAN = readFileSync(join(DIR, "clean.py"), "utf8");
@@ -161,7 +160,7 @@ interface SuiteRun {
   clean: Map<string, Observed>;
 }
 
-/** Wraps a pool so every raw result is kept, by job id (judgeSamples names jobs `task#index`). */
+/** Wraps a pool so every raw result is kept, by job id (the session names a sample's job `task#index`). */
 function recording(pool: SandboxPool, raws: Map<string, RawJobResult>): SandboxPool {
   return {
     info: pool.info,
@@ -174,22 +173,29 @@ function recording(pool: SandboxPool, raws: Map<string, RawJobResult>): SandboxP
   };
 }
 
+/** The Docker backend with every pool it opens recording its raw results. */
+function recordingBackend(raws: Map<string, RawJobResult>): SandboxBackend {
+  const docker = sandboxBackend("docker");
+  return { ...docker, open: async (options) => recording(await docker.open(options), raws) };
+}
+
 /** Runs the references, then every hostile program followed by the clean one, in one sandbox. */
 async function runSuite(isolation: Isolation): Promise<SuiteRun> {
-  const { tag } = await testImage();
-  const pool = await createDockerSandbox(connectDocker(), {
-    image: tag,
+  const raws = new Map<string, RawJobResult>();
+  // No memo, no verdict cache: the clean program runs for real after every hostile one.
+  const session = await openJudgingSession({
+    resolved: BENCHMARK,
+    backend: recordingBackend(raws),
     isolation,
     // One worker: in pool mode the clean job runs in the container the hostile one just used.
     workers: 1,
-    memoryMb: LIMITS.memoryMb + RUNNER_HEADROOM_MB,
-    cpus: 1,
-    pidsLimit: 128,
-    tmpfsMb: 64,
-    hashSeed: 0,
+    limits: LIMITS,
+    memo: false,
+    verdictCache: false,
+    containerMemoryMb: LIMITS.memoryMb + RUNNER_HEADROOM_MB,
+    container: { pidsLimit: 128, tmpfsMb: 64 },
     labels: { "verdict.test": "hostile" },
   });
-  const raws = new Map<string, RawJobResult>();
   const next = new Map<string, number>();
   const sample = (taskId: string, program: string): Sample => {
     const sampleIndex = next.get(taskId) ?? 0;
@@ -199,11 +205,8 @@ async function runSuite(isolation: Isolation): Promise<SuiteRun> {
   const samples: Sample[] = BENCHMARK.tasks.map((t) => sample(t.taskId, t.reference));
   for (const h of HOSTILE) samples.push(sample(h.task, h.program), sample("secret", CLEAN));
   try {
-    const verdicts = await judgeSamples(BENCHMARK, samples, recording(pool, raws), {
-      limits: LIMITS,
-      hashSeed: 0,
-      progress: false,
-    });
+    // One at a time: each clean job follows its hostile one in the same container.
+    const verdicts = await judgeSamples(samples, (s) => session.judgeSample(s), { concurrency: 1, progress: false });
     const observed = verdicts.map((verdict) => ({ verdict, raw: raws.get(`${verdict.task_id}#${verdict.sample_index}`) }));
     const k = BENCHMARK.tasks.length;
     return {
@@ -212,7 +215,7 @@ async function runSuite(isolation: Isolation): Promise<SuiteRun> {
       clean: new Map(HOSTILE.map((h, i) => [h.file, observed[k + 2 * i + 1]!])),
     };
   } finally {
-    await pool.close();
+    await session.close();
   }
 }
 

@@ -20,7 +20,7 @@ import {
 } from "../../src/sandbox/image.js";
 import { RUNNER_PATH_IN_CONTAINER as RUNNER_PATH } from "../../src/sandbox/container-spec.js";
 import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
-import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 /** A throwaway copy of the recipe directory. */

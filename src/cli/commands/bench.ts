@@ -1,64 +1,7 @@
-import Table from "cli-table3";
 import type { Command } from "commander";
-import { runBench, type BenchReport, type Figure } from "../../runner/bench.js";
-import { defaultWorkers } from "../../runner/evaluate.js";
-
-function fmt(f: Figure, digits = 1): string {
-  return `${f.median.toFixed(digits)} (min ${f.min.toFixed(digits)}, max ${f.max.toFixed(digits)})`;
-}
-
-/** The bench report as tables, with each target and whether it is met. */
-export function renderBench(r: BenchReport): string {
-  const t = new Table({ head: ["measure", "median (min, max)", "target", "met"] });
-  const { pool, fresh, host_fork, bare_process } = r.trivial_jobs_per_second;
-  t.push(["trivial jobs/s, warm pool", fmt(pool), "", ""]);
-  t.push(["trivial jobs/s, fresh container per job", fmt(fresh, 2), "", ""]);
-  t.push(["trivial jobs/s, runner on the host, a fork per job (no sandbox)", fmt(host_fork), "", ""]);
-  t.push(["trivial jobs/s, bare python3 -S -c per job (no sandbox, no runner)", fmt(bare_process), "", ""]);
-  t.push(["pool / fresh", `${r.ratios.pool_over_fresh.toFixed(1)}x`, ">= 40x", r.ratios.pool_over_fresh >= 40 ? "yes" : "NO"]);
-  t.push(["pool / runner on the host", `${(r.ratios.pool_over_host_fork * 100).toFixed(0)}%`, ">= 50%", r.ratios.pool_over_host_fork >= 0.5 ? "yes" : "NO"]);
-  t.push(["pool / bare python3 -c", `${r.ratios.pool_over_bare_process.toFixed(1)}x`, "", ""]);
-  if (r.mbpp_test_reference) {
-    const m = r.mbpp_test_reference;
-    t.push([`MBPP test split, ${m.samples} reference solutions (s), ${m.passed} passed`, fmt(m.seconds, 2), "< 5 s", m.seconds.median < 5 ? "yes" : "NO"]);
-  }
-  if (r.mbpp_plus_reference) {
-    const m = r.mbpp_plus_reference;
-    t.push([`MBPP+, ${m.samples} reference solutions (s), ${m.passed} passed (base ${m.base_passed})`, fmt(m.seconds, 2), "<= 9 s", m.seconds.median <= 9 ? "yes" : "NO"]);
-    t.push([`MBPP+ expected values (s)${m.expected_values_cached ? ", cached: time of the run that computed them" : ""}`, m.expected_values_seconds.toFixed(1), "<= 10 s", m.expected_values_seconds <= 10 ? "yes" : "NO"]);
-  }
-  if (r.mbpp_plus_samples) {
-    const m = r.mbpp_plus_samples;
-    const runs = (k: "seconds" | "floor_seconds" | "ratio") => m.runs.map((x) => x[k].toFixed(k === "ratio" ? 2 : 1)).join(", ");
-    t.push([
-      `MBPP+, ${m.count} samples of a published model, expected values cached, no verdict cache: wall (s) / floor (s) = Σ program run time ${m.median.program_seconds.toFixed(1)} s / ${m.workers} workers`,
-      `${m.median.seconds.toFixed(1)} / ${m.median.floor_seconds.toFixed(1)} = ${m.median.ratio.toFixed(2)}x (runs: ${runs("ratio")})`,
-      `<= ${m.target_ratio}x`,
-      m.met ? "yes" : "NO",
-    ]);
-  } else if (r.mbpp_plus_samples_skipped) {
-    t.push([`MBPP+ samples of a published model: not measured (${r.mbpp_plus_samples_skipped})`, "", `<= 1.05x`, "not measured"]);
-  }
-  if (r.generation) {
-    const g = r.generation;
-    const p = g.pipeline;
-    t.push([`generation client, ${g.client.concurrency} in flight (requests/s)`, g.client.requests_per_second.toFixed(0), "", ""]);
-    t.push(["generation alone, harness cost per sample (ms)", g.generation.ms_per_sample.toFixed(2), "", ""]);
-    t.push([
-      `generate+score in one go vs scoring alone, added per sample (ms), ${p.samples} samples`,
-      p.added_ms_per_sample.toFixed(2),
-      `< ${g.targets.added_ms_per_sample.limit} ms`,
-      g.targets.added_ms_per_sample.met ? "yes" : "NO",
-    ]);
-    t.push([
-      `run / (generate then score), model latency ${p.model_latency_ms.toFixed(0)} ms: ${p.run_seconds.toFixed(2)} s / ${p.sequential_seconds.toFixed(2)} s`,
-      p.overlap_ratio.toFixed(2),
-      `<= ${g.targets.overlap_ratio.limit}`,
-      g.targets.overlap_ratio.met ? "yes" : "NO",
-    ]);
-  }
-  return `workers: ${r.workers}\n${t.toString()}\n`;
-}
+import { runBench } from "../../pipelines/bench.js";
+import { renderBench } from "../../report/bench-table.js";
+import { defaultWorkers } from "../../sandbox/limits.js";
 
 /** `verdict bench`: the sandbox's speed against its baselines, measured in one run. */
 export function registerBenchCommand(program: Command): void {

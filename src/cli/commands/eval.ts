@@ -3,11 +3,14 @@ import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { InputError } from "../../core/errors.js";
 import { MISSING_POLICIES } from "../../core/run.js";
+import { ISOLATION_MODES } from "../../core/sandbox.js";
 import { renderSummaryTable } from "../../report/summary-table.js";
 import { handleInterrupts } from "../../runner/cleanup.js";
 import { writePerSampleReports } from "../../report/per-sample.js";
-import { defaultWorkers, readEvalOptions, runEval, type EvalOptions, type StoredEvalOptions } from "../../runner/evaluate.js";
-import { DEFAULT_LIMITS, resolveSampleBudget } from "../../runner/limits.js";
+import { runEval } from "../../pipelines/eval.js";
+import { readEvalOptions, type EvalOptions, type StoredEvalOptions } from "../../pipelines/eval-options.js";
+import { DEFAULT_LIMITS, defaultWorkers } from "../../sandbox/limits.js";
+import { resolveSampleBudget } from "../../benchmarks/sample-budget.js";
 
 /** Parse "1,10,100" into positive integers. */
 export function parseKs(text: string): number[] {
@@ -59,7 +62,7 @@ export function registerEvalCommand(program: Command): void {
         .default("error"),
     )
     .option("--k <list>", "pass@k values (each k needs that many samples of every task)", parseKs, [1])
-    .addOption(new Option("--isolation <mode>", "pool: warm containers, a fork per job; fresh: a container per sample").choices(["pool", "fresh"]).default("pool"))
+    .addOption(new Option("--isolation <mode>", "pool: warm containers, a fork per job; fresh: a container per sample").choices([...ISOLATION_MODES]).default("pool"))
     .option("--workers <n>", "sandboxes running at once (default: cores)", positiveInt("--workers"))
     .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--challenge", "also run MBPP's challenge tests", false)

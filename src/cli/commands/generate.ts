@@ -3,10 +3,11 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { InputError } from "../../core/errors.js";
 import { loadBenchmark } from "../../benchmarks/registry.js";
 import { z } from "zod";
-import { generateSamples, loadFewShot, promptTaskFromSpec, type GenerationPlan, type GenerationStats } from "../../runner/generate.js";
-import { modelConfigSchema } from "../../runner/run-config.js";
-import { providerFor } from "../../runner/run-pipeline.js";
-import { openSamplesFile, type PromptStyle } from "../../runner/samples-file.js";
+import { generateSamples, loadFewShot, promptTaskFromSpec, type GenerationPlan, type GenerationStats } from "../../pipelines/generate.js";
+import { modelConfigSchema } from "../../pipelines/run-config.js";
+import { providerFor } from "../../pipelines/run-providers.js";
+import type { PromptStyleName } from "../../prompts/prompt-style.js";
+import { openSamplesFile } from "../../runner/samples-file.js";
 
 /** Parses a number flag; `min` is inclusive, `integer` requires a whole number. */
 export function numberFlag(name: string, check: { min?: number; integer?: boolean; positive?: boolean } = {}) {
@@ -39,7 +40,7 @@ export interface GenerateFlags {
   apiKeyEnv?: string;
   replay?: string;
   record?: string;
-  style: PromptStyle;
+  style: PromptStyleName;
   n: number;
   paths?: number;
   finals?: number;

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
-import { runConfigJsonSchema } from "../../runner/run-config.js";
+import { runConfigJsonSchema } from "../../pipelines/run-config.js";
 
 /** The JSON Schemas verdict can emit, by name. */
 export const SCHEMAS = { "run-config": runConfigJsonSchema } satisfies Record<string, () => Record<string, unknown>>;

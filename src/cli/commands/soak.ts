@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { handleInterrupts } from "../../runner/cleanup.js";
-import { defaultWorkers } from "../../runner/evaluate.js";
-import { formatSoakReport, runSoak, soakPassed } from "../../runner/soak.js";
+import { runSoak, soakPassed } from "../../pipelines/soak.js";
+import { formatSoakReport } from "../../report/soak-report.js";
+import { defaultWorkers } from "../../sandbox/limits.js";
 
 /** A positive integer flag value. */
 function positiveInt(name: string) {

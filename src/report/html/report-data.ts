@@ -2,6 +2,7 @@ import { OUTCOMES } from "../../core/index.js";
 import type { Outcome, SampleVerdict } from "../../core/index.js";
 import { compareTaskIds } from "../compare.js";
 import type { RunDir } from "../run-dir.js";
+import { sampleKey } from "../../runner/run-format.js";
 import { splitMismatch } from "./mismatch-detail.js";
 import { OUTCOME_STYLE } from "./outcome-style.js";
 import type { SampleRecord } from "./sample-records.js";
@@ -114,11 +115,6 @@ const SEARCH_CHARS = 4000;
 
 const CODE: ReadonlyMap<Outcome, number> = new Map(OUTCOMES.map((o, i) => [o, i]));
 const LETTER_A = 97;
-
-/** The key a sample has in maps of SampleRecord. */
-export function sampleKey(taskId: string, sampleIndex: number): string {
-  return `${taskId}\u0000${sampleIndex}`;
-}
 
 /** Builds the embedded data for one run, or for a comparison of two (A first). */
 export function buildReportData(runs: readonly ReportRunInput[], tasks: ReadonlyMap<string, TaskInfo> | null): ReportData {

@@ -2,13 +2,12 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { z } from "zod";
 import { InputError, VerdictError } from "../../core/index.js";
 import type { BenchmarkSpec } from "../../core/index.js";
 import { programDigest } from "../../judge/program-identity.js";
 import { loadSamples } from "../../judge/samples.js";
 import type { RunDir } from "../run-dir.js";
-import { sampleKey } from "./report-data.js";
+import { RUN_FILES, sampleKey, sampleLineSchema } from "../../runner/run-format.js";
 
 /** What a report can show of one sample besides its verdict. */
 export interface SampleRecord {
@@ -26,18 +25,6 @@ export interface SampleRecords {
 }
 
 /**
- * One line of `<run>/samples.jsonl`: the program judged for (task_id, sample_index) and,
- * optionally, what it printed. Loose, so a writer may add fields.
- */
-const sampleLineSchema = z.looseObject({
-  task_id: z.union([z.string().min(1), z.number().int()]),
-  sample_index: z.number().int().nonnegative(),
-  program: z.string().optional(),
-  stdout: z.string().optional(),
-  stderr: z.string().optional(),
-});
-
-/**
  * Finds the programs (and captured output) of a run's samples: `<run>/samples.jsonl` when the
  * run kept one; else, with the benchmark loaded, the run's samples source (the reference
  * solutions, or the samples file when it is still there). Only a program whose sha256 is the
@@ -46,7 +33,7 @@ const sampleLineSchema = z.looseObject({
 export async function readSampleRecords(run: RunDir, spec: BenchmarkSpec | null): Promise<SampleRecords> {
   const judged = new Map(run.verdicts.map((v) => [sampleKey(v.task_id, v.sample_index), v.program_sha256]));
   const notes: string[] = [];
-  const file = join(run.dir, "samples.jsonl");
+  const file = join(run.dir, RUN_FILES.samples);
   let records = new Map<string, SampleRecord>();
   let programsFrom: string | null = null;
   if (await isFile(file)) {

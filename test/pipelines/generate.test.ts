@@ -7,7 +7,7 @@ import { runGenerate, type GenerateFlags } from "../../src/cli/commands/generate
 import { loadBenchmark } from "../../src/benchmarks/registry.js";
 import { createOpenAICompatibleProvider } from "../../src/models/openai-compatible.js";
 import type { PromptTask } from "../../src/prompts/prompt-task.js";
-import { runEval } from "../../src/runner/evaluate.js";
+import { runEval } from "../../src/pipelines/eval.js";
 import {
   generateSamples,
   loadFewShot,
@@ -15,9 +15,10 @@ import {
   promptTaskFromSpec,
   startGeneration,
   type GenerateOptions,
-} from "../../src/runner/generate.js";
-import { DEFAULT_LIMITS } from "../../src/runner/limits.js";
-import { readSampleRecords, type SampleRecord } from "../../src/runner/samples-file.js";
+} from "../../src/pipelines/generate.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
+import { readSampleRecords } from "../../src/runner/samples-file.js";
+import type { GenerationRecord } from "../../src/runner/run-format.js";
 import { BASE_SCRIPT, readRequest, scriptedPolicy, TASKS } from "../fixtures/models/scripted-policy.js";
 import { startOpenAITestServer, type OpenAITestServer } from "../helpers/openai-test-server.js";
 import { testImage } from "../helpers/sandbox-image.js";
@@ -53,14 +54,14 @@ function options(overrides: Partial<GenerateOptions> = {}): GenerateOptions {
   };
 }
 
-async function collect(opts: GenerateOptions): Promise<{ records: SampleRecord[]; stats: Awaited<ReturnType<typeof generateSamples>> }> {
-  const records: SampleRecord[] = [];
+async function collect(opts: GenerateOptions): Promise<{ records: GenerationRecord[]; stats: Awaited<ReturnType<typeof generateSamples>> }> {
+  const records: GenerationRecord[] = [];
   const stats = await generateSamples(opts, (r) => records.push(r));
   records.sort((a, b) => Number(a.task_id) - Number(b.task_id) || a.sample_index - b.sample_index);
   return { records, stats };
 }
 
-const slots = (records: SampleRecord[]) => records.map((r) => `${r.task_id}#${r.sample_index}:${r.role}${r.path !== undefined ? `/p${r.path}` : ""}${r.final !== undefined ? `/f${r.final}` : ""}`);
+const slots = (records: GenerationRecord[]) => records.map((r) => `${r.task_id}#${r.sample_index}:${r.role}${r.path !== undefined ? `/p${r.path}` : ""}${r.final !== undefined ? `/f${r.final}` : ""}`);
 
 describe("sampling plans", () => {
   it("vanilla Pass@1 draws a task's n samples in one request and extracts each program", async () => {
@@ -253,7 +254,7 @@ describe.skipIf(!HAS_DATA)("MBPP tasks and `verdict generate`", () => {
     const recording = join(dir, "recording.jsonl");
     const report = await runGenerate(flags({ record: recording }));
     expect(report).toMatchObject({ samples: 5, generated: 5, requests: 5, cached_requests: 0, failures: [] });
-    const lines = readFileSync(report.out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as SampleRecord);
+    const lines = readFileSync(report.out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as GenerationRecord);
     expect(lines.map((l) => l.task_id)).toEqual(["11", "12", "13", "14", "15"]);
     expect(Object.keys(lines[0] ?? {}).sort()).toEqual(
       ["cached", "code_source", "finish_reasons", "latency_ms", "model", "raw", "role", "sample_index", "sampling", "solution", "style", "task_id", "usage"].sort(),

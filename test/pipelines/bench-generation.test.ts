@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runGenerationBench } from "../../src/runner/bench-generation.js";
+import { runGenerationBench } from "../../src/pipelines/bench-generation.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 const DATA = process.env.VERDICT_DATA_DIR ?? join(import.meta.dirname, "../../../shared/data");

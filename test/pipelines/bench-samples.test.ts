@@ -4,10 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadBenchmark } from "../../src/benchmarks/registry.js";
-import { FIDELITY_SAMPLES, fidelitySamplesPath, measureSamples } from "../../src/runner/bench-samples.js";
-import { resolveBenchmark } from "../../src/runner/ground-truth.js";
-import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
-import { connectDocker } from "../../src/sandbox/engine.js";
+import { FIDELITY_SAMPLES, fidelitySamplesPath, measureSamples } from "../../src/pipelines/bench-samples.js";
+import { openJudgingSession } from "../../src/session/judging-session.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
 let root: string;
@@ -32,7 +30,7 @@ describe("fidelitySamplesPath", () => {
 describe("measureSamples", () => {
   it("times the samples against the sum of their tests' run time divided by the workers", async () => {
     vi.stubEnv("VERDICT_CACHE_DIR", join(root, "cache"));
-    const image = await testImage();
+    await testImage();
     const file = join(root, "tasks.jsonl");
     const code = "import time\ndef nap(x):\n    time.sleep(0.2)\n    return x\n";
     const tasks = [1, 2, 3, 4].map((id) => ({ task_id: id, text: "Nap.", code, test_list: [`assert nap(${id}) == ${id}`, `assert nap(0) == 0`], test_setup_code: "" }));
@@ -42,11 +40,17 @@ describe("measureSamples", () => {
     const salt = randomBytes(4).toString("hex");
     writeFileSync(samples, tasks.map((t) => `${JSON.stringify({ task_id: t.task_id, solution: `# ${salt}\n${code}` })}\n`).join(""));
     const spec = await loadBenchmark(file, { split: "all", challenge: false });
-    const options = { image: image.tag, isolation: "pool" as const, workers: 2, memoryMb: 768, cpus: 1, pidsLimit: 64, tmpfsMb: 32, hashSeed: 0, labels: { "verdict.test": `bench-samples-${salt}` } };
-    const { benchmark } = await resolveBenchmark(spec, { imageId: image.id, hashSeed: 0, noCache: false, openPool: (memoryMb) => createDockerSandbox(connectDocker(), { ...options, memoryMb }) });
-    const pool = await createDockerSandbox(connectDocker(), options);
+    const session = await openJudgingSession({
+      benchmark: spec,
+      workers: 2,
+      memo: false,
+      verdictCache: false,
+      containerMemoryMb: 768,
+      container: { pidsLimit: 64, tmpfsMb: 32 },
+      labels: { "verdict.test": `bench-samples-${salt}` },
+    });
     try {
-      const m = await measureSamples(spec, benchmark, samples, pool, 2, () => {});
+      const m = await measureSamples(spec, session, samples, 2, () => {});
       expect(m).toMatchObject({ samples, count: 4, workers: 2, target_ratio: 1.05 });
       expect(m.runs).toHaveLength(2);
       for (const run of m.runs) {
@@ -59,7 +63,7 @@ describe("measureSamples", () => {
       expect(m.runs).toContain(m.median);
       expect(m.met).toBe(m.median.ratio <= 1.05);
     } finally {
-      await pool.close();
+      await session.close();
     }
   });
 });

@@ -2,8 +2,12 @@ import type { Job, JobLimits } from "../core/job.js";
 import type { Sample } from "../core/sample.js";
 import type { Task } from "../core/task.js";
 
-/** The job that judges one sample: the sample's program, the task's setup, every test's inputs. */
-export function buildJob(task: Task, sample: Sample, limits: JobLimits, id: string): Job {
+/**
+ * The job that judges one sample: the sample's program, the task's setup, every test's inputs.
+ * `continueAfterCrash` runs the tests after one that killed the process in a new one (every
+ * test's outcome, for rewards); by default the job stops there (EvalPlus's semantics).
+ */
+export function buildJob(task: Task, sample: Sample, limits: JobLimits, id: string, continueAfterCrash = false): Job {
   const base = typeof limits.testSeconds === "number" ? limits.testSeconds : 4;
   return {
     id,
@@ -16,6 +20,6 @@ export function buildJob(task: Task, sample: Sample, limits: JobLimits, id: stri
       testSeconds: task.tests.map((t) => Math.max(base, t.seconds ?? 0)),
       memoryMb: Math.max(limits.memoryMb, task.memoryMb ?? 0),
     },
-    continueAfterCrash: false,
+    continueAfterCrash,
   };
 }

@@ -14,8 +14,8 @@ import {
   PSEUDOCODE_STOP,
 } from "../prompts/pseudocode.js";
 import { buildVanillaChat, buildVanillaPrompt, parseVanillaOutput, selectFewShot } from "../prompts/vanilla.js";
-import { sampleKey } from "./results-store.js";
-import type { PromptStyle, SampleRecord } from "./samples-file.js";
+import type { PromptStyleName } from "../prompts/prompt-style.js";
+import { sampleKey, type GenerationRecord } from "../runner/run-format.js";
 
 /**
  * Generation: turns tasks into sample records by asking a provider, as a stream the sandbox
@@ -55,7 +55,7 @@ export interface PromptSettings {
 /** Everything one generation needs. */
 export interface GenerateOptions {
   tasks: readonly PromptTask[];
-  style: PromptStyle;
+  style: PromptStyleName;
   api: OpenAIApi;
   plan: GenerationPlan;
   sampling: SamplingSettings;
@@ -69,9 +69,9 @@ export interface GenerateOptions {
    */
   maxN?: number;
   /** Records already made (a resume): their slots are not asked for again, and a path's record feeds its finals. */
-  existing?: ReadonlyMap<string, SampleRecord>;
+  existing?: ReadonlyMap<string, GenerationRecord>;
   /** Called with each record the moment it is made (before any consumer reads it), e.g. to write it to disk. */
-  onRecord?: (record: SampleRecord) => void;
+  onRecord?: (record: GenerationRecord) => void;
   /** Stops handing out new work once aborted; units in flight finish. */
   signal?: AbortSignal;
 }
@@ -98,7 +98,7 @@ export interface GenerationStats {
 /** A generation in progress. */
 export interface Generation {
   /** The records, as they are made. Iterate once; it throws when generation hits a fault. */
-  samples: AsyncIterable<SampleRecord>;
+  samples: AsyncIterable<GenerationRecord>;
   /** Settles once every unit is done (rejects with the fault that stopped generation). */
   done: Promise<GenerationStats>;
 }
@@ -146,8 +146,8 @@ export function startGeneration(opts: GenerateOptions): Generation {
     const clash = opts.prompt.shots.find((s) => opts.tasks.some((t) => t.taskId === s.taskId));
     throw new InputError(`few-shot example task ${clash?.taskId} is also a task to generate for; use a split without it or 0 shots`);
   }
-  const queue = createQueue<SampleRecord>();
-  const existing = opts.existing ?? new Map<string, SampleRecord>();
+  const queue = createQueue<GenerationRecord>();
+  const existing = opts.existing ?? new Map<string, GenerationRecord>();
   const started = performance.now();
   const stats: GenerationStats = { samples: 0, requests: 0, cachedRequests: 0, failures: [], seconds: 0 };
   const providerId = opts.provider.id();
@@ -155,7 +155,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
   if (opts.sampling.top_k !== undefined) extra.top_k = opts.sampling.top_k;
   if (opts.sampling.repetition_penalty !== undefined) extra.repetition_penalty = opts.sampling.repetition_penalty;
 
-  const emit = (record: SampleRecord): void => {
+  const emit = (record: GenerationRecord): void => {
     stats.samples++;
     opts.onRecord?.(record);
     queue.push(record);
@@ -194,7 +194,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
     };
   };
 
-  const sampling = (seed: number, n: number): SampleRecord["sampling"] => ({
+  const sampling = (seed: number, n: number): GenerationRecord["sampling"] => ({
     temperature: opts.sampling.temperature,
     top_p: opts.sampling.top_p,
     ...(opts.sampling.top_k !== undefined ? { top_k: opts.sampling.top_k } : {}),
@@ -237,7 +237,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
     return { prompt, stop, ...baseRequest(n, seed) };
   };
 
-  const usageOf = (results: GenerationResult[], perRequest: number): SampleRecord["usage"] => ({
+  const usageOf = (results: GenerationResult[], perRequest: number): GenerationRecord["usage"] => ({
     prompt_tokens: results.reduce((s, r) => s + r.usage.promptTokens, 0),
     completion_tokens: results.reduce((s, r) => s + r.usage.completionTokens, 0),
     requests: results.length,
@@ -245,7 +245,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
   });
 
   /** Records for the texts of one vanilla request. */
-  const vanillaRecords = (task: PromptTask, result: GenerationResult, seed: number, slots: { index: number; role: SampleRecord["role"]; path?: number; final?: number }[]): SampleRecord[] =>
+  const vanillaRecords = (task: PromptTask, result: GenerationResult, seed: number, slots: { index: number; role: GenerationRecord["role"]; path?: number; final?: number }[]): GenerationRecord[] =>
     slots.map((slot, i) => {
       const text = result.texts[i] ?? "";
       const code = parseVanillaOutput(text, task);
@@ -274,7 +274,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
   });
 
   /** One pseudocode path, generated step by step. */
-  const pseudocodePath = async (task: PromptTask, index: number, role: "sample" | "path", seed: number): Promise<SampleRecord> => {
+  const pseudocodePath = async (task: PromptTask, index: number, role: "sample" | "path", seed: number): Promise<GenerationRecord> => {
     const results: GenerationResult[] = [];
     const steps: string[] = [];
     const path = await generateStepwise(
@@ -309,7 +309,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
   };
 
   /** Final steps sampled from a pseudocode path's prefix (the steps before its code step). */
-  const pseudocodeFinals = (task: PromptTask, path: SampleRecord, result: GenerationResult, seed: number, slots: { index: number; final: number }[]): SampleRecord[] => {
+  const pseudocodeFinals = (task: PromptTask, path: GenerationRecord, result: GenerationResult, seed: number, slots: { index: number; final: number }[]): GenerationRecord[] => {
     const steps = path.steps ?? [];
     const prefix = steps.slice(0, Math.max(0, steps.findIndex(isTerminalStep)));
     return slots.map((slot, i) => {
@@ -435,7 +435,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
 }
 
 /** Generates everything and hands each record to `onSample` as it is made. */
-export async function generateSamples(opts: GenerateOptions, onSample: (record: SampleRecord) => void): Promise<GenerationStats> {
+export async function generateSamples(opts: GenerateOptions, onSample: (record: GenerationRecord) => void): Promise<GenerationStats> {
   const generation = startGeneration(opts);
   for await (const record of generation.samples) onSample(record);
   return generation.done;

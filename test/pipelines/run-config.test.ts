@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
 import { schemaText } from "../../src/cli/commands/schema.js";
-import { configSplit, fieldName, loadRunConfig, parseRunConfigText, runConfigJsonSchema } from "../../src/runner/run-config.js";
+import { configSplit, fieldName, loadRunConfig, parseRunConfigText, runConfigJsonSchema } from "../../src/pipelines/run-config.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 

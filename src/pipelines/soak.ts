@@ -12,16 +12,15 @@ import type Docker from "dockerode";
 import type { JobLimits } from "../core/job.js";
 import { OUTCOMES, type Outcome } from "../core/outcome.js";
 import type { PyValue, TaggedValue } from "../core/py-value.js";
-import type { SandboxPool } from "../core/sandbox.js";
 import type { Sample } from "../core/sample.js";
 import type { Benchmark, Task, Test } from "../core/task.js";
+import { judgeSamples } from "../runner/judge-samples.js";
+import { openResultsStore } from "../runner/results-store.js";
 import { MANAGED_LABEL, RUN_LABEL } from "../sandbox/container-spec.js";
-import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
-import { assertEngine, connectDocker } from "../sandbox/engine.js";
-import { ensureImage } from "../sandbox/image.js";
-import { judgeSamples } from "./evaluate.js";
-import { RUNNER_HEADROOM_MB } from "./limits.js";
-import { openResultsStore } from "./results-store.js";
+import { connectDocker } from "../sandbox/engine.js";
+import { RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
+import { openJudgingSession } from "../session/judging-session.js";
+import type { LocalJudgingSession } from "../session/session-options.js";
 
 /** How a soak runs. */
 export interface SoakOptions {
@@ -188,23 +187,26 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
 
   const docker = opts.docker ?? connectDocker();
   const label = `soak-${randomBytes(4).toString("hex")}`;
-  let pool: SandboxPool | undefined;
+  let session: LocalJudgingSession | undefined;
   try {
-    await assertEngine(docker);
-    const image = await ensureImage(docker, { log });
-    pool = await createDockerSandbox(docker, {
-      image: image.tag,
-      isolation: "pool",
+    // No memo and no verdict cache: the soak's point is that every one of its jobs runs.
+    session = await openJudgingSession({
+      resolved: benchmark,
+      docker,
       workers: opts.workers,
-      memoryMb: SOAK_LIMITS.memoryMb + RUNNER_HEADROOM_MB,
-      cpus: 1,
-      pidsLimit: 256,
-      tmpfsMb: 64,
+      limits: SOAK_LIMITS,
       hashSeed: 0,
+      memo: false,
+      verdictCache: false,
+      containerMemoryMb: SOAK_LIMITS.memoryMb + RUNNER_HEADROOM_MB,
+      container: { pidsLimit: 256, tmpfsMb: 64 },
       labels: { [RUN_LABEL]: label, "verdict.role": "soak" },
       log,
     });
-    log(`soak: ${perPass * passes} jobs (${passes} passes of ${perPass}) through a pool of ${opts.workers} container(s), image ${image.tag}`);
+    await session.warm();
+    const image = session.sandbox.image;
+    const judging = session;
+    log(`soak: ${perPass * passes} jobs (${passes} passes of ${perPass}) through a pool of ${opts.workers} container(s), image ${image}`);
 
     const first = new Uint8Array(perPass);
     const outcomes: Partial<Record<Outcome, number>> = {};
@@ -224,10 +226,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       // Each pass appends to a results store, as a run does: the write path is soaked too.
       const store = openResultsStore(join(root, `pass-${pass + 1}`));
       try {
-        await judgeSamples(benchmark, samples(), pool, {
+        await judgeSamples(samples(), (s) => judging.judgeSample(s), {
+          concurrency: opts.workers * 2,
           store,
-          limits: SOAK_LIMITS,
-          hashSeed: 0,
           progress: false,
           collect: false,
           ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
@@ -250,7 +251,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
             }
             if (++done % 10_000 === 0) {
               const rate = done / ((Date.now() - passStarted) / 1000);
-              log(`soak: pass ${pass + 1}: ${done}/${perPass} jobs, ${rate.toFixed(0)} jobs/s, RSS ${mb(process.memoryUsage().rss)}`);
+              log(`soak: pass ${pass + 1}: ${done}/${perPass} jobs, ${rate.toFixed(0)} jobs/s, RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(1)} MB`);
             }
           },
         });
@@ -258,20 +259,20 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         store.close();
       }
       afterPass.push(process.memoryUsage().rss);
-      log(`soak: pass ${pass + 1} done in ${((Date.now() - passStarted) / 1000).toFixed(1)} s, RSS ${mb(afterPass[pass]!)}`);
+      log(`soak: pass ${pass + 1} done in ${((Date.now() - passStarted) / 1000).toFixed(1)} s, RSS ${(afterPass[pass]! / 1024 / 1024).toFixed(1)} MB`);
     }
     const seconds = (Date.now() - started) / 1000;
     const heapEnd = process.memoryUsage().heapUsed;
-    const sandboxProcesses = await strayProcesses(pool, opts.workers);
-    await pool.close();
-    pool = undefined;
+    const sandboxProcesses = await strayProcesses(session, opts.workers);
+    await session.close();
+    session = undefined;
     const containers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=1`, `${RUN_LABEL}=${label}`] } });
     for (let pass = 0; pass < passes; pass++) rmSync(join(root, `pass-${pass + 1}`), { recursive: true, force: true });
     return {
       jobs: perPass * passes,
       passes,
       workers: opts.workers,
-      image: image.tag,
+      image,
       seconds,
       jobsPerSecond: (perPass * passes) / seconds,
       rss: { start: rssStart, afterPass },
@@ -287,7 +288,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       },
     };
   } finally {
-    await pool?.close();
+    await session?.close();
     if (savedTmp === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = savedTmp;
     rmSync(root, { recursive: true, force: true });
@@ -298,13 +299,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
  * Processes other than the runner in each pool container, seen from a job after the last one
  * ended: the runner must have killed everything earlier jobs started (forks, daemons).
  */
-async function strayProcesses(pool: SandboxPool, workers: number): Promise<number> {
+async function strayProcesses(session: LocalJudgingSession, workers: number): Promise<number> {
   // The nap holds every container at once, so each probe lands in a different one.
   const program =
     "import os, time\ndef stray():\n    time.sleep(0.5)\n    me = os.getpid()\n    return [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, me)]\n";
   const results = await Promise.all(
     Array.from({ length: workers }, (_, i) =>
-      pool.run({
+      session.runJob({
         id: `soak-probe-${i}`,
         program,
         setup: "",
@@ -340,11 +341,6 @@ function childProcesses(): number[] {
   return kids;
 }
 
-/** Bytes as megabytes, for the report. */
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /** Whether a soak passed: every leftover count, every non-timing flip and every unexpected outcome is zero. */
 export function soakPassed(r: SoakReport): boolean {
   return (
@@ -353,29 +349,4 @@ export function soakPassed(r: SoakReport): boolean {
     (r.outcomes.sandbox_error ?? 0) === 0 &&
     Object.values(r.left).every((n) => n === 0)
   );
-}
-
-/** The soak report as the lines `npm run soak` prints. */
-export function formatSoakReport(r: SoakReport): string {
-  const outcomes = OUTCOMES.filter((o) => r.outcomes[o] !== undefined)
-    .map((o) => `${o} ${r.outcomes[o]}`)
-    .join(", ");
-  const lines = [
-    `jobs:                 ${r.jobs} (${r.passes} identical passes of ${r.jobs / r.passes}), pool of ${r.workers}, ${r.image}`,
-    `time:                 ${r.seconds.toFixed(1)} s`,
-    `jobs/s:               ${r.jobsPerSecond.toFixed(1)}`,
-    `verdict RSS:          start ${mb(r.rss.start)}, ${r.rss.afterPass.map((b, i) => `after pass ${i + 1} ${mb(b)}`).join(", ")}`,
-    `verdict heap used:    start ${mb(r.heapUsed.start)}, end ${mb(r.heapUsed.end)}`,
-    `outcomes:             ${outcomes}`,
-    `unexpected outcomes:  ${r.unexpected.count}`,
-    ...r.unexpected.examples.map((e) => `                      ${e}`),
-    `sandbox errors:       ${r.outcomes.sandbox_error ?? 0}`,
-    `verdict changes between passes: ${r.flips.other + r.flips.timingSensitive} (${r.flips.other} in ordinary jobs, ${r.flips.timingSensitive} in timing-sensitive jobs)`,
-    ...r.flips.examples.map((e) => `                      ${e}`),
-    `containers left:      ${r.left.containers}`,
-    `processes left:       ${r.left.sandboxProcesses + r.left.hostProcesses} (${r.left.sandboxProcesses} in the sandboxes after the last job, ${r.left.hostProcesses} children of verdict after the pool closed)`,
-    `temp dirs left:       ${r.left.tempEntries}`,
-    `result:               ${soakPassed(r) ? "PASS" : "FAIL"}`,
-  ];
-  return `${lines.join("\n")}\n`;
 }

@@ -6,14 +6,10 @@ import type { SampleVerdict } from "../core/verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { createOpenAICompatibleProvider } from "../models/openai-compatible.js";
 import { buildVanillaPrompt } from "../prompts/vanilla.js";
-import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
-import { assertEngine, connectDocker } from "../sandbox/engine.js";
-import { ensureImage } from "../sandbox/image.js";
-import { judgeSamples } from "./evaluate.js";
+import { judgeSamples } from "../runner/judge-samples.js";
+import type { GenerationRecord } from "../runner/run-format.js";
+import { openJudgingSession } from "../session/judging-session.js";
 import { promptTaskFromSpec, startGeneration, type GenerateOptions } from "./generate.js";
-import { resolveBenchmark } from "./ground-truth.js";
-import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
-import type { SampleRecord } from "./samples-file.js";
 
 /**
  * The generation benchmark: how fast the harness drives a model server, and what generation
@@ -136,7 +132,6 @@ export async function runGenerationBench(opts: GenerationBenchOptions): Promise<
   const answers = new Map(promptTasks.map((t) => [buildVanillaPrompt(t, { tests: "all" }).prompt, `${t.code ?? ""}\n`]));
   const server = await startInstantServer(answers);
   const provider = createOpenAICompatibleProvider({ baseUrl: server.baseUrl, model: "bench", api: "completions", concurrency, retries: 0 });
-  const docker = opts.docker ?? connectDocker();
   try {
     log(`generation bench: ${requests} requests against an instant server`);
     const firstPrompt = [...answers.keys()][0] ?? "x";
@@ -156,32 +151,22 @@ export async function runGenerationBench(opts: GenerationBenchOptions): Promise<
       provider,
       concurrency,
     });
-    const toSample = (r: SampleRecord): Sample => ({ taskId: r.task_id, sampleIndex: r.sample_index, program: r.solution });
-    const generateAll = async (): Promise<{ records: SampleRecord[]; seconds: number }> => {
+    const toSample = (r: GenerationRecord): Sample => ({ taskId: r.task_id, sampleIndex: r.sample_index, program: r.solution });
+    const generateAll = async (): Promise<{ records: GenerationRecord[]; seconds: number }> => {
       const start = performance.now();
       const generation = startGeneration(generate());
-      const records: SampleRecord[] = [];
+      const records: GenerationRecord[] = [];
       for await (const r of generation.samples) records.push(r);
       await generation.done;
       return { records, seconds: seconds(start) };
     };
     const instant = await generateAll();
 
-    await assertEngine(docker);
-    const image = await ensureImage(docker, { log });
-    const base = { image: image.tag, workers: opts.workers, cpus: 1, pidsLimit: 512, tmpfsMb: 256, hashSeed: 0 };
-    const { benchmark } = await resolveBenchmark(spec, {
-      imageId: image.id,
-      hashSeed: base.hashSeed,
-      noCache: false,
-      log,
-      openPool: (memoryMb) => createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb, labels: { "verdict.role": "reference" } }),
-    });
-    const pool = await createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb: DEFAULT_LIMITS.memoryMb + RUNNER_HEADROOM_MB });
+    // No memo and no verdict cache: every measurement runs every sample in the sandbox.
+    const session = await openJudgingSession({ benchmark: spec, workers: opts.workers, hashSeed: 0, memo: false, verdictCache: false, log, ...(opts.docker !== undefined ? { docker: opts.docker } : {}) });
     try {
-      // No verdict cache: every measurement runs every sample in the sandbox.
       const judge = (samples: Iterable<Sample> | AsyncIterable<Sample>): Promise<SampleVerdict[]> =>
-        judgeSamples(benchmark, samples, pool, { limits: DEFAULT_LIMITS, hashSeed: 0, progress: false });
+        judgeSamples(samples, (s) => session.judgeSample(s), { concurrency: opts.workers * 2, progress: false });
       async function* stream(): AsyncGenerator<Sample> {
         const generation = startGeneration(generate());
         for await (const r of generation.samples) yield toSample(r);
@@ -252,7 +237,7 @@ export async function runGenerationBench(opts: GenerationBenchOptions): Promise<
         },
       };
     } finally {
-      await pool.close();
+      await session.close();
     }
   } finally {
     await server.close();

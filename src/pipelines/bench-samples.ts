@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { SandboxPool } from "../core/sandbox.js";
-import type { Benchmark, BenchmarkSpec } from "../core/task.js";
+import type { BenchmarkSpec } from "../core/task.js";
 import { localDataDir } from "../benchmarks/data.js";
 import { loadSamples } from "../judge/samples.js";
-import { judgeSamples } from "./evaluate.js";
-import { DEFAULT_LIMITS } from "./limits.js";
+import { judgeSamples } from "../runner/judge-samples.js";
+import type { LocalJudgingSession } from "../session/session-options.js";
 
 /**
  * The "samples" measure of `verdict bench`: a published model's MBPP+ generations (the
@@ -50,25 +49,19 @@ export function fidelitySamplesPath(dataDir?: string): string | undefined {
   return path !== undefined && existsSync(path) ? path : undefined;
 }
 
-/** Scores `samplesPath` against MBPP+ in `pool` `repeat` times, with no verdict cache. */
-export async function measureSamples(
-  spec: BenchmarkSpec,
-  benchmark: Benchmark,
-  samplesPath: string,
-  pool: SandboxPool,
-  repeat: number,
-  log: (line: string) => void,
-): Promise<SamplesMeasure> {
+/** Scores `samplesPath` against MBPP+ in the session `repeat` times (open it with no memo and no verdict cache). */
+export async function measureSamples(spec: BenchmarkSpec, session: LocalJudgingSession, samplesPath: string, repeat: number, log: (line: string) => void): Promise<SamplesMeasure> {
+  const { benchmark } = session;
   const { samples } = await loadSamples(samplesPath, spec);
   // Longest first, as `verdict eval` schedules them.
   const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
   const ordered = [...samples].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
-  const workers = pool.info.workers;
+  const workers = session.sandbox.workers;
   const runs: SamplesRun[] = [];
   for (let r = 0; r < repeat; r++) {
     log(`bench: scoring ${samples.length} MBPP+ samples of a published model, no verdict cache (${r + 1}/${repeat})`);
     const t0 = Date.now();
-    const verdicts = await judgeSamples(benchmark, ordered, pool, { limits: DEFAULT_LIMITS, hashSeed: pool.info.hashSeed, progress: false });
+    const verdicts = await judgeSamples(ordered, (s) => session.judgeSample(s), { concurrency: workers * 2, progress: false });
     const seconds = (Date.now() - t0) / 1000;
     const programSeconds = verdicts.reduce((sum, v) => sum + v.tests.reduce((s, t) => s + (t.seconds ?? 0), 0), 0);
     const floor = programSeconds / workers;

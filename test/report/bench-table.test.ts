@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderBench } from "../../src/cli/commands/bench.js";
-import type { BenchReport, Figure } from "../../src/runner/bench.js";
+import { renderBench } from "../../src/report/bench-table.js";
+import type { BenchReport, Figure } from "../../src/pipelines/bench.js";
 
 const fig = (median: number): Figure => ({ median, min: median, max: median, runs: [median] });
 

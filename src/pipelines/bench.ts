@@ -2,19 +2,16 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
 import type { Job } from "../core/job.js";
-import type { SandboxPool } from "../core/sandbox.js";
-import type { Benchmark, BenchmarkSpec } from "../core/task.js";
+import pLimit from "p-limit";
+import type { Benchmark } from "../core/task.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { loadSamples } from "../judge/samples.js";
-import { createDockerSandbox } from "../sandbox/docker-sandbox.js";
-import { assertEngine, connectDocker } from "../sandbox/engine.js";
-import { createHostSandbox } from "../sandbox/host-sandbox.js";
-import { ensureImage, RUNNER_SOURCE } from "../sandbox/image.js";
+import { judgeSamples } from "../runner/judge-samples.js";
+import { DEFAULT_LIMITS } from "../sandbox/limits.js";
+import { openJudgingSession } from "../session/judging-session.js";
+import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
 import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
-import { judgeSamples } from "./evaluate.js";
-import { resolveBenchmark } from "./ground-truth.js";
-import { DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "./limits.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -88,19 +85,16 @@ function trivialJob(i: number): Job {
 
 /** Jobs per second for `n` jobs, `concurrency` at a time; `one(i)` runs job i and checks it. */
 async function jobsPerSecond(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
+  const limit = pLimit(concurrency);
   const t0 = process.hrtime.bigint();
-  const worker = async () => {
-    while (next < n) await one(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: n }, (_, i) => limit(() => one(i))));
   return n / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-/** Jobs per second through `pool` for `n` trivial jobs, keeping every worker busy. */
-function rate(pool: SandboxPool, n: number): Promise<number> {
-  return jobsPerSecond(n, pool.info.workers * 2, async (i) => {
-    const r = await pool.run(trivialJob(i));
+/** Jobs per second through the session's pool for `n` trivial jobs, keeping every worker busy. */
+function rate(session: LocalJudgingSession, n: number): Promise<number> {
+  return jobsPerSecond(n, session.sandbox.workers * 2, async (i) => {
+    const r = await session.runJob(trivialJob(i));
     if (r.tests[0]?.st !== "value" || r.tests[0].v !== i) throw new Error(`bench job ${i} failed: ${JSON.stringify(r.tests[0])}`);
   });
 }
@@ -124,36 +118,38 @@ async function repeatRate(rateOf: (n: number) => Promise<number>, n: number, war
   return figure(runs);
 }
 
+/** What every session of the bench shares: each measures the sandbox, so nothing may answer from a memo or cache. */
+function benchSession(opts: BenchOptions, more: Partial<JudgingSessionOptions>): Promise<LocalJudgingSession> {
+  return openJudgingSession({
+    resolved: NO_TASKS,
+    workers: opts.workers,
+    hashSeed: 0,
+    memo: false,
+    verdictCache: false,
+    log: opts.log,
+    ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+    ...more,
+  });
+}
+
+/** A benchmark without tasks: the trivial-job sessions judge nothing. */
+const NO_TASKS: Benchmark = { name: "trivial", split: "all", dataSha256: {}, groups: [], tasks: [] };
+
 /** Measure the sandbox's speed against its own baselines, all in one run. */
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
-  const docker = opts.docker ?? connectDocker();
-  await assertEngine(docker);
-  const image = await ensureImage(docker, { log: opts.log });
-  const base = {
-    image: image.tag,
-    workers: opts.workers,
-    cpus: 1,
-    pidsLimit: 512,
-    tmpfsMb: 256,
-    hashSeed: 0,
-    memoryMb: 1024,
-  };
-  const measure = async (open: () => Promise<SandboxPool>, n: number, label: string): Promise<Figure> => {
+  const measure = async (more: Partial<JudgingSessionOptions>, n: number, label: string): Promise<Figure> => {
     opts.log(`bench: ${label} (${n} trivial jobs x ${opts.repeat})`);
-    const pool = await open();
+    const session = await benchSession(opts, { containerMemoryMb: 1024, ...more });
     try {
-      return await repeatRate((k) => rate(pool, k), n, pool.info.workers * 4, opts.repeat);
+      await session.warm();
+      return await repeatRate((k) => rate(session, k), n, session.sandbox.workers * 4, opts.repeat);
     } finally {
-      await pool.close();
+      await session.close();
     }
   };
-  const pool = await measure(() => createDockerSandbox(docker, { ...base, isolation: "pool" }), opts.trivialJobs, "warm pool");
-  const fresh = await measure(() => createDockerSandbox(docker, { ...base, isolation: "fresh" }), opts.freshJobs, "fresh containers");
-  const hostFork = await measure(
-    () => createHostSandbox({ workers: opts.workers, runnerPath: RUNNER_SOURCE }),
-    opts.trivialJobs,
-    "the runner on the host, a fork per job (no sandbox)",
-  );
+  const pool = await measure({ isolation: "pool" }, opts.trivialJobs, "warm pool");
+  const fresh = await measure({ isolation: "fresh" }, opts.freshJobs, "fresh containers");
+  const hostFork = await measure({ backend: "host" }, opts.trivialJobs, "the runner on the host, a fork per job (no sandbox)");
   opts.log(`bench: bare processes, python3 -S -c per job (${opts.bareJobs} trivial jobs x ${opts.repeat})`);
   const bare = await repeatRate((k) => bareProcessRate(k, opts.workers), opts.bareJobs, opts.workers * 4, opts.repeat);
   const report: BenchReport = {
@@ -166,75 +162,48 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     },
   };
   if (opts.skipBenchmarks) return report;
+  await scoreReferences(opts, report);
+  opts.log("bench: generation against a local server that answers at once");
+  report.generation = await runGenerationBench({
+    workers: opts.workers,
+    repeat: opts.repeat,
+    log: opts.log,
+    ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+  });
+  return report;
+}
 
-  let plus: { spec: BenchmarkSpec; benchmark: Benchmark; memoryMb: number } | undefined;
+/** Scores MBPP's and MBPP+'s reference solutions (and, on MBPP+, a published model's samples), `repeat` times each. */
+async function scoreReferences(opts: BenchOptions, report: BenchReport): Promise<void> {
   for (const name of ["mbpp", "mbpp-plus"] as const) {
-    const spec = await loadBenchmark(name, {
-      split: name === "mbpp" ? "test" : "all",
-      ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-      challenge: false,
-    });
+    const spec = await loadBenchmark(name, { split: name === "mbpp" ? "test" : "all", ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), challenge: false });
     const { samples } = await loadSamples("reference", spec);
-    const { benchmark, refSeconds, cached } = await resolveBenchmark(spec, {
-      imageId: image.id,
-      hashSeed: base.hashSeed,
-      noCache: false,
-      log: opts.log,
-      openPool: (memoryMb) => createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb }),
-    });
-    const memoryMb = Math.max(DEFAULT_LIMITS.memoryMb, ...benchmark.tasks.map((t) => t.memoryMb ?? 0));
-    if (name === "mbpp-plus") plus = { spec, benchmark, memoryMb };
-    const warm = await createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb: memoryMb + RUNNER_HEADROOM_MB });
+    const session = await benchSession(opts, { benchmark: spec, resolved: undefined });
     try {
-      await rate(warm, opts.workers * 4);
+      await rate(session, opts.workers * 4);
       const runs: number[] = [];
       let passed = 0;
       let basePassed = 0;
       for (let r = 0; r < opts.repeat; r++) {
         opts.log(`bench: scoring ${name} with reference solutions (${r + 1}/${opts.repeat})`);
         const t0 = Date.now();
-        const verdicts = await judgeSamples(benchmark, samples, warm, {
-          limits: DEFAULT_LIMITS,
-          hashSeed: 0,
-          progress: false,
-        });
+        const verdicts = await judgeSamples(samples, (s) => session.judgeSample(s), { concurrency: opts.workers * 2, progress: false });
         runs.push((Date.now() - t0) / 1000);
         passed = verdicts.filter((v) => v.status === "pass").length;
         basePassed = verdicts.filter((v) => (v.base_status ?? v.status) === "pass").length;
       }
-      if (name === "mbpp") report.mbpp_test_reference = { seconds: figure(runs), passed, samples: samples.length };
-      else
-        report.mbpp_plus_reference = {
-          seconds: figure(runs),
-          passed,
-          base_passed: basePassed,
-          samples: samples.length,
-          expected_values_seconds: refSeconds,
-          expected_values_cached: cached,
-        };
+      if (name === "mbpp") {
+        report.mbpp_test_reference = { seconds: figure(runs), passed, samples: samples.length };
+        continue;
+      }
+      const { refSeconds, cached } = session.groundTruth;
+      report.mbpp_plus_reference = { seconds: figure(runs), passed, base_passed: basePassed, samples: samples.length, expected_values_seconds: refSeconds, expected_values_cached: cached };
+      const samplesPath = fidelitySamplesPath(opts.dataDir);
+      if (samplesPath !== undefined) report.mbpp_plus_samples = await measureSamples(spec, session, samplesPath, opts.repeat, opts.log);
+      else report.mbpp_plus_samples_skipped = "no fidelity/qwen2.5-coder-1.5b-base-mbppplus/generated.jsonl in the data directory";
     } finally {
-      await warm.close();
+      await session.close();
     }
   }
-  const samplesPath = fidelitySamplesPath(opts.dataDir);
-  if (plus !== undefined && samplesPath !== undefined) {
-    const warm = await createDockerSandbox(docker, { ...base, isolation: "pool", memoryMb: plus.memoryMb + RUNNER_HEADROOM_MB });
-    try {
-      await rate(warm, opts.workers * 4);
-      report.mbpp_plus_samples = await measureSamples(plus.spec, plus.benchmark, samplesPath, warm, opts.repeat, opts.log);
-    } finally {
-      await warm.close();
-    }
-  } else {
-    report.mbpp_plus_samples_skipped = "no fidelity/qwen2.5-coder-1.5b-base-mbppplus/generated.jsonl in the data directory";
-  }
-  opts.log("bench: generation against a local server that answers at once");
-  report.generation = await runGenerationBench({
-    workers: opts.workers,
-    repeat: opts.repeat,
-    docker,
-    log: opts.log,
-    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-  });
-  return report;
 }

@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import type Docker from "dockerode";
+import { z } from "zod";
+import { InputError } from "../core/errors.js";
+import type { JobLimits } from "../core/job.js";
+import { MISSING_POLICIES, type MissingPolicy } from "../core/run.js";
+import { ISOLATION_MODES, type Isolation } from "../core/sandbox.js";
+import { jobLimitsSchema } from "../runner/run-format.js";
+import { RUN_FILES } from "../runner/results-store.js";
+import { sha256 } from "../util/hash.js";
+
+/** Everything `verdict eval` needs. */
+export interface EvalOptions {
+  benchmark: string;
+  split: string;
+  /** A samples file, or "reference". */
+  samples: string;
+  /** Benchmark tasks without a sample: an error (the default), failures (`missing`), or left out and labelled partial. */
+  missing?: MissingPolicy;
+  dataDir?: string;
+  challenge?: boolean;
+  isolation: Isolation;
+  workers: number;
+  k: number[];
+  /** Run directory; default `<resultsDir>/<run-id>`. */
+  outDir?: string;
+  resultsDir: string;
+  /** Judge everything afresh (no verdict cache, no expected-value cache). */
+  noCache: boolean;
+  /** Judge every sample afresh but keep the cached expected values. */
+  noVerdictCache?: boolean;
+  limits: JobLimits;
+  hashSeed: number;
+  /** Continue the run in this directory. */
+  resume?: string;
+  /** Draw a progress bar on stderr. */
+  progress: boolean;
+  log?: (line: string) => void;
+  docker?: Docker;
+  /** Aborting it stops the run: containers removed, verdicts kept, manifest `interrupted`. */
+  signal?: AbortSignal;
+  /** How long jobs wait for a Docker engine that went away (a restart) before the run stops. */
+  engineWaitSeconds?: number;
+}
+
+/** What a run directory keeps of its `verdict eval` options, so `--resume <dir>` alone continues it. */
+export const storedEvalOptionsSchema = z.object({
+  benchmark: z.string().min(1),
+  split: z.string(),
+  samples: z.string().min(1),
+  /** Absent in runs made before it was kept. */
+  missing: z.enum(MISSING_POLICIES).optional(),
+  dataDir: z.string().optional(),
+  challenge: z.boolean(),
+  isolation: z.enum(ISOLATION_MODES),
+  workers: z.int().positive(),
+  k: z.array(z.int().positive()),
+  noCache: z.boolean(),
+  noVerdictCache: z.boolean().optional(),
+  limits: jobLimitsSchema,
+  hashSeed: z.int(),
+});
+
+/** The options of a run as stored in its directory (eval-options.json). */
+export type StoredEvalOptions = z.infer<typeof storedEvalOptionsSchema>;
+
+/**
+ * The `verdict.run` label of a run's containers: the run id plus a hash of its directory, so
+ * two runs that share a directory name (`--out run`) never share containers, and a resume of
+ * the same directory finds what a killed process left behind.
+ */
+export function runLabel(runDir: string): string {
+  const dir = resolve(runDir);
+  return `${basename(dir)}-${sha256(dir).slice(0, 12)}`;
+}
+
+/** The options stored in a run directory, or undefined for a run made before they were kept. */
+export function readEvalOptions(runDir: string): StoredEvalOptions | undefined {
+  const path = join(runDir, RUN_FILES.evalOptions);
+  if (!existsSync(path)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new InputError(`unreadable: ${(err as Error).message}`, path);
+  }
+  const parsed = storedEvalOptionsSchema.safeParse(json);
+  if (!parsed.success) throw new InputError(`invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, path);
+  return parsed.data;
+}
+
+/** The options a resume needs, with paths made absolute so it can run from any directory. */
+export function storedOptions(opts: EvalOptions): StoredEvalOptions {
+  const absolute = (p: string): string => (existsSync(p) ? resolve(p) : p);
+  return {
+    benchmark: absolute(opts.benchmark),
+    split: opts.split,
+    samples: opts.samples === "reference" ? "reference" : resolve(opts.samples),
+    missing: opts.missing ?? "error",
+    ...(opts.dataDir !== undefined ? { dataDir: resolve(opts.dataDir) } : {}),
+    challenge: opts.challenge ?? false,
+    isolation: opts.isolation,
+    workers: opts.workers,
+    k: opts.k,
+    noCache: opts.noCache,
+    ...(opts.noVerdictCache === true ? { noVerdictCache: true } : {}),
+    limits: opts.limits,
+    hashSeed: opts.hashSeed,
+  };
+}

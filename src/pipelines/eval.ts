@@ -1,0 +1,186 @@
+import { existsSync } from "node:fs";
+import { cpus } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { InputError, VerdictError } from "../core/errors.js";
+import type { RunManifest, RunSummary } from "../core/run.js";
+import type { Task } from "../core/task.js";
+import type { SampleVerdict } from "../core/verdict.js";
+import { loadBenchmark } from "../benchmarks/registry.js";
+import { loadSamples } from "../judge/samples.js";
+import { summarize } from "../metrics/summary.js";
+import { InterruptedError, interruptReason } from "../runner/cleanup.js";
+import { describeReferenceFailure, failuresByTask } from "../runner/ground-truth.js";
+import { judgeSamples } from "../runner/judge-samples.js";
+import { openResultsStore, readManifest, writeJsonAtomic, type ResultsStore } from "../runner/results-store.js";
+import { newRunId } from "../runner/run-id.js";
+import { RUN_FILES, sampleKey } from "../runner/run-format.js";
+import { checkSamplesCover, missingVerdict, setAsideUnscorable } from "../runner/task-coverage.js";
+import { RUN_LABEL } from "../sandbox/container-spec.js";
+import { openJudgingSession } from "../session/judging-session.js";
+import type { LocalJudgingSession } from "../session/session-options.js";
+import { VERSION } from "../version.js";
+import { runLabel, storedOptions, type EvalOptions } from "./eval-options.js";
+import { assertSameImage, assertSameRun, assertVerdictsMatchSamples } from "./eval-resume.js";
+
+/** The outcome of `verdict eval`. */
+export interface EvalResult {
+  summary: RunSummary;
+  runDir: string;
+  verdicts: SampleVerdict[];
+  /** Tests left out because the reference solution itself failed them (should be empty). */
+  referenceFailures: string[];
+  /** The tasks as judged (expectations resolved). */
+  tasks: Task[];
+}
+
+/**
+ * Score samples against a benchmark in the sandbox and write the run directory. An interrupt
+ * (opts.signal) removes the run's containers at once, keeps every verdict written, marks the
+ * manifest `interrupted` and says how to resume.
+ */
+export async function runEval(opts: EvalOptions): Promise<EvalResult> {
+  const started = Date.now();
+  const log = opts.log ?? (() => {});
+  const { signal } = opts;
+  // The input is checked first: a samples file that cannot give a complete figure fails before any container starts.
+  const spec = await loadBenchmark(opts.benchmark, { split: opts.split, ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), challenge: opts.challenge ?? false });
+  const loaded = await loadSamples(opts.samples, spec);
+  const policy = opts.missing ?? "error";
+  checkSamplesCover(loaded, spec.tasks.length, policy, opts.k);
+  const { samples } = loaded;
+
+  const runDir = resolve(opts.resume ?? opts.outDir ?? join(opts.resultsDir, newRunId(spec.name)));
+  const previous = opts.resume !== undefined ? readManifest(runDir) : undefined;
+  if (opts.resume !== undefined && previous === undefined) throw new InputError(`not a run directory (no ${RUN_FILES.manifest}); nothing to resume`, runDir);
+  if (previous !== undefined) assertSameRun(previous, { benchmark: spec.name, split: spec.split, samplesSha256: loaded.sha256, limits: opts.limits, hashSeed: opts.hashSeed, runDir });
+
+  let store: ResultsStore | undefined;
+  let manifest: RunManifest | undefined;
+  let session: LocalJudgingSession | undefined;
+  try {
+    // Locked first: the containers the session prunes next must belong to no live process.
+    if (previous !== undefined) store = openStore(runDir, log);
+    session = await openJudgingSession({
+      benchmark: spec,
+      ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+      isolation: opts.isolation,
+      workers: opts.workers,
+      limits: opts.limits,
+      hashSeed: opts.hashSeed,
+      labels: { [RUN_LABEL]: runLabel(runDir) },
+      // The killed process that last wrote this run may have left containers behind.
+      pruneOrphans: previous !== undefined,
+      groundTruthCache: !opts.noCache,
+      verdictCache: !opts.noCache && opts.noVerdictCache !== true,
+      log,
+      ...(signal !== undefined ? { signal } : {}),
+      ...(opts.engineWaitSeconds !== undefined ? { engineWaitSeconds: opts.engineWaitSeconds } : {}),
+    });
+    const { benchmark, groundTruth } = session;
+    const scorable = setAsideUnscorable(samples, groundTruth.unscorable, groundTruth.failures, policy);
+    if (groundTruth.unscorable.length > 0) log(`warning: ${groundTruth.unscorable.length} task(s) have no test left and are left out of the figures: ${groundTruth.unscorable.join(", ")}`);
+    store ??= openStore(runDir, log);
+    assertVerdictsMatchSamples(store, samples, loaded.missing, runDir);
+    if (previous !== undefined) log(`resume: ${store.existing.size} of ${samples.length} samples already judged in ${runDir}`);
+    if (previous !== undefined) assertSameImage(previous, session.sandbox.imageId, runDir);
+    manifest = {
+      run_id: basename(runDir),
+      verdict_version: VERSION,
+      created_at: previous?.created_at ?? new Date().toISOString(),
+      benchmark: spec.name,
+      split: spec.split,
+      data_sha256: spec.dataSha256,
+      samples_source: opts.samples,
+      ...(loaded.sha256 !== undefined ? { samples_sha256: loaded.sha256 } : {}),
+      sandbox: session.sandbox,
+      limits: { ...opts.limits, reference_seconds: groundTruth.refSeconds },
+      reference_failures: groundTruth.failures.map(describeReferenceFailure),
+      missing_policy: policy,
+      k: opts.k,
+      status: "running",
+      node: process.version,
+      host: { cpus: cpus().length, platform: process.platform },
+    };
+    writeJsonAtomic(join(runDir, RUN_FILES.evalOptions), storedOptions(opts));
+    store.writeManifest(manifest);
+    await session.warm();
+    // Longest first (by the reference's time): one slow task started last would be the whole
+    // run's critical path (Mbpp/255 takes ~10 s where most take milliseconds).
+    const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
+    const ordered = [...scorable].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
+    const judging = session;
+    const verdicts = await judgeSamples(ordered, (s) => judging.judgeSample(s), {
+      concurrency: opts.workers * 2,
+      store,
+      progress: opts.progress,
+      total: scorable.length,
+      ...(signal !== undefined ? { signal } : {}),
+    });
+    if (policy === "fail") {
+      // Each task without a sample is one failure; a resume finds those it already wrote.
+      for (const taskId of loaded.missing) {
+        let v = store.existing.get(sampleKey(taskId, 0));
+        if (v === undefined) store.append((v = missingVerdict(taskId, benchmark.groups)));
+        verdicts.push(v);
+      }
+    }
+    const summary = summarize({
+      benchmark: spec.name,
+      split: spec.split,
+      verdicts,
+      ks: opts.k,
+      groups: benchmark.groups,
+      seconds: (Date.now() - started) / 1000,
+      taskIds: spec.tasks.map((t) => t.taskId),
+      missingPolicy: policy,
+      unscorable: groundTruth.unscorable,
+      referenceFailures: failuresByTask(groundTruth.failures),
+    });
+    store.writeSummary(summary);
+    store.writeManifest({ ...manifest, status: "complete" });
+    return { summary, runDir, verdicts, referenceFailures: manifest.reference_failures ?? [], tasks: benchmark.tasks };
+  } catch (err) {
+    throw stoppedRun(err, { store, manifest, runDir, total: samples.length, signal, log });
+  } finally {
+    await session?.close();
+    try {
+      store?.close();
+    } catch (e) {
+      // Never hides the error that ended the run; a resume re-reads what reached the disk.
+      log(`warning: closing ${RUN_FILES.verdicts}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Opens the run's results store, saying so when a torn last line had to be cut off. */
+function openStore(runDir: string, log: (line: string) => void): ResultsStore {
+  const store = openResultsStore(runDir);
+  if (store.repairedBytes > 0) {
+    log(`resume: cut off a torn last line of ${RUN_FILES.verdicts} (${store.repairedBytes} bytes); its sample is judged again`);
+  }
+  return store;
+}
+
+/** What a stopped run reports: the manifest marked interrupted, and how to resume what is saved. */
+function stoppedRun(
+  err: unknown,
+  run: { store: ResultsStore | undefined; manifest: RunManifest | undefined; runDir: string; total: number; signal: AbortSignal | undefined; log: (line: string) => void },
+): unknown {
+  const { store, manifest, runDir } = run;
+  if (store !== undefined && manifest !== undefined) {
+    try {
+      store.writeManifest({ ...manifest, status: "interrupted" });
+    } catch (e) {
+      // A full disk may refuse this too; the manifest then says `running`, which resumes the same way.
+      run.log(`warning: could not mark ${RUN_FILES.manifest} interrupted: ${(e as Error).message}`);
+    }
+  }
+  const resumable = store !== undefined && existsSync(join(runDir, RUN_FILES.manifest));
+  const hint = resumable ? `${store?.count ?? 0} of ${run.total} samples are judged and saved in ${runDir}; continue with: verdict eval --resume ${runDir}` : "";
+  if (run.signal?.aborted) {
+    const reason = interruptReason(run.signal);
+    return new InterruptedError(reason.signal, `interrupted by ${reason.signal}${hint ? `: ${hint}` : ""}`);
+  }
+  if (err instanceof VerdictError && hint) err.message = `${err.message}\n${hint}`;
+  return err;
+}

@@ -1,0 +1,324 @@
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import type Docker from "dockerode";
+import { InputError, SetupError } from "../core/errors.js";
+import type { JobLimits } from "../core/job.js";
+import type { SampleVerdict } from "../core/verdict.js";
+import { resolveSampleBudget } from "../benchmarks/sample-budget.js";
+import { computeAspr, definedMeanCi } from "../metrics/aspr.js";
+import { asprInputs, ciOf, deltaOf, pass1Figure, pass1Rates, type AsprFigure, type DeltaFigure, type Pass1Figure } from "../metrics/figures.js";
+import type { Provider } from "../models/provider.js";
+import type { PromptStyleName } from "../prompts/prompt-style.js";
+import { describeReferenceFailure, explainUnscorable, failuresByTask } from "../runner/ground-truth.js";
+import { newRunId } from "../runner/run-id.js";
+import { sampleKey, type GenerationRecord } from "../runner/run-format.js";
+import { DEFAULT_LIMITS, defaultWorkers } from "../sandbox/limits.js";
+import { openJudgingSession } from "../session/judging-session.js";
+import type { LocalJudgingSession } from "../session/session-options.js";
+import { VERSION } from "../version.js";
+import { loadFewShot, promptTaskFromSpec, type GenerationFailure } from "./generate.js";
+import type { ModelConfig, RunConfig } from "./run-config.js";
+import { cellLabel, runModelCells, type CellId, type CellRun } from "./run-cells.js";
+import { openRunRecord } from "./run-record.js";
+import { loadConfiguredBenchmark, providerFor } from "./run-providers.js";
+
+/**
+ * `verdict run`: generate with every configured model and prompt style and score in one go.
+ *
+ * Each (model, style, purpose) is a cell with a run directory of its own under
+ * `<run>/<model>/<style>/<pass1|aspr>/`: generations.jsonl (what the model wrote, a samples
+ * file `verdict eval` scores) beside the files of any run (verdicts.jsonl, samples.jsonl,
+ * manifest.json, summary.json), so `compare`, `runs` and `report` read it like any other run. Samples
+ * go into the sandbox pool the moment they are generated; the pool never waits for a
+ * generation to finish. A model's cells generate one after another (one server, kept busy);
+ * models generate at once (one server each). A rerun with `resume` reuses every sample and
+ * verdict on disk and asks only for what is missing.
+ */
+
+/** One style's figures for one model. */
+export interface StyleResult {
+  pass1: Pass1Figure;
+  aspr: AsprFigure;
+  /** The cells' run directories. */
+  dirs: { pass1: string; aspr: string };
+}
+
+/** Pseudocode minus vanilla, with paired intervals over tasks. */
+export interface DeltaResult {
+  pass1: DeltaFigure;
+  aspr: DeltaFigure;
+}
+
+/** Everything measured for one model. */
+export interface ModelResult {
+  name: string;
+  model: string;
+  provider: string;
+  styles: Partial<Record<PromptStyleName, StyleResult>>;
+  /** Present when both styles ran. */
+  delta: DeltaResult | null;
+  paper: NonNullable<ModelConfig["paper"]> | null;
+}
+
+/** The whole run's outcome; also results.json in the run directory. */
+export interface PipelineResult {
+  runDir: string;
+  verdictVersion: string;
+  benchmark: { name: string; split: string; tasks: number; dataSha256: Record<string, string> };
+  settings: {
+    pass1: RunConfig["pass1"];
+    aspr: RunConfig["aspr"];
+    prompt: RunConfig["prompt"];
+    maxTokens: number;
+    ci: RunConfig["ci"];
+  };
+  models: ModelResult[];
+  generation: {
+    requests: number;
+    cachedRequests: number;
+    samples: number;
+    failures: (GenerationFailure & CellId)[];
+  };
+  /**
+   * Cells whose generation failed for some tasks after retries, with those tasks: the figures
+   * cover the other tasks only (each figure says how many), and `--resume` completes them. Empty when complete.
+   */
+  incomplete: (CellId & { tasks: string[] })[];
+  seconds: number;
+}
+
+/** What runPipeline needs besides the config. */
+export interface PipelineOptions {
+  config: RunConfig;
+  /** Continue the run in this directory. */
+  resume?: string;
+  /** Run directory (default `<config.out>/<run-id>`). */
+  outDir?: string;
+  /** Ask and judge everything afresh: no response cache, no verdict cache, no expected-value cache. */
+  noCache: boolean;
+  /** Judge every sample afresh (no verdict cache), keeping cached answers and expected values. */
+  noVerdictCache?: boolean;
+  /** Response cache folder (default: $VERDICT_CACHE_DIR/responses). */
+  responseCacheDir?: string;
+  log?: (line: string) => void;
+  docker?: Docker;
+  /** Called with each sample as it is generated. */
+  onSample?: (cell: CellId, record: GenerationRecord) => void;
+  /** Called with each verdict as it is made. */
+  onVerdict?: (cell: CellId, verdict: SampleVerdict) => void;
+  /** Log a progress line this often (ms); none when unset. */
+  progressEveryMs?: number;
+  /**
+   * Generate with these models only (by name); the others' samples on disk are still judged and
+   * reported. On a host that serves one model at a time, run each in turn into the same directory.
+   */
+  onlyModels?: string[];
+}
+
+
+/** Generates with every model and style of the config, scores as it goes, and computes Pass@1 and ASPR. */
+export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult> {
+  const started = Date.now();
+  const cfg = opts.config;
+  const log = opts.log ?? (() => {});
+  // Everything that can be wrong with the input fails here, before a container starts.
+  for (const name of opts.onlyModels ?? []) {
+    if (!cfg.models.some((m) => m.name === name)) throw new InputError(`--models: no model named "${name}" in the config (it has ${cfg.models.map((m) => m.name).join(", ")})`);
+  }
+  const generateWith = (name: string): boolean => opts.onlyModels === undefined || opts.onlyModels.includes(name);
+  const spec = await loadConfiguredBenchmark(cfg);
+  if (spec.tasks.length === 0) throw new InputError(`benchmark ${spec.name} split ${spec.split} has no tasks`);
+  const shots = cfg.styles.includes("vanilla") ? await loadFewShot(cfg.prompt.shots, cfg.data) : [];
+  const providers = new Map(cfg.models.map((m) => [m.name, providerFor(m, { enabled: !opts.noCache, ...(opts.responseCacheDir !== undefined ? { dir: opts.responseCacheDir } : {}) })]));
+  const runDir = resolve(opts.resume ?? opts.outDir ?? join(cfg.out, newRunId(spec.name)));
+  const run = openRunRecord(runDir, cfg, spec, generateWith, opts.resume !== undefined);
+
+  const sampleSeconds = await resolveSampleBudget(cfg.benchmark, cfg.sandbox.sample_budget_s);
+  const limits: JobLimits = { ...DEFAULT_LIMITS, testSeconds: cfg.sandbox.timeout_s, memoryMb: cfg.sandbox.memory_mb, ...(sampleSeconds !== undefined ? { sampleSeconds } : {}) };
+  const session = await openJudgingSession({
+    benchmark: spec,
+    ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+    isolation: cfg.sandbox.isolation,
+    workers: cfg.sandbox.workers ?? defaultWorkers(),
+    limits,
+    hashSeed: cfg.sandbox.hash_seed,
+    groundTruthCache: !opts.noCache,
+    verdictCache: !opts.noCache && opts.noVerdictCache !== true,
+    log,
+  });
+  const cells = cfg.models.flatMap((m) =>
+    cfg.styles.flatMap((style) =>
+      (["pass1", "aspr"] as const).map((purpose): CellRun => ({ id: { model: m.name, style, purpose }, model: m, dir: join(runDir, m.name, style, purpose), records: new Map(), verdicts: [], judged: 0 })),
+    ),
+  );
+  const generation = { requests: 0, cachedRequests: 0, samples: 0, failures: [] as (GenerationFailure & CellId)[] };
+  try {
+    const { unscorable, failures } = session.groundTruth;
+    // A task with no test left would score any program that loads as a pass: stop before generating.
+    if (unscorable.length > 0) throw new SetupError(explainUnscorable(unscorable, failures));
+    await runCells(cells, { cfg, opts, session, providers, shots, spec, runDir, createdAt: run.record.created_at, generateWith, generation });
+  } catch (err) {
+    run.write("interrupted");
+    throw err;
+  } finally {
+    await session.close();
+  }
+  for (const f of generation.failures) log(`warning: ${cellLabel(f)}: task ${f.taskId}, ${f.what}: ${f.error.message} (resume the run to retry)`);
+  const taskIds = session.benchmark.tasks.map((t) => t.taskId);
+  const incomplete = incompleteCells(cells.map((c) => c.id), generation.failures, taskIds);
+  const result: PipelineResult = {
+    runDir,
+    verdictVersion: VERSION,
+    benchmark: { name: spec.name, split: spec.split, tasks: spec.tasks.length, dataSha256: spec.dataSha256 },
+    settings: { pass1: cfg.pass1, aspr: cfg.aspr, prompt: cfg.prompt, maxTokens: cfg.max_tokens, ci: cfg.ci },
+    models: cfg.models.map((m) => modelResult(m, cfg, cells, incomplete, taskIds, providers.get(m.name)?.id() ?? "")),
+    generation,
+    incomplete,
+    seconds: (Date.now() - started) / 1000,
+  };
+  writeFileSync(join(runDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const partial = cfg.models.some((m) => !run.record.generated_models.includes(m.name));
+  run.write(generation.failures.length > 0 ? "interrupted" : partial ? "partial" : "complete");
+  return result;
+}
+
+/** What the cells of every model share while they run. */
+interface RunContext {
+  cfg: RunConfig;
+  opts: PipelineOptions;
+  session: LocalJudgingSession;
+  providers: Map<string, Provider>;
+  shots: Awaited<ReturnType<typeof loadFewShot>>;
+  spec: { name: string; split: string; dataSha256: Record<string, string>; tasks: Parameters<typeof promptTaskFromSpec>[0][] };
+  runDir: string;
+  createdAt: string;
+  generateWith: (model: string) => boolean;
+  generation: PipelineResult["generation"];
+}
+
+/** Runs every model's cells at once (one server each), logging progress; a failure stops every generation. */
+async function runCells(cells: CellRun[], c: RunContext): Promise<void> {
+  const { cfg, opts, session } = c;
+  const log = opts.log ?? (() => {});
+  const abort = new AbortController();
+  const progress =
+    opts.progressEveryMs !== undefined
+      ? setInterval(() => {
+          const parts = cfg.models.map((m) => {
+            const mine = cells.filter((cell) => cell.id.model === m.name);
+            return `${m.name}: ${mine.reduce((s, cell) => s + cell.records.size, 0)} samples, ${mine.reduce((s, cell) => s + cell.judged, 0)} judged`;
+          });
+          log(`progress: ${parts.join("; ")}`);
+        }, opts.progressEveryMs)
+      : undefined;
+  progress?.unref();
+  const promptTasks = c.spec.tasks.map(promptTaskFromSpec);
+  const { refSeconds, failures } = session.groundTruth;
+  const manifestBase = {
+    verdict_version: VERSION,
+    created_at: c.createdAt,
+    benchmark: c.spec.name,
+    split: c.spec.split,
+    data_sha256: c.spec.dataSha256,
+    sandbox: session.sandbox,
+    limits: { ...session.limits, reference_seconds: refSeconds },
+    reference_failures: failures.map(describeReferenceFailure),
+    k: [1],
+    node: process.version,
+    host: { cpus: cpus().length, platform: process.platform },
+  };
+  try {
+    // Settled, not raced: a model that fails must not close the pool under another one's jobs.
+    const settled = await Promise.allSettled(
+      cfg.models.map((m) =>
+        runModelCells(
+          cells.filter((cell) => cell.id.model === m.name),
+          {
+            cfg,
+            session,
+            promptTasks,
+            shots: c.shots,
+            provider: c.providers.get(m.name) as Provider,
+            manifestBase,
+            runId: c.runDir.split("/").pop() ?? c.runDir,
+            referenceFailures: failuresByTask(failures),
+            generate: c.generateWith(m.name),
+            signal: abort.signal,
+            abort: () => abort.abort(),
+            log,
+            onStats: (cell, stats) => {
+              c.generation.requests += stats.requests;
+              c.generation.cachedRequests += stats.cachedRequests;
+              c.generation.samples += stats.samples;
+              c.generation.failures.push(...stats.failures.map((f) => ({ ...f, ...cell })));
+            },
+            ...(opts.onSample ? { onSample: opts.onSample } : {}),
+            ...(opts.onVerdict ? { onVerdict: opts.onVerdict } : {}),
+          },
+        ).catch((err: unknown) => {
+          // Stop the other models' generation: the run cannot complete, so finish what is in flight and stop.
+          abort.abort();
+          throw err;
+        }),
+      ),
+    );
+    const failed = settled.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
+  } catch (err) {
+    abort.abort();
+    throw err;
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+/** One model's figures: per style Pass@1 and ASPR with their intervals, and the paired deltas when both styles ran. */
+function modelResult(m: RunConfig["models"][number], cfg: RunConfig, cells: CellRun[], incomplete: PipelineResult["incomplete"], taskIds: string[], provider: string): ModelResult {
+  const bootstrap = { resamples: cfg.ci.resamples, seed: cfg.ci.seed };
+  const styles: Partial<Record<PromptStyleName, StyleResult>> = {};
+  const perTask: Partial<Record<PromptStyleName, { pass1: (number | null)[]; aspr: (number | null)[] }>> = {};
+  const cellOf = (style: PromptStyleName, purpose: CellId["purpose"]) => cells.find((c) => c.id.model === m.name && c.id.style === style && c.id.purpose === purpose);
+  for (const style of cfg.styles) {
+    const pass1Cell = cellOf(style, "pass1");
+    const asprCell = cellOf(style, "aspr");
+    if (!pass1Cell || !asprCell) continue;
+    const rates = pass1Rates(taskIds, pass1Cell.verdicts);
+    const unfinished = new Set(incomplete.find((c) => sameCell(c, asprCell.id))?.tasks ?? []);
+    const generated = (taskId: string, index: number): boolean => asprCell.records.has(sampleKey(taskId, index));
+    const aspr = computeAspr(asprInputs(taskIds, cfg.aspr.paths, cfg.aspr.finals, generated, asprCell.verdicts, unfinished), cfg.aspr.definition);
+    perTask[style] = { pass1: rates.map((r) => (r ? r.c / r.n : null)), aspr: aspr.perTask.map((t) => t.value) };
+    styles[style] = {
+      pass1: pass1Figure(rates, cfg.ci.method, bootstrap),
+      aspr: {
+        definition: aspr.definition,
+        value: aspr.value,
+        ci: ciOf(definedMeanCi(aspr.perTask.map((t) => t.value), undefined, bootstrap)),
+        tasks: aspr.tasks - unfinished.size,
+        tasksCounted: aspr.tasksCounted,
+        paths: aspr.paths,
+        correctPaths: aspr.correctPaths,
+        finalsCounted: aspr.finalsCounted,
+      },
+      dirs: { pass1: pass1Cell.dir, aspr: asprCell.dir },
+    };
+  }
+  const v = perTask.vanilla;
+  const p = perTask.pseudocode;
+  const delta: DeltaResult | null = v && p ? { pass1: deltaOf(v.pass1, p.pass1, bootstrap), aspr: deltaOf(v.aspr, p.aspr, bootstrap) } : null;
+  return { name: m.name, model: m.model, provider, styles, delta, paper: m.paper ?? null };
+}
+
+function sameCell(a: CellId, b: CellId): boolean {
+  return a.model === b.model && a.style === b.style && a.purpose === b.purpose;
+}
+
+/** Per cell with generation failures, the tasks they hit (benchmark order). */
+function incompleteCells(cells: readonly CellId[], failures: readonly (GenerationFailure & CellId)[], taskIds: readonly string[]): PipelineResult["incomplete"] {
+  const out: PipelineResult["incomplete"] = [];
+  for (const cell of cells) {
+    const hit = new Set(failures.filter((f) => sameCell(f, cell)).map((f) => f.taskId));
+    if (hit.size > 0) out.push({ model: cell.model, style: cell.style, purpose: cell.purpose, tasks: taskIds.filter((id) => hit.has(id)) });
+  }
+  return out;
+}

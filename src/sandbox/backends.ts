@@ -1,0 +1,114 @@
+/**
+ * The sandbox backends, by name: the one place a pool is made. Each backend says whether it
+ * contains what it runs, checks that its engine answers, makes its image present, opens pools
+ * and removes what a killed process left behind (orphans, found by their labels). The judging
+ * session opens every pool through a backend, and the conformance suite
+ * (test/sandbox/conformance.test.ts) runs the same cases against each one.
+ *
+ * - `docker`: containers on one Docker engine (dockerode), warm pools or a fresh container per job.
+ * - `host`: the runner as plain processes on this machine, NO isolation: the bench's
+ *   no-sandbox baseline only; a session refuses to judge on it.
+ *
+ * Room for more: a backend over several engines (engine-endpoint.ts, engine-connect.ts and
+ * image-transfer.ts already parse, connect and ship the image) or Kubernetes pods is one more
+ * entry here with the same five members; nothing above this file changes.
+ */
+import type Docker from "dockerode";
+import type { Isolation, SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
+import { createDockerSandbox } from "./docker-sandbox.js";
+import { assertEngine, connectDocker } from "./engine.js";
+import { createHostSandbox } from "./host-sandbox.js";
+import { ensureImage, pruneSandbox, RUNNER_SOURCE } from "./image.js";
+
+/** What a backend's pool is opened with: the shared options plus the notes and waits a pool may take. */
+export interface BackendPoolOptions extends SandboxOptions {
+  /** How long jobs wait for an engine that went away (a restart) before the pool gives up. */
+  engineWaitSeconds?: number;
+  log?: (line: string) => void;
+}
+
+/** The image a backend's pools run, as a manifest records it. */
+export interface BackendImage {
+  tag: string;
+  id: string;
+}
+
+/** One kind of sandbox (see the module comment). */
+export interface SandboxBackend {
+  /** The registry name (`docker`, `host`). */
+  readonly name: BackendName;
+  /** Whether it contains what it runs; only an isolated backend may judge programs. */
+  readonly isolated: boolean;
+  /** The isolation modes its pools offer. */
+  readonly isolations: readonly Isolation[];
+  /** Throws SetupError, saying how to start one, when its engine does not answer. */
+  check(): Promise<void>;
+  /** Makes the image present (building it on first use) and names it. */
+  prepareImage(log?: (line: string) => void): Promise<BackendImage>;
+  /** The SandboxInfo of a pool opened with these options (known before the pool starts). */
+  describe(image: BackendImage, options: Pick<SandboxOptions, "isolation" | "workers" | "hashSeed">): SandboxInfo;
+  open(options: BackendPoolOptions): Promise<SandboxPool>;
+  /** Removes every sandbox carrying all these labels (what a killed process left); returns how many. */
+  pruneOrphans(labels: Record<string, string>): Promise<number>;
+}
+
+/** What a backend is made with. */
+export interface BackendOptions {
+  /** The Docker engine (default: DOCKER_HOST, else the local socket). */
+  docker?: Docker;
+  /** The host backend's runner script (default: the recipe's runner.py). */
+  runnerPath?: string;
+}
+
+/** The Docker backend over one engine. */
+function dockerBackend(o: BackendOptions): SandboxBackend {
+  const docker = o.docker ?? connectDocker();
+  return {
+    name: "docker",
+    isolated: true,
+    isolations: ["pool", "fresh"],
+    check: () => assertEngine(docker),
+    async prepareImage(log) {
+      const image = await ensureImage(docker, log !== undefined ? { log } : {});
+      return { tag: image.tag, id: image.id };
+    },
+    describe: (image, p) => ({ backend: "docker", isolation: p.isolation, image: image.tag, imageId: image.id, workers: p.workers, hashSeed: p.hashSeed }),
+    open: (options) => createDockerSandbox(docker, options),
+    async pruneOrphans(labels) {
+      return (await pruneSandbox(docker, { labels })).containers;
+    },
+  };
+}
+
+/** The unisolated host backend (bench baseline only: see src/sandbox/host-sandbox.ts). */
+function hostBackend(o: BackendOptions): SandboxBackend {
+  const runnerPath = o.runnerPath ?? RUNNER_SOURCE;
+  return {
+    name: "host",
+    isolated: false,
+    isolations: ["pool"],
+    check: async () => undefined,
+    prepareImage: async () => ({ tag: `python3 ${runnerPath} --host`, id: "none" }),
+    describe: (image, p) => ({ backend: "host-unsandboxed", isolation: "pool", image: image.tag, imageId: image.id, workers: p.workers, hashSeed: p.hashSeed }),
+    open: (options) => createHostSandbox({ workers: options.workers, runnerPath, hashSeed: options.hashSeed }),
+    // Its runners are children of this process and die with it: nothing can be orphaned.
+    pruneOrphans: async () => 0,
+  };
+}
+
+/** Every backend, by name. */
+export const SANDBOX_BACKENDS = {
+  docker: dockerBackend,
+  host: hostBackend,
+} satisfies Record<string, (options: BackendOptions) => SandboxBackend>;
+
+/** The name of a registered backend. */
+export type BackendName = keyof typeof SANDBOX_BACKENDS;
+
+/** The names of the registered backends, in registry order. */
+export const BACKEND_NAMES = Object.keys(SANDBOX_BACKENDS) as BackendName[];
+
+/** The backend registered under `name` (default `docker`). */
+export function sandboxBackend(name: BackendName = "docker", options: BackendOptions = {}): SandboxBackend {
+  return SANDBOX_BACKENDS[name](options);
+}
