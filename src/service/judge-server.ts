@@ -3,6 +3,7 @@
  * a service"). It never opens a pool: the session is handed in, and closing the server leaves
  * the session open for its owner to close.
  */
+import { setMaxListeners } from "node:events";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { InputError } from "../core/errors.js";
 import type { JudgingSession } from "../core/session.js";
@@ -37,13 +38,13 @@ const OPEN_ROUTES = new Set(["/healthz"]);
 /** The service over `session` (see the module comment). Refuses to be reachable from elsewhere without a token. */
 export function createJudgeServer(session: JudgingSession, overrides: Partial<ServiceOptions> = {}): JudgeServer {
   const options: ServiceOptions = { ...DEFAULT_SERVICE_OPTIONS, ...overrides };
-  if (!isLoopback(options.host) && (options.token === undefined || options.token === "")) {
-    throw new InputError(`refusing to listen on ${options.host} without a token: other machines could run code here. Set VERDICT_SERVICE_TOKEN or --token-file, or bind 127.0.0.1`);
-  }
+  assertSafeBinding(options.host, options.token);
   const log = options.log ?? (() => {});
   const queue = createWorkQueue(options.concurrency ?? session.sandbox.workers * 2, options.maxQueued);
   const metrics = createServiceMetrics(queue, session.sandbox.workers);
   const shutdown = new AbortController();
+  // One listener per request in flight: thousands under load, and none of them a leak.
+  setMaxListeners(0, shutdown.signal);
   const ctx: ServiceContext = { session, options, queue, metrics, tcg: createTcgTestsSource(session, options.tcgRunsDir), shutdown: shutdown.signal, log };
   const app = Fastify({
     logger: false,
@@ -126,6 +127,13 @@ export function createJudgeServer(session: JudgingSession, overrides: Partial<Se
       return closing;
     },
   };
+}
+
+/** Throws InputError for a bind beyond loopback without a token: other machines could run code here. */
+export function assertSafeBinding(host: string, token: string | undefined): void {
+  if (!isLoopback(host) && (token === undefined || token === "")) {
+    throw new InputError(`refusing to listen on ${host} without a token: other machines could run code here. Set VERDICT_SERVICE_TOKEN or --token-file, or bind 127.0.0.1`);
+  }
 }
 
 /** An error as the status, message and headers it is answered with; internals never reach the client. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { FastifyReply } from "fastify";
 import { RequestError } from "./request-errors.js";
 
@@ -27,6 +28,8 @@ export interface RequestSignal {
  */
 export function requestSignal(reply: FastifyReply, timeoutMs: number, shutdown: AbortSignal): RequestSignal {
   const controller = new AbortController();
+  // Every item of the request listens on it (up to maxItems): that many listeners is no leak.
+  setMaxListeners(0, controller.signal);
   const abort = (reason: CancelReason, message: string): void => {
     if (!controller.signal.aborted) controller.abort(new RequestCancelled(reason, message));
   };

@@ -4,6 +4,7 @@
  * nothing was left behind.
  */
 import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect } from "vitest";
 import { RUN_LABEL } from "../../src/sandbox/container-spec.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
 import { MANAGED_LABEL } from "../../src/sandbox/image.js";
@@ -32,6 +33,27 @@ export async function openMbppSession(workers = 2): Promise<TestSession> {
   const label = `svc-test-${randomBytes(4).toString("hex")}`;
   const session = await openTestJudgingSession({ benchmark: "mbpp", split: "test", dataDir: DATA_DIR, workers, label });
   return { session, label };
+}
+
+/**
+ * A session for the whole test file: opened before its tests, closed after them (after any
+ * server the file starts later, since after-hooks run in reverse), checking that no container
+ * of it is left. Call at the top of a file; the returned function gives the session.
+ */
+export function sessionForFile(workers = 2): () => TestSession {
+  let ts: TestSession | undefined;
+  beforeAll(async () => {
+    ts = await openMbppSession(workers);
+  }, 240_000);
+  afterAll(async () => {
+    if (ts === undefined) return;
+    await ts.session.close();
+    expect(await containersLeft(ts.label)).toEqual([]);
+  });
+  return () => {
+    if (ts === undefined) throw new Error("the file's session is not open (its beforeAll failed)");
+    return ts;
+  };
 }
 
 /** A listening server and its base URL. */

@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containersLeft, openMbppSession, post, REFERENCE, startService, type RunningService, type TestSession } from "../helpers/judge-service.js";
+import { post, REFERENCE, type RunningService, sessionForFile, startService } from "../helpers/judge-service.js";
 
-let ts: TestSession;
+const fileSession = sessionForFile();
+
 let svc: RunningService;
 
 beforeAll(async () => {
-  ts = await openMbppSession(2);
-  svc = await startService(ts.session, { maxProgramBytes: 4096, maxItems: 8, maxBodyBytes: 64 * 1024 });
+  svc = await startService(fileSession().session, { maxProgramBytes: 4096, maxItems: 8, maxBodyBytes: 64 * 1024 });
 }, 240_000);
 
 afterAll(async () => {
   await svc?.server.close();
-  await ts?.session.close();
-  expect(await containersLeft(ts.label)).toEqual([]);
 });
 
 describe("POST /v1/judge", () => {

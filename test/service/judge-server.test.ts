@@ -1,19 +1,10 @@
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
 import { createJudgeServer } from "../../src/service/judge-server.js";
-import { containersLeft, openMbppSession, post, REFERENCE, startService, type RunningService, type TestSession } from "../helpers/judge-service.js";
+import { post, REFERENCE, type RunningService, sessionForFile, startService } from "../helpers/judge-service.js";
 
-let ts: TestSession;
-
-beforeAll(async () => {
-  ts = await openMbppSession(2);
-}, 240_000);
-
-afterAll(async () => {
-  await ts?.session.close();
-  expect(await containersLeft(ts.label)).toEqual([]);
-});
+const fileSession = sessionForFile();
 
 /** A program for task 17 that sleeps `seconds` while loading, then answers right; `salt` keeps it out of the session's cache. */
 function napping(seconds: number, salt: string): string {
@@ -33,7 +24,7 @@ async function waitForHealth(url: string, check: (h: { queued: number; running: 
 
 /** Everything `withService` hands a test. */
 async function withService<T>(overrides: Parameters<typeof startService>[1], body: (svc: RunningService) => Promise<T>): Promise<T> {
-  const svc = await startService(ts.session, overrides);
+  const svc = await startService(fileSession().session, overrides);
   try {
     return await body(svc);
   } finally {
@@ -43,8 +34,8 @@ async function withService<T>(overrides: Parameters<typeof startService>[1], bod
 
 describe("auth", () => {
   it("refuses to listen beyond loopback without a token", () => {
-    expect(() => createJudgeServer(ts.session, { host: "0.0.0.0" })).toThrow(InputError);
-    expect(() => createJudgeServer(ts.session, { host: "0.0.0.0" })).toThrow(/without a token/);
+    expect(() => createJudgeServer(fileSession().session, { host: "0.0.0.0" })).toThrow(InputError);
+    expect(() => createJudgeServer(fileSession().session, { host: "0.0.0.0" })).toThrow(/without a token/);
   });
 
   it("answers 401 to a missing or wrong token, and serves the right one; /healthz needs none", () =>
@@ -150,7 +141,7 @@ describe("limits", () => {
 
 describe("shutdown", () => {
   it("finishes a request in flight, refuses new connections, then stops", async () => {
-    const svc = await startService(ts.session, { concurrency: 1 });
+    const svc = await startService(fileSession().session, { concurrency: 1 });
     const inFlight = post(`${svc.url}/v1/judge`, { task: "17", program: napping(1, `s${Date.now()}`) });
     await waitForHealth(svc.url, (h) => h.running === 1);
     const closing = svc.server.close();
@@ -162,7 +153,7 @@ describe("shutdown", () => {
   }, 30_000);
 
   it("cancels what is still running when the grace runs out: 503, never a verdict", async () => {
-    const svc = await startService(ts.session, { concurrency: 1, shutdownGraceMs: 300 });
+    const svc = await startService(fileSession().session, { concurrency: 1, shutdownGraceMs: 300 });
     const inFlight = post(`${svc.url}/v1/judge`, { task: "17", program: napping(3, `g${Date.now()}`) });
     await waitForHealth(svc.url, (h) => h.running === 1);
     await svc.server.close();

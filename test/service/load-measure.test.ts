@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { measureServiceLoad } from "../../src/service/load-measure.js";
-import { containersLeft, openMbppSession, type TestSession } from "../helpers/judge-service.js";
+import { sessionForFile } from "../helpers/judge-service.js";
 
-let ts: TestSession;
-
-beforeAll(async () => {
-  ts = await openMbppSession(2);
-}, 240_000);
-
-afterAll(async () => {
-  await ts?.session.close();
-  expect(await containersLeft(ts.label)).toEqual([]);
-});
+const fileSession = sessionForFile();
 
 describe("measureServiceLoad", () => {
   // Correctness only: the speed figures belong to `npm run bench`, never to an assertion.
   it("answers 500 /v1/judge requests from 64 clients (autocannon, loopback), every answer right, none lost", async () => {
-    const r = await measureServiceLoad(ts.session, { requests: 500, connections: 64, sequential: 0, baseline: false, maxTaskSeconds: 0.05 });
+    const r = await measureServiceLoad(fileSession().session, { requests: 500, connections: 64, sequential: 0, baseline: false, maxTaskSeconds: 0.05 });
     expect(r.tasks).toBeGreaterThan(100);
     expect({ requests: r.requests, correct: r.correct, wrong: r.wrong, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts }).toEqual({
       requests: 500,

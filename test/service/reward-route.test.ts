@@ -1,21 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containersLeft, openMbppSession, post, REFERENCE, startService, type RunningService, type TestSession } from "../helpers/judge-service.js";
+import { post, REFERENCE, type RunningService, sessionForFile, startService } from "../helpers/judge-service.js";
 
-let ts: TestSession;
+const fileSession = sessionForFile();
+
 let binary: RunningService;
 let fraction: RunningService;
 
 beforeAll(async () => {
-  ts = await openMbppSession(2);
-  binary = await startService(ts.session);
-  fraction = await startService(ts.session, { reward: { mode: "fraction", alpha: 0.2 } });
+  binary = await startService(fileSession().session);
+  fraction = await startService(fileSession().session, { reward: { mode: "fraction", alpha: 0.2 } });
 }, 240_000);
 
 afterAll(async () => {
   await binary?.server.close();
   await fraction?.server.close();
-  await ts?.session.close();
-  expect(await containersLeft(ts.label)).toEqual([]);
 });
 
 const PROMPT = "Write a function that returns the perimeter of a square.\n";

@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containersLeft, openMbppSession, post, startService, type RunningService, type TestSession } from "../helpers/judge-service.js";
+import { post, type RunningService, sessionForFile, startService } from "../helpers/judge-service.js";
 
-let ts: TestSession;
+const fileSession = sessionForFile();
+
 let svc: RunningService;
 
 beforeAll(async () => {
-  ts = await openMbppSession(2);
-  svc = await startService(ts.session, { maxRunSeconds: 20 });
+  svc = await startService(fileSession().session, { maxRunSeconds: 20 });
 }, 240_000);
 
 afterAll(async () => {
   await svc?.server.close();
-  await ts?.session.close();
-  expect(await containersLeft(ts.label)).toEqual([]);
 });
 
 /** The request verl's sandbox_fusion utilities send. */
