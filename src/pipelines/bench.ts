@@ -12,6 +12,7 @@ import { openJudgingSession } from "../session/judging-session.js";
 import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
 import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
+import { runServiceBench, type ServiceBenchReport } from "./bench-service.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -24,8 +25,11 @@ export interface BenchOptions {
   bareJobs: number;
   repeat: number;
   dataDir?: string;
-  /** Skip the MBPP / MBPP+ scoring measurements. */
+  /** Skip the MBPP / MBPP+ scoring measurements (and the service's, which posts MBPP programs). */
   skipBenchmarks: boolean;
+  /** Requests and clients of the judging service's load (default 10,000 from 64). */
+  serviceRequests?: number;
+  serviceClients?: number;
   log: (line: string) => void;
   docker?: Docker;
 }
@@ -63,6 +67,8 @@ export interface BenchReport {
   mbpp_plus_samples_skipped?: string;
   /** Generation against a local server that answers at once: client rate, overhead, overlap. */
   generation?: GenerationBenchReport;
+  /** The judging service under load (autocannon, loopback), against the trivial jobs/s above. */
+  service?: ServiceBenchReport;
 }
 
 function figure(runs: number[]): Figure {
@@ -171,6 +177,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
   });
+  report.service = await runServiceBench(
+    {
+      workers: opts.workers,
+      requests: opts.serviceRequests ?? 10_000,
+      clients: opts.serviceClients ?? 64,
+      log: opts.log,
+      ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+      ...(opts.docker !== undefined ? { session: { docker: opts.docker } } : {}),
+    },
+    pool.median,
+  );
   return report;
 }
 

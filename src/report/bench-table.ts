@@ -56,5 +56,25 @@ export function renderBench(r: BenchReport): string {
       g.targets.overlap_ratio.met ? "yes" : "NO",
     ]);
   }
+  if (r.service) {
+    const v = r.service;
+    const { over_trivial_jobs: o, overhead_ms_p50: h } = v.targets;
+    t.push([
+      `service: ${v.asked} POST /v1/judge of MBPP reference programs (${v.tasks} tasks), ${v.connections} clients, autocannon (requests/s); right ${v.correct}, wrong ${v.wrong}, refused ${v.non2xx}, lost ${v.lost}`,
+      v.requests_per_second.toFixed(1),
+      `>= ${(o.limit * 100).toFixed(0)}% of trivial jobs/s (${o.trivial_jobs_per_second.toFixed(0)}): ${(o.ratio * 100).toFixed(0)}%`,
+      o.met ? "yes" : "NO",
+    ]);
+    t.push(["service: latency p50 / p99 (ms)", `${v.latency_ms.p50} / ${v.latency_ms.p99}`, "", ""]);
+    if (v.session_judgements_per_second !== undefined) {
+      t.push(["service / the same judgements through the session alone", `${((v.requests_per_second / v.session_judgements_per_second) * 100).toFixed(0)}% (${v.session_judgements_per_second.toFixed(1)}/s alone)`, "", ""]);
+    }
+    t.push([
+      `service overhead per request at p50, one at a time (ms): HTTP ${v.sequential_http_ms_p50 ?? "?"} - session alone ${v.sequential_session_ms_p50?.toFixed(2) ?? "?"}`,
+      h.value.toFixed(2),
+      `< ${h.limit} ms`,
+      h.met ? "yes" : "NO",
+    ]);
+  }
   return `workers: ${r.workers}\n${t.toString()}\n`;
 }

@@ -27,6 +27,9 @@ export interface LoadOptions {
 
 /** What a measured load reports. */
 export interface LoadReport {
+  /** Requests sent. */
+  asked: number;
+  /** Answers received. */
   requests: number;
   connections: number;
   tasks: number;
@@ -35,6 +38,8 @@ export interface LoadReport {
   /** Answers that were 200 but not that. */
   wrong: number;
   non2xx: number;
+  /** Requests sent that got no answer at all. */
+  lost: number;
   errors: number;
   timeouts: number;
   seconds: number;
@@ -138,12 +143,14 @@ export async function measureServiceLoad(session: JudgingSession, opts: LoadOpti
     log(`service load: ${opts.requests} requests, ${opts.connections} clients, ${tasks.length} MBPP reference programs`);
     const { result, correct, wrong } = await cannon(url, tasks, opts.requests, opts.connections, `${run}-load`);
     const report: LoadReport = {
+      asked: opts.requests,
       requests: result.requests.total,
       connections: opts.connections,
       tasks: tasks.length,
       correct,
       wrong,
       non2xx: result.non2xx,
+      lost: opts.requests - correct - wrong - result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
       seconds: result.duration,

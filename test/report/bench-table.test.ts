@@ -45,4 +45,21 @@ describe("renderBench", () => {
     const text = renderBench({ ...base, mbpp_plus_samples_skipped: "no fidelity data" });
     expect(row(text, "not measured (no fidelity data)").slice(-2)).toEqual(["<= 1.05x", "not measured"]);
   });
+
+  it("shows the judging service's load beside the trivial jobs/s, with both targets met or not", () => {
+    const load = {
+      asked: 10_000, requests: 10_000, connections: 64, tasks: 490, correct: 10_000, wrong: 0, non2xx: 0, lost: 0, errors: 0, timeouts: 0, seconds: 100,
+      requests_per_second: 100, latency_ms: { p50: 600, p99: 1500, max: 2000 }, session_judgements_per_second: 110,
+      sequential_http_ms_p50: 13, sequential_session_ms_p50: 12.4, overhead_ms_p50: 0.6,
+    };
+    const text = renderBench({
+      ...base,
+      service: { ...load, targets: { over_trivial_jobs: { ratio: 100 / 300, trivial_jobs_per_second: 300, limit: 0.8, met: false }, overhead_ms_p50: { value: 0.6, limit: 2, met: true } } },
+    });
+    expect(row(text, "service: 10000 POST /v1/judge").slice(1)).toEqual(["100.0", ">= 80% of trivial jobs/s (300): 33%", "NO"]);
+    expect(row(text, "service: 10000 POST /v1/judge")[0]).toMatch(/right 10000, wrong 0, refused 0, lost 0/);
+    expect(row(text, "latency p50 / p99")[1]).toBe("600 / 1500");
+    expect(row(text, "through the session alone")[1]).toBe("91% (110.0/s alone)");
+    expect(row(text, "service overhead per request").slice(1)).toEqual(["0.60", "< 2 ms", "yes"]);
+  });
 });

@@ -14,7 +14,9 @@ export function registerBenchCommand(program: Command): void {
     .option("--bare-jobs <n>", "trivial jobs per bare-process (python3 -c) measurement", (t) => Number.parseInt(t, 10), 300)
     .option("--repeat <n>", "repeats per measurement (the median is reported)", (t) => Number.parseInt(t, 10), 3)
     .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
-    .option("--quick", "only the trivial-job rates, not MBPP / MBPP+", false)
+    .option("--quick", "only the trivial-job rates, not MBPP / MBPP+ or the judging service", false)
+    .option("--service-requests <n>", "POST /v1/judge requests of the judging service's load", (t) => Number.parseInt(t, 10), 10_000)
+    .option("--service-clients <n>", "clients at once in the judging service's load", (t) => Number.parseInt(t, 10), 64)
     .option("--json", "print the report as one JSON object", false)
     .action(async (o) => {
       const report = await runBench({
@@ -25,6 +27,8 @@ export function registerBenchCommand(program: Command): void {
         repeat: o.repeat,
         dataDir: o.data,
         skipBenchmarks: o.quick,
+        serviceRequests: o.serviceRequests,
+        serviceClients: o.serviceClients,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : renderBench(report));
