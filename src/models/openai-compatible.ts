@@ -1,6 +1,7 @@
 import { InputError, SetupError } from "../core/errors.js";
 import { DEFAULT_BACKOFF, fullJitterDelay, parseRetryAfter, type BackoffOptions } from "./backoff.js";
-import { createConcurrencyLimiter } from "./concurrency-limiter.js";
+import pLimit from "p-limit";
+import pRetry from "p-retry";
 import type { GenerationError, GenerationRequest, GenerationResult, Provider } from "./provider.js";
 
 /** Which OpenAI endpoint to call: `/completions` (raw prompt) or `/chat/completions` (messages). */
@@ -54,7 +55,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   const env = options.env ?? process.env;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
-  const limiter = createConcurrencyLimiter(options.concurrency ?? 8);
+  const limit = pLimit(options.concurrency ?? 8);
   const providerId = `openai-compatible/${options.api}:${options.model}@${baseUrl}`;
 
   const headers = (): Record<string, string> => {
@@ -110,33 +111,47 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     id: () => providerId,
     async complete(req: GenerationRequest): Promise<GenerationResult> {
       const body = JSON.stringify(requestBody(req, options.model, options.api));
-      return limiter.run(async () => {
+      return limit(async () => {
         const started = performance.now();
-        for (let n = 0; ; n++) {
-          const outcome = await attempt(body);
+        let attempts = 0;
+        try {
+          const result = await pRetry(
+            async () => {
+              attempts++;
+              const outcome = await attempt(body);
+              if (outcome.kind === "done") return outcome.result;
+              throw new FailedAttempt(outcome);
+            },
+            {
+              retries,
+              // The wait is ours (full jitter, or the server's Retry-After), taken in onFailedAttempt.
+              minTimeout: 0,
+              maxTimeout: 0,
+              shouldRetry: ({ error }) => error instanceof FailedAttempt && error.outcome.retryable,
+              onFailedAttempt: async ({ error, retriesLeft }) => {
+                if (!(error instanceof FailedAttempt) || !error.outcome.retryable || retriesLeft === 0) return;
+                const { retryAfterMs } = error.outcome;
+                await sleep(retryAfterMs !== undefined ? Math.min(retryAfterMs, backoff.retryAfterMaxMs) : fullJitterDelay(attempts - 1, backoff, random));
+              },
+            },
+          );
+          return { ...result, latencyMs: Math.round(performance.now() - started), attempts };
+        } catch (err) {
+          if (!(err instanceof FailedAttempt)) throw err;
+          if (err.outcome.unreachable) throw new SetupError(`no model server answers at ${endpoint} after ${attempts} attempts: ${err.outcome.error.message}`);
           const latencyMs = Math.round(performance.now() - started);
-          if (outcome.kind === "done") return { ...outcome.result, latencyMs, attempts: n + 1 };
-          if (!outcome.retryable || n >= retries) {
-            if (outcome.unreachable) {
-              throw new SetupError(`no model server answers at ${endpoint} after ${n + 1} attempts: ${outcome.error.message}`);
-            }
-            return {
-              texts: [],
-              finishReasons: [],
-              usage: { promptTokens: 0, completionTokens: 0 },
-              latencyMs,
-              cached: false,
-              attempts: n + 1,
-              error: outcome.error,
-            };
-          }
-          const delay =
-            outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, backoff.retryAfterMaxMs) : fullJitterDelay(n, backoff, random);
-          await sleep(delay);
+          return { texts: [], finishReasons: [], usage: { promptTokens: 0, completionTokens: 0 }, latencyMs, cached: false, attempts, error: err.outcome.error };
         }
       });
     },
   };
+}
+
+/** An attempt that failed, carried through p-retry so its retry decision and wait are the provider's. */
+class FailedAttempt extends Error {
+  constructor(readonly outcome: Extract<Attempt, { kind: "failed" }>) {
+    super(outcome.error.message);
+  }
 }
 
 /** The JSON body for one request: the API's own fields first, then the server-specific extras. */

@@ -1,10 +1,10 @@
 import { SetupError } from "../core/errors.js";
 import { isTerminalStep, parseStep, programFromSteps } from "../prompts/pseudocode.js";
-import { sha256 } from "../util/hash.js";
 import { createExpansionRequests, type ExpansionRequests } from "./expansion-request.js";
 import { forEachLimited } from "./limited.js";
 import { isCorrectScore, rewardValue, type RewardScore } from "./reward.js";
 import { createRewardCache, type RewardCache } from "./reward-cache.js";
+import { programDigest } from "../judge/program-identity.js";
 import type { SearchInputs } from "./search-inputs.js";
 import type { SearchTask } from "./search-task.js";
 import type { TreeSummary } from "./tree-summary.js";
@@ -92,7 +92,7 @@ async function bestOfNTask(opts: BestOfNOptions, task: SearchTask, rewards: Rewa
     const path = await samplePath(opts, task, requests, p, spent, left);
     if (path.stoppedBy === "terminal") {
       const program = programFromSteps(path.steps) ?? "";
-      path.programSha256 = sha256(program);
+      path.programSha256 = programDigest(program);
       path.score = program.trim() === "" ? { compiles: false, passed: 0, total: 0 } : (await rewards.score(task, program, path.programSha256)).score;
       path.reward = rewardValue(path.score, opts.settings.alpha);
       path.correct = isCorrectScore(path.score);

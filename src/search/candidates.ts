@@ -1,5 +1,5 @@
 import { isTerminalStep, parseStep, programFromSteps, stepAction } from "../prompts/pseudocode.js";
-import { sha256 } from "../util/hash.js";
+import { programDigest } from "../judge/program-identity.js";
 import type { StepCandidate } from "./policy.js";
 import type { ChildSpec } from "./tree.js";
 
@@ -37,7 +37,7 @@ export function childrenFromCandidates(candidates: readonly StepCandidate[], dep
         prior: null,
         samples: 1,
         terminal: code ? "code" : depth >= maxDepth ? "depth_limit" : null,
-        programSha256: code ? sha256(programFromSteps([step]) ?? "") : null,
+        programSha256: code ? programDigest(programFromSteps([step]) ?? "") : null,
       },
     });
   }

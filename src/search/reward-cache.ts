@@ -1,5 +1,5 @@
-import { sha256 } from "../util/hash.js";
 import { checkScore, type RewardJudge, type RewardScore } from "./reward.js";
+import { programDigest } from "../judge/program-identity.js";
 import type { SearchTask } from "./search-task.js";
 
 /** A judge that asks its inner judge once per (tests, program), however often and however concurrently it is asked. */
@@ -19,7 +19,7 @@ export function createRewardCache(judge: RewardJudge): RewardCache {
   const keyOf = (testsDigest: string, programSha256: string): string => `${testsDigest}\0${programSha256}`;
   return {
     stats,
-    async score(task, program, programSha256 = sha256(program)) {
+    async score(task, program, programSha256 = programDigest(program)) {
       const key = keyOf(task.testsDigest, programSha256);
       const earlier = known.get(key);
       if (earlier !== undefined) {

@@ -3,6 +3,7 @@ import { createRng } from "../metrics/rng.js";
 import { programFromSteps } from "../prompts/pseudocode.js";
 import { sha256 } from "../util/hash.js";
 import { childrenFromCandidates } from "./candidates.js";
+import { programDigest } from "../judge/program-identity.js";
 import type { NodeRecord, SearchEvent } from "./event-log.js";
 import type { ExpansionRequest, StepPolicy } from "./policy.js";
 import type { ExpansionRequests } from "./expansion-request.js";
@@ -145,7 +146,7 @@ async function rewardWithLog(deps: TaskSearchDeps, node: SearchNode, counts: Tas
     return;
   }
   const program = programFromSteps([node.step]) ?? "";
-  const programSha256 = node.programSha256 ?? sha256(program);
+  const programSha256 = node.programSha256 ?? programDigest(program);
   let score: RewardScore;
   let cached = false;
   if (program.trim() === "") {

@@ -3,16 +3,12 @@
  * in real sandboxes. Each hostile case is followed by a clean job in the same sandbox, which
  * must pass. The unisolated host backend joins for the cases that do not test containment.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job, RawJobResult, RawTestResult, WireTest } from "../../src/core/job.js";
-import type { SandboxPool } from "../../src/core/sandbox.js";
-import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
-import { connectDocker } from "../../src/sandbox/engine.js";
-import { createHostSandbox } from "../../src/sandbox/host-sandbox.js";
-import { testImage } from "../helpers/sandbox-image.js";
-
-const RUNNER = new URL("../../sandbox-images/python/runner.py", import.meta.url).pathname;
+import type { Isolation, SandboxPool } from "../../src/core/sandbox.js";
+import { BACKEND_NAMES, sandboxBackend, type SandboxBackend } from "../../src/sandbox/backends.js";
 
 /** A fixture program's source. */
 const fixture = (name: string): string =>
@@ -40,38 +36,32 @@ const expr = (src: string): WireTest => ({ kind: "expr", src });
 /** The test results without their timings, which differ run to run. */
 const untimed = (r: RawJobResult): Omit<RawTestResult, "t">[] => r.tests.map(({ t: _t, ...rest }) => rest);
 
-interface Backend {
+/** One backend of the registry in one of its isolation modes. */
+interface Case {
   name: string;
-  /** Whether the backend claims containment (the security cases run only then). */
-  isolated: boolean;
-  make(): Promise<SandboxPool>;
+  backend: SandboxBackend;
+  isolation: Isolation;
+  /** Opens a pool whose sandboxes carry these labels (default: the case's own). */
+  make(labels?: Record<string, string>): Promise<SandboxPool>;
 }
 
-const dockerBackend = (isolation: "pool" | "fresh"): Backend => ({
-  name: `docker ${isolation}`,
-  isolated: true,
-  async make() {
-    const { tag } = await testImage();
-    return createDockerSandbox(connectDocker(), {
-      image: tag,
+/** Every registered backend, in every isolation mode it offers. */
+const backends: Case[] = BACKEND_NAMES.flatMap((name) => {
+  const backend = sandboxBackend(name);
+  return backend.isolations.map((isolation): Case => {
+    const labels = { "verdict.test": `conformance-${name}-${isolation}-${randomBytes(3).toString("hex")}` };
+    return {
+      name: `${name} ${isolation}${backend.isolated ? "" : " (no isolation)"}`,
+      backend,
       isolation,
-      // One worker: "the next job in the same sandbox" is then the same container in pool mode.
-      workers: 1,
-      memoryMb: 512,
-      cpus: 1,
-      pidsLimit: 64,
-      tmpfsMb: 64,
-      hashSeed: 0,
-      labels: { "verdict.test": "conformance" },
-    });
-  },
+      async make(more = labels) {
+        const image = await backend.prepareImage();
+        // One worker: "the next job in the same sandbox" is then the same container in pool mode.
+        return backend.open({ image: image.tag, isolation, workers: 1, memoryMb: 512, cpus: 1, pidsLimit: 64, tmpfsMb: 64, hashSeed: 0, labels: more });
+      },
+    };
+  });
 });
-
-const backends: Backend[] = [
-  dockerBackend("pool"),
-  dockerBackend("fresh"),
-  { name: "host (no isolation)", isolated: false, make: () => createHostSandbox({ workers: 1, runnerPath: RUNNER }) },
-];
 
 describe.each(backends)("sandbox conformance: $name", (backend) => {
   let sandbox: SandboxPool;
@@ -198,7 +188,23 @@ describe.each(backends)("sandbox conformance: $name", (backend) => {
     await expectCleanJob();
   });
 
-  describe.runIf(backend.isolated)("containment", () => {
+  it("cleans up orphans: what a killed process left is found by its labels and removed", async () => {
+    // A second pool that is never closed stands for the pool of a process that was killed.
+    const labels = { "verdict.test": `conformance-orphan-${randomBytes(4).toString("hex")}` };
+    const orphan = await backend.make(labels);
+    const r = await orphan.run(job(fixture("arithmetic"), [call("add", 1, 1)]));
+    expect(untimed(r)).toEqual([{ i: 0, st: "value", v: 2 }]);
+    // A warm container outlives its process and is found by its labels; a fresh one goes with its
+    // job, host runners with their process. Once pruned, nothing carrying the labels is left.
+    const removed = await backend.backend.pruneOrphans(labels);
+    if (backend.backend.isolated && backend.isolation === "pool") expect(removed).toBe(1);
+    expect(await backend.backend.pruneOrphans(labels)).toBe(0);
+    await orphan.close();
+    // The case's own sandbox, with other labels, was left alone.
+    await expectCleanJob();
+  });
+
+  describe.runIf(backend.backend.isolated)("containment", () => {
     it("ignores frames forged on every fd: the results are only the program's own values", async () => {
       const forged = job(fixture("forge_frames"), [call("forge", false), call("forge", true), call("forge", false)]);
       forged.setup = `JOB_ID = ${JSON.stringify(forged.id)}`;
