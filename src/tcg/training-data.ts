@@ -7,17 +7,11 @@
  * written as the model wrote them; a task's valid cases are taken K at a time in file order
  * (the last chunk may hold fewer).
  */
-import { z } from "zod";
+import type { SftRow } from "../training/trl-rows.js";
 import { renderCases } from "../prompts/tcg.js";
 import type { TestsRow } from "./tests-file.js";
 
-/** A TRL SFT row (prompt-completion format). */
-export const sftRowSchema = z.object({ prompt: z.string().min(1), completion: z.string().min(1) }).strict();
-export type SftRow = z.infer<typeof sftRowSchema>;
-
-/** A TRL DPO row (standard format: chosen and rejected exclude the prompt). */
-export const dpoRowSchema = z.object({ prompt: z.string().min(1), chosen: z.string().min(1), rejected: z.string().min(1) }).strict();
-export type DpoRow = z.infer<typeof dpoRowSchema>;
+export { dpoRowSchema, sftRowSchema, type DpoRow, type SftRow } from "../training/trl-rows.js";
 
 /** What the exports read: a run's tests.jsonl rows, each task's prompt, and the cases per completion. */
 export interface TrainingSource {

@@ -6,12 +6,12 @@
  * `exportTcgTraining(dir, …)` writes `tcg-sft.jsonl` + `tcg-sft.manifest.json` and
  * `tcg-dpo.jsonl` + `tcg-dpo.manifest.json`; each file appears whole or not at all.
  */
-import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { sha256 } from "../util/hash.js";
 import { buildDpoPairs } from "./dpo-pairs.js";
-import { buildSftRows, dpoRowSchema, sftRowSchema, type TrainingSource } from "./training-data.js";
+import { dpoRowSchema, sftRowSchema, toJsonl, writeWhole } from "../training/trl-rows.js";
+import { buildSftRows, type TrainingSource } from "./training-data.js";
 
 /** The manifest written beside an export. */
 export const trainingManifestSchema = z
@@ -42,12 +42,6 @@ export interface ExportProvenance {
   createdAt?: string;
 }
 
-/** Writes `text` to `path` through a temporary file, so readers never see half of it. */
-async function writeWhole(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-}
-
 /** Writes rows as JSONL and the manifest beside it; returns the manifest. */
 export async function writeTrainingFile(
   dir: string,
@@ -57,7 +51,7 @@ export async function writeTrainingFile(
   provenance: ExportProvenance,
 ): Promise<TrainingManifest> {
   const file = `${name}.jsonl`;
-  const text = rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+  const text = toJsonl(rows);
   const full: TrainingManifest = trainingManifestSchema.parse({
     ...manifest,
     file,
@@ -67,8 +61,8 @@ export async function writeTrainingFile(
     ...(provenance.sourceTestsSha256 !== undefined ? { source_tests_sha256: provenance.sourceTestsSha256 } : {}),
     ...(provenance.createdAt !== undefined ? { created_at: provenance.createdAt } : {}),
   });
-  await writeWhole(join(dir, file), text);
-  await writeWhole(join(dir, `${name}.manifest.json`), `${JSON.stringify(full, null, 2)}\n`);
+  writeWhole(join(dir, file), text);
+  writeWhole(join(dir, `${name}.manifest.json`), `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
 

@@ -1,13 +1,9 @@
+import type { DpoRow } from "../../training/trl-rows.js";
 import type { TreeSummary } from "../tree-summary.js";
 import { finishExport, type ExportResult } from "./manifest.js";
 import { nodeOf, promptAfter, stepCompletion } from "./tree-paths.js";
 
-/** A TRL DPO row: chosen and rejected continue the prompt and do not repeat it. */
-export interface DpoRow {
-  prompt: string;
-  chosen: string;
-  rejected: string;
-}
+export type { DpoRow } from "../../training/trl-rows.js";
 
 /** How step pairs are chosen. */
 export interface DpoOptions {

@@ -1,3 +1,4 @@
+import { toJsonl } from "../../training/trl-rows.js";
 import { sha256 } from "../../util/hash.js";
 import type { TreeSummary } from "../tree-summary.js";
 
@@ -20,10 +21,7 @@ export interface ExportManifest {
   sha256: string;
 }
 
-/** The rows as JSONL: one JSON object per line, each ending in a newline. */
-export function toJsonl(rows: readonly object[]): string {
-  return rows.map((r) => `${JSON.stringify(r)}\n`).join("");
-}
+export { toJsonl } from "../../training/trl-rows.js";
 
 /** An export's rows and manifest. */
 export interface ExportResult<Row extends object> {

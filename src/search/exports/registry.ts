@@ -1,8 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TreeSummary } from "../tree-summary.js";
 import { dpoExport } from "./dpo.js";
-import { toJsonl, type ExportManifest, type ExportResult } from "./manifest.js";
+import { toJsonl, writeWhole } from "../../training/trl-rows.js";
+import type { ExportManifest, ExportResult } from "./manifest.js";
 import { openRlhfPrmExport } from "./openrlhf-prm.js";
 import { sftExport } from "./sft.js";
 import { trlPrmExport } from "./trl-prm.js";
@@ -33,12 +33,7 @@ export type ExportFormat = keyof typeof SEARCH_EXPORTS;
 /** Writes `<format>.jsonl` and `<format>.manifest.json` into a folder (each whole or not at all); returns the manifest. */
 export function writeExport(outDir: string, format: ExportFormat, trees: readonly TreeSummary[], options: ExportOptions = {}): ExportManifest {
   const { rows, manifest } = SEARCH_EXPORTS[format](trees, options);
-  mkdirSync(outDir, { recursive: true });
-  const write = (name: string, text: string): void => {
-    const path = join(outDir, name);
-    writeFileSync(`${path}.tmp-${process.pid}`, text);
-    renameSync(`${path}.tmp-${process.pid}`, path);
-  };
+  const write = (name: string, text: string): void => writeWhole(join(outDir, name), text);
   write(`${format}.jsonl`, toJsonl(rows));
   write(`${format}.manifest.json`, `${JSON.stringify({ ...manifest, file: `${format}.jsonl` }, null, 2)}\n`);
   return manifest;

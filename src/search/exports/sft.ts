@@ -1,13 +1,10 @@
 import { formatStep } from "../../prompts/pseudocode.js";
+import type { SftRow } from "../../training/trl-rows.js";
 import type { TreeSummary } from "../tree-summary.js";
 import { finishExport, type ExportResult } from "./manifest.js";
 import { promptAfter, stepPath } from "./tree-paths.js";
 
-/** A TRL SFT row (prompt-completion form): the completion is trained on, the prompt is not. */
-export interface SftRow {
-  prompt: string;
-  completion: string;
-}
+export type { SftRow } from "../../training/trl-rows.js";
 
 /**
  * SFT data (the paper's D⁺): one row per correct terminal the search reached (its program

@@ -1,13 +1,9 @@
+import type { TrlPrmRow } from "../../training/trl-rows.js";
 import type { TreeSummary } from "../tree-summary.js";
 import { finishExport, type ExportResult } from "./manifest.js";
 import { markedStep, visitedLeafPaths } from "./tree-paths.js";
 
-/** A TRL PRM row (stepwise supervision): one label per completion step. */
-export interface TrlPrmRow {
-  prompt: string;
-  completions: string[];
-  labels: boolean[];
-}
+export type { TrlPrmRow } from "../../training/trl-rows.js";
 
 /**
  * Process-reward data for TRL's PRMTrainer: one row per visited leaf of a tree (a code step,
