@@ -3,7 +3,7 @@ export * from "./outcome.js";
 export * from "./job.js";
 export * from "./task.js";
 export * from "./sample.js";
-export * from "./verdict.js";
+export * from "./sample-verdict.js";
 export * from "./sandbox.js";
 export * from "./run.js";
 export * from "./errors.js";

@@ -1,7 +1,7 @@
 import type { JobLimits, RawJobResult } from "./job.js";
 import type { SandboxInfo } from "./sandbox.js";
 import type { Benchmark, Task, Test } from "./task.js";
-import type { SampleVerdict } from "./verdict.js";
+import type { SampleVerdict } from "./sample-verdict.js";
 
 /**
  * The judging session: the one way to judge programs. It owns the engine check, the sandbox

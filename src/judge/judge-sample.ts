@@ -24,7 +24,7 @@ import type { Outcome } from "../core/outcome.js";
 import type { PyValue } from "../core/py-value.js";
 import type { Sample } from "../core/sample.js";
 import type { Comparator, Expectation, Task, Test } from "../core/task.js";
-import type { SampleVerdict, TestVerdict } from "../core/verdict.js";
+import type { SampleVerdict, TestVerdict } from "../core/sample-verdict.js";
 import { decodeValue } from "./codec.js";
 import { evalplusAtolOf, expectationHolds, isFloats, pySetKeys, withEvalplusFloatAtol } from "./comparators.js";
 import { pyRepr } from "./py-repr.js";

@@ -1,4 +1,4 @@
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { definedMeanCi, type AsprDefinition, type AsprTask } from "./aspr.js";
 import { bootstrapMeanCi } from "./bootstrap.js";
 import { perTaskCounts } from "./per-task-counts.js";

@@ -1,4 +1,4 @@
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 
 /** Per task: how many samples (n) and how many passed (c), the input of pass@k. */
 export function perTaskCounts(verdicts: readonly SampleVerdict[]): Map<string, { n: number; c: number }> {

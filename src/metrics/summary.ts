@@ -1,7 +1,7 @@
 import { InputError } from "../core/errors.js";
 import type { Outcome } from "../core/outcome.js";
 import type { MissingPolicy, ReferenceFailure, RunSummary } from "../core/run.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { meanPassAtK } from "./pass-at-k.js";
 
 /** What summarize needs: the run's identity, its verdicts and the k to report. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type Docker from "dockerode";
 import type { Sample } from "../core/sample.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { createOpenAICompatibleProvider } from "../models/openai-compatible.js";
 import { buildVanillaPrompt } from "../prompts/vanilla.js";

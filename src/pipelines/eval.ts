@@ -4,7 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { InputError, VerdictError } from "../core/errors.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
 import type { Task } from "../core/task.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { loadSamples } from "../judge/samples.js";
 import { summarize } from "../metrics/summary.js";

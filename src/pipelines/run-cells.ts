@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { ReferenceFailure, RunManifest } from "../core/run.js";
 import type { Sample } from "../core/sample.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { summarize } from "../metrics/summary.js";
 import type { Provider } from "../models/provider.js";
 import type { PromptTask } from "../prompts/prompt-task.js";

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type Docker from "dockerode";
 import { InputError, SetupError } from "../core/errors.js";
 import type { JobLimits } from "../core/job.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { resolveSampleBudget } from "../benchmarks/sample-budget.js";
 import { computeAspr, definedMeanCi } from "../metrics/aspr.js";
 import { asprInputs, ciOf, deltaOf, pass1Figure, pass1Rates, type AsprFigure, type DeltaFigure, type Pass1Figure } from "../metrics/figures.js";

@@ -1,6 +1,6 @@
 import PQueue from "p-queue";
 import type { Sample } from "../core/sample.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { interruptReason } from "./cleanup.js";
 import { createProgress } from "./progress.js";
 import { sampleKey, type ResultsStore } from "./results-store.js";

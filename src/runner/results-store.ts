@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { InputError, SetupError } from "../core/errors.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { openJsonlAppender, readJsonlFile, type JsonlAppender } from "../util/jsonl-file.js";
 import { processAlive, readFileIfAny } from "../util/process-files.js";
 import { manifestSchema, parseRunFile, RUN_FILES, SAMPLE_OUTPUT_CHARS, sampleKey, verdictSchema, type SampleLine } from "./run-format.js";

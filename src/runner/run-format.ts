@@ -12,7 +12,7 @@ import type { JobLimits } from "../core/job.js";
 import { OUTCOMES } from "../core/outcome.js";
 import { MISSING_POLICIES, REFERENCE_FAILURE_HANDLINGS, type ManifestLimits, type RunManifest, type RunSummary } from "../core/run.js";
 import { ISOLATION_MODES } from "../core/sandbox.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { PROMPT_STYLE_NAMES } from "../prompts/prompt-style.js";
 
 /** The file names inside a run directory. */

@@ -1,7 +1,7 @@
 import { InputError, SetupError } from "../core/errors.js";
 import type { MissingPolicy } from "../core/run.js";
 import type { Sample } from "../core/sample.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { assertKsFit } from "../metrics/summary.js";
 import { explainUnscorable, type TaskReferenceFailure } from "./ground-truth.js";
 

@@ -14,7 +14,7 @@ import type { Job, JobLimits, RawJobResult } from "../core/job.js";
 import type { Sample } from "../core/sample.js";
 import type { JudgeItem, JudgeRequestOptions, Judgement, RunProgramOptions } from "../core/session.js";
 import type { Benchmark, Task } from "../core/task.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { judgeSample as judgeRaw, sandboxErrorVerdict } from "../judge/judge-sample.js";
 import { programDigest } from "../judge/program-identity.js";
 import { describeReferenceFailure, resolveBenchmark } from "../runner/ground-truth.js";

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { SandboxFault } from "../core/errors.js";
 import type { Job, JobLimits } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
-import type { SampleVerdict } from "../core/verdict.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { describeIssues } from "../benchmarks/benchmark-config.js";
 import { REFERENCE_LIMITS } from "../sandbox/limits.js";
 

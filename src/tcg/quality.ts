@@ -14,7 +14,7 @@
  * A program whose task has no valid test is `untested`; one whose only non-passes are
  * sandbox errors is `undetermined`; both are left out of the rates and counted.
  */
-import type { TestVerdict } from "../core/verdict.js";
+import type { TestVerdict } from "../core/sample-verdict.js";
 import { type Interval, wilsonInterval } from "../metrics/wilson.js";
 import { CASE_VALIDITIES, type CaseValidity } from "./validation.js";
 

@@ -14,7 +14,7 @@
  * Cases decided before running keep `unparsable`, `duplicate` or `too_long`.
  */
 import type { Outcome } from "../core/outcome.js";
-import type { TestVerdict } from "../core/verdict.js";
+import type { TestVerdict } from "../core/sample-verdict.js";
 import type { PreparedCase } from "./generated-tests.js";
 
 export const CASE_VALIDITIES = [

@@ -12,7 +12,7 @@ import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { localDataDir } from "../../src/benchmarks/data.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { buildCli, REPO } from "../helpers/eval-run.js";
 import { testImage } from "../helpers/sandbox-image.js";
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { Outcome } from "../../src/core/outcome.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { RUN_LABEL } from "../../src/sandbox/container-spec.js";
 import { MANAGED_LABEL } from "../../src/sandbox/image.js";
 import { runLabel } from "../../src/pipelines/eval-options.js";

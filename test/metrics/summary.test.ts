@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/errors.js";
 import type { Outcome } from "../../src/core/outcome.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { summarize } from "../../src/metrics/summary.js";
 
 function verdict(taskId: string, index: number, status: Outcome, extra: Partial<SampleVerdict> = {}): SampleVerdict {

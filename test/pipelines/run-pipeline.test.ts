@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunSummary } from "../../src/core/run.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { renderTable1 } from "../../src/report/table1.js";
 import { runEval } from "../../src/pipelines/eval.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";

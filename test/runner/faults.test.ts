@@ -12,7 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { runEval } from "../../src/pipelines/eval.js";
 import { runLabel } from "../../src/pipelines/eval-options.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Isolation } from "../../src/core/sandbox.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { runEval } from "../../src/pipelines/eval.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { testImage } from "../helpers/sandbox-image.js";

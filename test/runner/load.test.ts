@@ -15,7 +15,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { JobLimits } from "../../src/core/job.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { loadBenchmark } from "../../src/benchmarks/registry.js";
 import { runEval, type EvalResult } from "../../src/pipelines/eval.js";
 import { defaultWorkers } from "../../src/sandbox/limits.js";

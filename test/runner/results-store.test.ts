@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError, SetupError } from "../../src/core/errors.js";
 import type { RunManifest } from "../../src/core/run.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { openResultsStore, readManifest, readVerdicts, RUN_FILES, writeJsonAtomic } from "../../src/runner/results-store.js";
 
 const root = mkdtempSync(join(tmpdir(), "verdict-store-test-"));

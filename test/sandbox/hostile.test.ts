@@ -21,7 +21,7 @@ import { OUTCOMES, type Outcome } from "../../src/core/outcome.js";
 import type { Isolation, SandboxPool } from "../../src/core/sandbox.js";
 import type { Sample } from "../../src/core/sample.js";
 import type { Benchmark, Task, Test } from "../../src/core/task.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { judgeSamples } from "../../src/runner/judge-samples.js";
 import { sandboxBackend, type SandboxBackend } from "../../src/sandbox/backends.js";
 import { openJudgingSession } from "../../src/session/judging-session.js";

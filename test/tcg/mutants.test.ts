@@ -10,7 +10,7 @@ import { loadMbpp } from "../../src/benchmarks/mbpp.js";
 import { SandboxFault } from "../../src/core/errors.js";
 import type { SandboxPool } from "../../src/core/sandbox.js";
 import type { Task } from "../../src/core/task.js";
-import type { SampleVerdict } from "../../src/core/verdict.js";
+import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { judgeSample } from "../../src/judge/judge-sample.js";
 import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
