@@ -5,9 +5,10 @@
 #
 #   build.sh [--fresh-base] OUT_TAR
 #
-# The debootstrap base (everything but runner.py) is cached as a tar keyed by this script's
-# hash, so a change to runner.py rebuilds in seconds. --fresh-base ignores that cache (to pick
-# up Debian security updates). Needs root (debootstrap, chroot) and debootstrap.
+# The debootstrap base (everything but the runner: runner.py and its package verdict_runner/)
+# is cached as a tar keyed by this script's hash, so a change to the runner rebuilds in seconds.
+# --fresh-base ignores that cache (to pick up Debian security updates). Needs root (debootstrap,
+# chroot) and debootstrap.
 #
 # Environment: VERDICT_DEBIAN_MIRROR (default http://deb.debian.org/debian),
 #              VERDICT_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/verdict).
@@ -42,11 +43,13 @@ done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 runner="$here/runner.py"
+package="$here/verdict_runner"
 mirror="${VERDICT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 cache="${VERDICT_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/verdict}"
 
 # Check everything cheap before the slow part, so a missing piece fails in a second.
 [[ -f "$runner" ]] || die "runner not found at $runner (the image bakes it in at /opt/verdict/runner.py)"
+[[ -f "$package/__init__.py" ]] || die "the runner's package is not at $package (the image bakes it in at /opt/verdict/verdict_runner)"
 [[ "$(id -u)" -eq 0 ]] || die "must run as root (debootstrap and chroot need it)"
 command -v debootstrap >/dev/null || die "debootstrap is not installed; run: apt-get install -y debootstrap"
 mkdir -p "$cache" "$(dirname "$out")"
@@ -134,12 +137,15 @@ else
 fi
 flock -u 9
 
-# The runner goes in last, appended to a copy of the base, so this part takes a second.
+# The runner goes in last, appended to a copy of the base, so this part takes a second: runner.py
+# and beside it its package (sources only: the runner runs with -B and writes no bytecode).
 started=$SECONDS
 stage="$work/stage"
-mkdir -p "$stage/opt/verdict"
+mkdir -p "$stage/opt/verdict/verdict_runner"
+chmod 0755 "$stage/opt/verdict/verdict_runner"
 install -m 0644 "$runner" "$stage/opt/verdict/runner.py"
+install -m 0644 "$package"/*.py "$stage/opt/verdict/verdict_runner/"
 cp "$base" "$out.tmp.$$"
-tar --numeric-owner --owner=0 --group=0 -C "$stage" -rf "$out.tmp.$$" ./opt/verdict/runner.py
+tar --numeric-owner --owner=0 --group=0 -C "$stage" -rf "$out.tmp.$$" ./opt/verdict/runner.py ./opt/verdict/verdict_runner
 mv -f "$out.tmp.$$" "$out"
 say "wrote $out ($(du -h "$out" | cut -f1)) in $((SECONDS - started)) s"

@@ -24,10 +24,32 @@ import { MANAGED_LABEL, RUNNER_COMMAND, RUNNER_PATH_IN_CONTAINER } from "./conta
 export { MANAGED_LABEL };
 import { processAlive, readFileIfAny } from "../util/process-files.js";
 
-/** The recipe the image is built from: build.sh, runner.py, Dockerfile, README. */
+/** The recipe the image is built from: build.sh, the runner (runner.py, verdict_runner/), Dockerfile, README. */
 export const RECIPE_DIR = fileURLToPath(new URL("../../sandbox-images/python/", import.meta.url));
-/** The in-container runner's source on this machine (baked into the image). */
+/** The in-container runner's main script on this machine (baked into the image; bench runs it with `--host`). */
 export const RUNNER_SOURCE = join(RECIPE_DIR, "runner.py");
+/** The runner's package, beside runner.py here and in the image (`/opt/verdict/verdict_runner/`). */
+export const RUNNER_PACKAGE = join(RECIPE_DIR, "verdict_runner");
+
+/** Every source file of the runner (runner.py and its package's modules), sorted: what a digest of "the runner" covers. */
+export function runnerSources(): string[] {
+  const modules = readdirSync(RUNNER_PACKAGE)
+    .filter((f) => f.endsWith(".py"))
+    .sort()
+    .map((f) => join(RUNNER_PACKAGE, f));
+  return [RUNNER_SOURCE, ...modules];
+}
+
+/** sha256 over the runner's sources (relative names and contents): changes with any module of it. */
+export function runnerDigest(): string {
+  const hash = createHash("sha256");
+  for (const file of runnerSources()) {
+    const content = readFileSync(file);
+    hash.update(`${relative(RECIPE_DIR, file)}\0${content.length}\0`);
+    hash.update(content);
+  }
+  return hash.digest("hex");
+}
 /** Repository name of every sandbox image; the tag is the recipe hash. */
 export const IMAGE_REPO = "verdict-python";
 /** Label holding the recipe hash an image was built from. */
@@ -259,6 +281,9 @@ function assertCanBuild(dir: string, tag: string): void {
   if (!existsSync(script)) throw new SetupError(`sandbox build script ${script} is missing`);
   if (!existsSync(join(dir, "runner.py"))) {
     throw new SetupError(`the sandbox runner ${join(dir, "runner.py")} is missing; the image bakes it in at ${RUNNER_PATH_IN_CONTAINER}`);
+  }
+  if (!existsSync(join(dir, "verdict_runner", "__init__.py"))) {
+    throw new SetupError(`the sandbox runner's package ${join(dir, "verdict_runner")} is missing; the image bakes it in beside ${RUNNER_PATH_IN_CONTAINER}`);
   }
   const registryHint = `on a host with a container registry you can instead run: docker build -t ${tag} ${dir}`;
   if (process.getuid?.() !== 0) {
