@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type Docker from "dockerode";
@@ -11,6 +11,7 @@ import { openJudgingSession } from "../../src/session/judging-session.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { createVerdictCache, currentJudgeDigest, judgeDigest, judgeSources } from "../../src/runner/verdict-cache.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
+import { RUNNER_PACKAGE, RUNNER_SOURCE } from "../../src/sandbox/image.js";
 
 let root: string;
 
@@ -34,6 +35,13 @@ describe("judgeDigest", () => {
   it("covers the judge, the codec, the comparators, how jobs are built and carried, and the runner", () => {
     const names = judgeSources().map((p) => basename(p).replace(/\.(ts|js)$/, ""));
     expect(names).toEqual(expect.arrayContaining(["codec", "comparators", "judge-sample", "py-equals", "job-builder", "wire", "runner-connection", "runner.py"]));
+  });
+
+  it("covers every module of the runner's package, not only runner.py", () => {
+    const sources = judgeSources();
+    const modules = readdirSync(RUNNER_PACKAGE).filter((f) => f.endsWith(".py"));
+    expect(modules).toEqual(expect.arrayContaining(["codec.py", "child.py", "framing.py", "job_run.py", "assemble.py"]));
+    expect(sources).toEqual(expect.arrayContaining([RUNNER_SOURCE, ...modules.map((f) => join(RUNNER_PACKAGE, f))]));
   });
 
   it("is this process's own judge, and does not depend on where the files are or their order", () => {

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type Docker from "dockerode";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +17,8 @@ import {
   RECIPE_DIR,
   RECIPE_LABEL,
   recipeHash,
+  RUNNER_SOURCE,
+  runnerSources,
 } from "../../src/sandbox/image.js";
 import { RUNNER_PATH_IN_CONTAINER as RUNNER_PATH } from "../../src/sandbox/container-spec.js";
 import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
@@ -185,6 +187,26 @@ describe("the sandbox image", () => {
       shm: true,
       lang: "C.UTF-8",
     });
+  });
+
+  it("holds the runner's package beside runner.py, every module as in the recipe (root, 0644)", async () => {
+    const probe = [
+      "import hashlib, json, os, stat",
+      `d = os.path.join(os.path.dirname('${RUNNER_PATH}'), 'verdict_runner')`,
+      "out = {}",
+      "for n in sorted(os.listdir(d)):",
+      "    st = os.stat(os.path.join(d, n))",
+      "    out[n] = [hashlib.sha256(open(os.path.join(d, n), 'rb').read()).hexdigest(), oct(stat.S_IMODE(st.st_mode)), st.st_uid]",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const run = await runInImage(docker, image.tag, ["python3", "-S", "-B", "-c", probe]);
+    expect(run.exitCode).toBe(0);
+    const expected = Object.fromEntries(
+      runnerSources()
+        .filter((f) => f !== RUNNER_SOURCE)
+        .map((f) => [basename(f), [createHash("sha256").update(readFileSync(f)).digest("hex"), "0o644", 0]]),
+    );
+    expect(JSON.parse(run.stdout.toString("utf8"))).toEqual(expected);
   });
 
   it.each([256, DEFAULT_LIMITS.memoryMb])(
