@@ -23,8 +23,9 @@ export interface RequestSignal {
 
 /**
  * The signal a request's pool work runs under. It aborts when the client goes away before its
- * answer (its queued items leave the queue, its running jobs are cut short: a client that hangs
- * up holds no worker), when the request's deadline passes, or when shutdown's grace runs out.
+ * answer (its queued items leave the queue at once; the session detaches it from a job already
+ * running, which ends within its limits), when the request's deadline passes, or when shutdown's
+ * grace runs out.
  */
 export function requestSignal(reply: FastifyReply, timeoutMs: number, shutdown: AbortSignal): RequestSignal {
   const controller = new AbortController();

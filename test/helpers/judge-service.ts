@@ -1,5 +1,5 @@
 /**
- * The judging service for HTTP tests: a real server on a free loopback port over a test
+ * The judging service for HTTP tests: a real server on a free loopback port over a real
  * judging session (MBPP's test split in real containers), and what a test needs to check that
  * nothing was left behind.
  */
@@ -11,7 +11,9 @@ import { MANAGED_LABEL } from "../../src/sandbox/image.js";
 import type { JudgingSession } from "../../src/core/session.js";
 import { createJudgeServer, type JudgeServer } from "../../src/service/judge-server.js";
 import type { ServiceOptions } from "../../src/service/service-options.js";
-import { openTestJudgingSession } from "./test-judging-session.js";
+import { loadBenchmark } from "../../src/benchmarks/registry.js";
+import { openJudgingSession } from "../../src/session/judging-session.js";
+import { testImage } from "./sandbox-image.js";
 
 export const DATA_DIR = process.env.VERDICT_DATA_DIR ?? "/work/shared/data";
 
@@ -28,10 +30,12 @@ export interface TestSession {
   label: string;
 }
 
-/** Opens a test judging session on MBPP's test split with `workers` containers. */
+/** Opens a judging session on MBPP's test split with `workers` containers, all carrying a label of the test's own. */
 export async function openMbppSession(workers = 2): Promise<TestSession> {
   const label = `svc-test-${randomBytes(4).toString("hex")}`;
-  const session = await openTestJudgingSession({ benchmark: "mbpp", split: "test", dataDir: DATA_DIR, workers, label });
+  await testImage();
+  const spec = await loadBenchmark("mbpp", { split: "test", dataDir: DATA_DIR, challenge: false });
+  const session = await openJudgingSession({ benchmark: spec, workers, labels: { [RUN_LABEL]: label }, verdictCache: false });
   return { session, label };
 }
 
