@@ -178,6 +178,14 @@ export async function runServeJudge(flags: ServeJudgeFlags, io: ServeIo): Promis
   }
 }
 
+/** Resolves with the name of the first SIGINT or SIGTERM the process gets. */
+function stopSignal(): Promise<string> {
+  return new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+}
+
 /** `verdict serve vllm` and `verdict serve judge`: local servers for a model and for judging. */
 export function registerServeCommand(program: Command): void {
   const serve = program.command("serve").description("start a local server: a model (vllm) or the judging service (judge)");
@@ -191,10 +199,7 @@ export function registerServeCommand(program: Command): void {
     .option("--start-timeout <seconds>", "how long loading may take", numberFlag("--start-timeout", { positive: true }), 1200)
     .argument("[vllm-args...]", "extra vLLM arguments, after --, e.g. -- --dtype bfloat16 --max-model-len 4096")
     .action(async (extra: string[], flags: ServeVllmFlags) => {
-      const stopRequested = new Promise<string>((resolve) => {
-        process.once("SIGINT", () => resolve("SIGINT"));
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-      });
+      const stopRequested = stopSignal();
       const code = await runServeVllm(flags, extra, {
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
@@ -237,10 +242,7 @@ function registerServeJudge(serve: Command): void {
     .action(async (flags: ServeJudgeFlags) => {
       if (flags.isolation !== "pool" && flags.isolation !== "fresh") throw new InputError(`--isolation must be pool or fresh, got ${JSON.stringify(flags.isolation)}`);
       if (flags.reward !== "binary" && flags.reward !== "fraction") throw new InputError(`--reward must be binary or fraction, got ${JSON.stringify(flags.reward)}`);
-      const stopRequested = new Promise<string>((resolve) => {
-        process.once("SIGINT", () => resolve("SIGINT"));
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-      });
+      const stopRequested = stopSignal();
       process.exitCode = await runServeJudge(flags, {
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
