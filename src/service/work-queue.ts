@@ -27,29 +27,33 @@ export interface WorkQueue {
   readonly queued: number;
   /** Items in the pool now. */
   readonly running: number;
-  /** Items finished per second over the last `WINDOW_MS`. */
+  /** Items finished per second over the last `WINDOW_SECONDS`. */
   jobsPerSecond(): number;
   /** Resolves when nothing waits and nothing runs. */
   onIdle(): Promise<void>;
 }
 
-/** Throughput is measured over this window. */
-const WINDOW_MS = 10_000;
+/** Throughput is measured over this many one-second buckets. */
+const WINDOW_SECONDS = 10;
 
 /** A work queue (see WorkQueue) with `concurrency` slots and room for `maxQueued` waiting items. */
 export function createWorkQueue(concurrency: number, maxQueued: number): WorkQueue {
   const queue = new PQueue({ concurrency });
-  /** Completion times, oldest first, within the window. */
-  const done: number[] = [];
-  const prune = (now: number): void => {
-    let cut = 0;
-    while (cut < done.length && (done[cut] ?? 0) < now - WINDOW_MS) cut++;
-    if (cut > 0) done.splice(0, cut);
+  // Completions per second, in a ring of buckets: constant memory however long the service runs.
+  const buckets = Array.from({ length: WINDOW_SECONDS }, () => ({ second: -1, count: 0 }));
+  const finished = (): void => {
+    const second = Math.floor(Date.now() / 1000);
+    const b = buckets[second % WINDOW_SECONDS] as { second: number; count: number };
+    if (b.second !== second) {
+      b.second = second;
+      b.count = 0;
+    }
+    b.count++;
   };
   const jobsPerSecond = (): number => {
-    const now = Date.now();
-    prune(now);
-    return done.length / (WINDOW_MS / 1000);
+    const now = Math.floor(Date.now() / 1000);
+    const total = buckets.reduce((sum, b) => sum + (b.second > now - WINDOW_SECONDS ? b.count : 0), 0);
+    return total / WINDOW_SECONDS;
   };
   return {
     get queued() {
@@ -74,7 +78,7 @@ export function createWorkQueue(concurrency: number, maxQueued: number): WorkQue
               try {
                 return await work(signal);
               } finally {
-                done.push(Date.now());
+                finished();
               }
             },
             { signal },
