@@ -12,7 +12,7 @@ function gated<T>(gate: Promise<void>, v: T) {
 
 describe("createWorkQueue", () => {
   it("runs `concurrency` at once, admits a request whole or refuses it whole, and counts what finished", async () => {
-    const q = createWorkQueue(1, 2);
+    const q = createWorkQueue(1, 3);
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     const signal = new AbortController().signal;
@@ -20,7 +20,7 @@ describe("createWorkQueue", () => {
     // p-queue starts work on a later tick.
     await new Promise((r) => setImmediate(r));
     expect([q.running, q.queued]).toEqual([1, 2]);
-    const refused = await q.submit([gated(gate, 4)], signal).catch((e: unknown) => e);
+    const refused = await q.submit([gated(gate, 4), gated(gate, 5)], signal).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(QueueFullError);
     expect((refused as QueueFullError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect([q.running, q.queued]).toEqual([1, 2]);
