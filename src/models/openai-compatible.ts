@@ -44,7 +44,7 @@ type Attempt =
   | { kind: "done"; result: GenerationResult }
   | { kind: "failed"; error: GenerationError; retryable: boolean; retryAfterMs?: number; unreachable?: boolean };
 
-/** Creates a provider that talks to an OpenAI-compatible HTTP server. */
+/** Creates a provider that talks to an OpenAI-compatible HTTP server. (A factory: its length is the provider's methods, which share the endpoint, limiter and retry settings it closes over.) */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): Provider {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const endpoint = `${baseUrl}/${options.api === "chat" ? "chat/completions" : "completions"}`;

@@ -57,6 +57,7 @@ export async function detectVllm(python = "python3", env: Record<string, string 
  * Starts vLLM's OpenAI-compatible server and waits until GET /v1/models answers.
  * Throws SetupError when vLLM is not installed, when the server exits while loading
  * (with the tail of its output), or when it does not answer in time (after stopping it).
+ * Kept whole: one start-up sequence (spawn, wait for the port, report the failure with the log tail).
  */
 export async function startVllm(options: VllmOptions): Promise<VllmServer> {
   const env = options.env ?? {};

@@ -5,6 +5,7 @@ import type { Sample } from "../core/sample.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { createOpenAICompatibleProvider } from "../models/openai-compatible.js";
+import type { Provider } from "../models/provider.js";
 import { buildVanillaPrompt } from "../prompts/vanilla.js";
 import { judgeSamples } from "../runner/judge-samples.js";
 import type { GenerationRecord } from "../runner/run-format.js";
@@ -121,6 +122,78 @@ function median(xs: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/**
+ * Times `first` and `second` `repeat` times each, alternated, so load drifting between them
+ * cannot decide the comparison; keeps what `first` returned.
+ */
+async function alternate<T>(repeat: number, first: () => Promise<T>, second: () => Promise<unknown>, log: (line: string) => void, what: string): Promise<{ first: number[]; second: number[]; verdicts: T[] }> {
+  log(`generation bench: ${what}`);
+  const out = { first: [] as number[], second: [] as number[], verdicts: [] as T[] };
+  for (let i = 0; i < repeat; i++) {
+    let t0 = performance.now();
+    out.verdicts.push(await first());
+    out.first.push(seconds(t0));
+    t0 = performance.now();
+    await second();
+    out.second.push(seconds(t0));
+  }
+  return out;
+}
+
+/** Seconds `requests` requests for one prompt take, all sent at once (the provider bounds how many are in flight). */
+async function timeRequests(provider: Provider, prompt: string, requests: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: requests }, () => provider.complete({ prompt, n: 1, temperature: 0, top_p: 1, max_tokens: 16 })));
+  return seconds(t0);
+}
+
+/** What the measures found, before the figures are derived. */
+interface Measured {
+  client: { requests: number; concurrency: number; seconds: number };
+  instant: { samples: number; seconds: number };
+  workers: number;
+  repeat: number;
+  evalSeconds: number;
+  sandboxSeconds: number;
+  runInstant: number;
+  latency: number;
+  generateSeconds: number;
+  runSeconds: number;
+  passed: number;
+}
+
+/** The report's figures and targets from what was measured. */
+function reportOf(m: Measured): GenerationBenchReport {
+  const samples = m.instant.samples;
+  const sequential = m.generateSeconds + m.evalSeconds;
+  const added = ((m.runInstant - m.evalSeconds) * 1000) / Math.max(1, samples);
+  const ratio = m.runSeconds / sequential;
+  return {
+    client: { ...m.client, requests_per_second: m.client.requests / m.client.seconds },
+    generation: { samples, seconds: m.instant.seconds, samples_per_second: samples / m.instant.seconds, ms_per_sample: (m.instant.seconds * 1000) / Math.max(1, samples) },
+    pipeline: {
+      samples,
+      workers: m.workers,
+      repeat: m.repeat,
+      eval_seconds: m.evalSeconds,
+      sandbox_seconds: m.sandboxSeconds,
+      run_instant_seconds: m.runInstant,
+      added_ms_per_sample: added,
+      host_ms_per_sample: ((m.runInstant * m.workers - m.sandboxSeconds) * 1000) / Math.max(1, samples),
+      model_latency_ms: m.latency,
+      generate_seconds: m.generateSeconds,
+      sequential_seconds: sequential,
+      run_seconds: m.runSeconds,
+      overlap_ratio: ratio,
+      passed: m.passed,
+    },
+    targets: {
+      added_ms_per_sample: { limit: ADDED_MS_TARGET, met: added < ADDED_MS_TARGET },
+      overlap_ratio: { limit: OVERLAP_TARGET, met: ratio <= OVERLAP_TARGET },
+    },
+  };
+}
+
 /** Runs the generation benchmark (needs Docker and MBPP data) and returns its figures. */
 export async function runGenerationBench(opts: GenerationBenchOptions): Promise<GenerationBenchReport> {
   const log = opts.log ?? (() => {});
@@ -134,12 +207,7 @@ export async function runGenerationBench(opts: GenerationBenchOptions): Promise<
   const provider = createOpenAICompatibleProvider({ baseUrl: server.baseUrl, model: "bench", api: "completions", concurrency, retries: 0 });
   try {
     log(`generation bench: ${requests} requests against an instant server`);
-    const firstPrompt = [...answers.keys()][0] ?? "x";
-    let t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: requests }, () => provider.complete({ prompt: firstPrompt, n: 1, temperature: 0, top_p: 1, max_tokens: 16 })),
-    );
-    const clientSeconds = seconds(t0);
+    const clientSeconds = await timeRequests(provider, [...answers.keys()][0] ?? "x", requests);
 
     const generate = (): GenerateOptions => ({
       tasks: promptTasks,
@@ -175,67 +243,30 @@ export async function runGenerationBench(opts: GenerationBenchOptions): Promise<
       // A first pass warms the containers and the judge's code paths.
       await judge(instant.records.slice(0, Math.min(20, instant.records.length)).map(toSample));
 
-      log(`generation bench: scoring ${instant.records.length} samples from a list, then generating and scoring in one go`);
-      // Alternated and repeated, medians kept: the two are compared, so load drifting between them must not decide.
       const repeat = Math.max(1, opts.repeat ?? 3);
-      const evalRuns: number[] = [];
-      const runRuns: number[] = [];
-      const sandboxRuns: number[] = [];
-      let verdicts: SampleVerdict[] = [];
-      for (let i = 0; i < repeat; i++) {
-        t0 = performance.now();
-        verdicts = await judge(instant.records.map(toSample));
-        evalRuns.push(seconds(t0));
-        sandboxRuns.push(verdicts.reduce((s, v) => s + v.seconds, 0));
-        t0 = performance.now();
-        await judge(stream());
-        runRuns.push(seconds(t0));
-      }
-      const evalSeconds = median(evalRuns);
-      const sandboxSeconds = median(sandboxRuns);
-      const runInstant = median(runRuns);
+      const instantRuns = await alternate(repeat, () => judge(instant.records.map(toSample)), () => judge(stream()), log, `scoring ${instant.records.length} samples from a list, then generating and scoring in one go`);
+      const evalSeconds = median(instantRuns.first);
+      const sandboxSeconds = median(instantRuns.verdicts.map((vs) => vs.reduce((s, v) => s + v.seconds, 0)));
+      const runInstant = median(instantRuns.second);
+      const verdicts = instantRuns.verdicts[instantRuns.verdicts.length - 1] ?? [];
 
-      const samples = instant.records.length;
-      const latency = opts.modelLatencyMs ?? Math.max(1, Math.round((evalSeconds * 1000 * concurrency) / Math.max(1, samples)));
+      const latency = opts.modelLatencyMs ?? Math.max(1, Math.round((evalSeconds * 1000 * concurrency) / Math.max(1, instant.records.length)));
       server.setLatency(latency);
-      log(`generation bench: model latency ${latency} ms: generate alone, then generate and score in one go`);
-      const slowRuns: number[] = [];
-      const overlapRuns: number[] = [];
-      for (let i = 0; i < repeat; i++) {
-        slowRuns.push((await generateAll()).seconds);
-        t0 = performance.now();
-        await judge(stream());
-        overlapRuns.push(seconds(t0));
-      }
-      const slow = { seconds: median(slowRuns) };
-      const runSeconds = median(overlapRuns);
-      const sequential = slow.seconds + evalSeconds;
-      const added = ((runInstant - evalSeconds) * 1000) / Math.max(1, samples);
-      const ratio = runSeconds / sequential;
-      return {
-        client: { requests, concurrency, seconds: clientSeconds, requests_per_second: requests / clientSeconds },
-        generation: { samples, seconds: instant.seconds, samples_per_second: samples / instant.seconds, ms_per_sample: (instant.seconds * 1000) / Math.max(1, samples) },
-        pipeline: {
-          samples,
-          workers: opts.workers,
-          repeat,
-          eval_seconds: evalSeconds,
-          sandbox_seconds: sandboxSeconds,
-          run_instant_seconds: runInstant,
-          added_ms_per_sample: added,
-          host_ms_per_sample: ((runInstant * opts.workers - sandboxSeconds) * 1000) / Math.max(1, samples),
-          model_latency_ms: latency,
-          generate_seconds: slow.seconds,
-          sequential_seconds: sequential,
-          run_seconds: runSeconds,
-          overlap_ratio: ratio,
-          passed: verdicts.filter((v) => v.status === "pass").length,
-        },
-        targets: {
-          added_ms_per_sample: { limit: ADDED_MS_TARGET, met: added < ADDED_MS_TARGET },
-          overlap_ratio: { limit: OVERLAP_TARGET, met: ratio <= OVERLAP_TARGET },
-        },
-      };
+      const slowRuns = await alternate(repeat, async () => [(await generateAll()).seconds], () => judge(stream()), log, `model latency ${latency} ms: generate alone, then generate and score in one go`);
+      const slowSeconds = slowRuns.verdicts.map((x) => x[0] ?? 0);
+      return reportOf({
+        client: { requests, concurrency, seconds: clientSeconds },
+        instant: { samples: instant.records.length, seconds: instant.seconds },
+        workers: opts.workers,
+        repeat,
+        evalSeconds,
+        sandboxSeconds,
+        runInstant,
+        latency,
+        generateSeconds: median(slowSeconds),
+        runSeconds: median(slowRuns.second),
+        passed: verdicts.filter((v) => v.status === "pass").length,
+      });
     } finally {
       await session.close();
     }

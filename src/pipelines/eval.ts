@@ -3,7 +3,7 @@ import { cpus } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { InputError, VerdictError } from "../core/errors.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
-import type { Task } from "../core/task.js";
+import type { BenchmarkSpec, Task } from "../core/task.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { loadSamples } from "../judge/samples.js";
@@ -17,7 +17,7 @@ import { RUN_FILES, sampleKey } from "../runner/run-format.js";
 import { checkSamplesCover, missingVerdict, setAsideUnscorable } from "../runner/task-coverage.js";
 import { RUN_LABEL } from "../sandbox/container-spec.js";
 import { openJudgingSession } from "../session/judging-session.js";
-import type { LocalJudgingSession } from "../session/session-options.js";
+import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
 import { VERSION } from "../version.js";
 import { runLabel, storedOptions, type EvalOptions } from "./eval-options.js";
 import { assertSameImage, assertSameRun, assertVerdictsMatchSamples } from "./eval-resume.js";
@@ -60,22 +60,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   try {
     // Locked first: the containers the session prunes next must belong to no live process.
     if (previous !== undefined) store = openStore(runDir, log);
-    session = await openJudgingSession({
-      benchmark: spec,
-      ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
-      isolation: opts.isolation,
-      workers: opts.workers,
-      limits: opts.limits,
-      hashSeed: opts.hashSeed,
-      labels: { [RUN_LABEL]: runLabel(runDir) },
-      // The killed process that last wrote this run may have left containers behind.
-      pruneOrphans: previous !== undefined,
-      groundTruthCache: !opts.noCache,
-      verdictCache: !opts.noCache && opts.noVerdictCache !== true,
-      log,
-      ...(signal !== undefined ? { signal } : {}),
-      ...(opts.engineWaitSeconds !== undefined ? { engineWaitSeconds: opts.engineWaitSeconds } : {}),
-    });
+    session = await openJudgingSession(sessionOptions(opts, spec, runDir, previous !== undefined, log));
     const { benchmark, groundTruth } = session;
     const scorable = setAsideUnscorable(samples, groundTruth.unscorable, groundTruth.failures, policy);
     if (groundTruth.unscorable.length > 0) log(`warning: ${groundTruth.unscorable.length} task(s) have no test left and are left out of the figures: ${groundTruth.unscorable.join(", ")}`);
@@ -83,24 +68,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     assertVerdictsMatchSamples(store, samples, loaded.missing, runDir);
     if (previous !== undefined) log(`resume: ${store.existing.size} of ${samples.length} samples already judged in ${runDir}`);
     if (previous !== undefined) assertSameImage(previous, session.sandbox.imageId, runDir);
-    manifest = {
-      run_id: basename(runDir),
-      verdict_version: VERSION,
-      created_at: previous?.created_at ?? new Date().toISOString(),
-      benchmark: spec.name,
-      split: spec.split,
-      data_sha256: spec.dataSha256,
-      samples_source: opts.samples,
-      ...(loaded.sha256 !== undefined ? { samples_sha256: loaded.sha256 } : {}),
-      sandbox: session.sandbox,
-      limits: { ...opts.limits, reference_seconds: groundTruth.refSeconds },
-      reference_failures: groundTruth.failures.map(describeReferenceFailure),
-      missing_policy: policy,
-      k: opts.k,
-      status: "running",
-      node: process.version,
-      host: { cpus: cpus().length, platform: process.platform },
-    };
+    manifest = runManifest(opts, spec, loaded.sha256, session, runDir, previous?.created_at);
     writeJsonAtomic(join(runDir, RUN_FILES.evalOptions), storedOptions(opts));
     store.writeManifest(manifest);
     await session.warm();
@@ -116,14 +84,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       total: scorable.length,
       ...(signal !== undefined ? { signal } : {}),
     });
-    if (policy === "fail") {
-      // Each task without a sample is one failure; a resume finds those it already wrote.
-      for (const taskId of loaded.missing) {
-        let v = store.existing.get(sampleKey(taskId, 0));
-        if (v === undefined) store.append((v = missingVerdict(taskId, benchmark.groups)));
-        verdicts.push(v);
-      }
-    }
+    if (policy === "fail") verdicts.push(...missingVerdicts(store, loaded.missing, benchmark.groups));
     const summary = summarize({
       benchmark: spec.name,
       split: spec.split,
@@ -150,6 +111,58 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       log(`warning: closing ${RUN_FILES.verdicts}: ${(e as Error).message}`);
     }
   }
+}
+
+/** The judging session of a run: its containers labelled by the run directory, so a resume finds what a killed process left. */
+function sessionOptions(opts: EvalOptions, spec: BenchmarkSpec, runDir: string, resuming: boolean, log: (line: string) => void): JudgingSessionOptions {
+  return {
+    benchmark: spec,
+    ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+    isolation: opts.isolation,
+    workers: opts.workers,
+    limits: opts.limits,
+    hashSeed: opts.hashSeed,
+    labels: { [RUN_LABEL]: runLabel(runDir) },
+    // The killed process that last wrote this run may have left containers behind.
+    pruneOrphans: resuming,
+    groundTruthCache: !opts.noCache,
+    verdictCache: !opts.noCache && opts.noVerdictCache !== true,
+    log,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    ...(opts.engineWaitSeconds !== undefined ? { engineWaitSeconds: opts.engineWaitSeconds } : {}),
+  };
+}
+
+/** The manifest of a run as it starts: what was judged, how, and with which sandbox. */
+function runManifest(opts: EvalOptions, spec: BenchmarkSpec, samplesSha256: string | undefined, session: LocalJudgingSession, runDir: string, createdAt: string | undefined): RunManifest {
+  const { groundTruth } = session;
+  return {
+    run_id: basename(runDir),
+    verdict_version: VERSION,
+    created_at: createdAt ?? new Date().toISOString(),
+    benchmark: spec.name,
+    split: spec.split,
+    data_sha256: spec.dataSha256,
+    samples_source: opts.samples,
+    ...(samplesSha256 !== undefined ? { samples_sha256: samplesSha256 } : {}),
+    sandbox: session.sandbox,
+    limits: { ...opts.limits, reference_seconds: groundTruth.refSeconds },
+    reference_failures: groundTruth.failures.map(describeReferenceFailure),
+    missing_policy: opts.missing ?? "error",
+    k: opts.k,
+    status: "running",
+    node: process.version,
+    host: { cpus: cpus().length, platform: process.platform },
+  };
+}
+
+/** Under `--missing fail`, each task without a sample is one failure; a resume finds those it already wrote. */
+function missingVerdicts(store: ResultsStore, missing: readonly string[], groups: string[]): SampleVerdict[] {
+  return missing.map((taskId) => {
+    let v = store.existing.get(sampleKey(taskId, 0));
+    if (v === undefined) store.append((v = missingVerdict(taskId, groups)));
+    return v;
+  });
 }
 
 /** Opens the run's results store, saying so when a torn last line had to be cut off. */

@@ -157,6 +157,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     const { unscorable, failures } = session.groundTruth;
     // A task with no test left would score any program that loads as a pass: stop before generating.
     if (unscorable.length > 0) throw new SetupError(explainUnscorable(unscorable, failures));
+    // The pool is up before the first request goes out: the first samples are judged while the rest are generated.
+    await session.warm();
     await runCells(cells, { cfg, opts, session, providers, shots, spec, runDir, createdAt: run.record.created_at, generateWith, generation });
   } catch (err) {
     run.write("interrupted");

@@ -14,6 +14,7 @@ import { OUTCOMES, type Outcome } from "../core/outcome.js";
 import type { PyValue, TaggedValue } from "../core/py-value.js";
 import type { Sample } from "../core/sample.js";
 import type { Benchmark, Task, Test } from "../core/task.js";
+import type { SampleVerdict } from "../core/sample-verdict.js";
 import { judgeSamples } from "../runner/judge-samples.js";
 import { openResultsStore } from "../runner/results-store.js";
 import { MANAGED_LABEL, RUN_LABEL } from "../sandbox/container-spec.js";
@@ -168,6 +169,83 @@ function kindCycle(): JobKind[] {
   return slots;
 }
 
+/** What the passes of a soak found, job by job. */
+interface Tally {
+  outcomes: Partial<Record<Outcome, number>>;
+  unexpected: SoakReport["unexpected"];
+  flips: SoakReport["flips"];
+  record(pass: number, v: SampleVerdict): void;
+}
+
+/** Counts outcomes, outcomes other than a job's kind must get, and verdicts that changed between passes. */
+function createTally(cycle: readonly JobKind[], perPass: number): Tally {
+  const first = new Uint8Array(perPass);
+  const tally: Tally = {
+    outcomes: {},
+    unexpected: { count: 0, examples: [] },
+    flips: { timingSensitive: 0, other: 0, examples: [] },
+    record(pass, v) {
+      const i = v.sample_index;
+      const kind = cycle[i % cycle.length]!;
+      const code = OUTCOMES.indexOf(v.status);
+      tally.outcomes[v.status] = (tally.outcomes[v.status] ?? 0) + 1;
+      if (v.status !== kind.outcome) {
+        tally.unexpected.count += 1;
+        if (tally.unexpected.examples.length < 10) {
+          tally.unexpected.examples.push(`pass ${pass + 1} job ${i} (${kind.name}): ${v.status}, expected ${kind.outcome}: ${v.tests[0]?.detail ?? v.load_detail ?? ""}`);
+        }
+      }
+      if (pass === 0) first[i] = code;
+      else if (first[i] !== code) {
+        if (kind.timingSensitive) tally.flips.timingSensitive += 1;
+        else tally.flips.other += 1;
+        if (tally.flips.examples.length < 10) tally.flips.examples.push(`job ${i} (${kind.name}): ${OUTCOMES[first[i]!]} then ${v.status}`);
+      }
+    },
+  };
+  return tally;
+}
+
+/** One pass: every job of the cycle through the session into a results store of its own, as a run writes. */
+async function soakPass(
+  session: LocalJudgingSession,
+  o: { pass: number; perPass: number; cycle: readonly JobKind[]; dir: string; workers: number; tally: Tally; log: (line: string) => void; signal?: AbortSignal },
+): Promise<void> {
+  const started = Date.now();
+  let done = 0;
+  const samples = function* (): Generator<Sample> {
+    for (let i = 0; i < o.perPass; i++) {
+      const kind = o.cycle[i % o.cycle.length]!;
+      yield { taskId: kind.task, sampleIndex: i, program: kind.program };
+    }
+  };
+  const store = openResultsStore(o.dir);
+  try {
+    await judgeSamples(samples(), (s) => session.judgeSample(s), {
+      concurrency: o.workers * 2,
+      store,
+      progress: false,
+      collect: false,
+      ...(o.signal !== undefined ? { signal: o.signal } : {}),
+      onVerdict: (v) => {
+        o.tally.record(o.pass, v);
+        if (++done % 10_000 === 0) {
+          const rate = done / ((Date.now() - started) / 1000);
+          o.log(`soak: pass ${o.pass + 1}: ${done}/${o.perPass} jobs, ${rate.toFixed(0)} jobs/s, RSS ${megabytes(process.memoryUsage().rss)}`);
+        }
+      },
+    });
+  } finally {
+    store.close();
+  }
+  o.log(`soak: pass ${o.pass + 1} done in ${((Date.now() - started) / 1000).toFixed(1)} s, RSS ${megabytes(process.memoryUsage().rss)}`);
+}
+
+/** Bytes as megabytes, for log lines. */
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 /** Runs the soak and reports what it measured; the caller decides what a non-zero count means. */
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const log = opts.log ?? (() => {});
@@ -205,61 +283,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     });
     await session.warm();
     const image = session.sandbox.image;
-    const judging = session;
     log(`soak: ${perPass * passes} jobs (${passes} passes of ${perPass}) through a pool of ${opts.workers} container(s), image ${image}`);
 
-    const first = new Uint8Array(perPass);
-    const outcomes: Partial<Record<Outcome, number>> = {};
-    const unexpected = { count: 0, examples: [] as string[] };
-    const flips = { timingSensitive: 0, other: 0, examples: [] as string[] };
+    const tally = createTally(cycle, perPass);
     const afterPass: number[] = [];
     const started = Date.now();
     for (let pass = 0; pass < passes; pass++) {
-      const passStarted = Date.now();
-      let done = 0;
-      const samples = function* (): Generator<Sample> {
-        for (let i = 0; i < perPass; i++) {
-          const kind = cycle[i % cycle.length]!;
-          yield { taskId: kind.task, sampleIndex: i, program: kind.program };
-        }
-      };
-      // Each pass appends to a results store, as a run does: the write path is soaked too.
-      const store = openResultsStore(join(root, `pass-${pass + 1}`));
-      try {
-        await judgeSamples(samples(), (s) => judging.judgeSample(s), {
-          concurrency: opts.workers * 2,
-          store,
-          progress: false,
-          collect: false,
-          ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-          onVerdict: (v) => {
-            const i = v.sample_index;
-            const kind = cycle[i % cycle.length]!;
-            const code = OUTCOMES.indexOf(v.status);
-            outcomes[v.status] = (outcomes[v.status] ?? 0) + 1;
-            if (v.status !== kind.outcome) {
-              unexpected.count += 1;
-              if (unexpected.examples.length < 10) {
-                unexpected.examples.push(`pass ${pass + 1} job ${i} (${kind.name}): ${v.status}, expected ${kind.outcome}: ${v.tests[0]?.detail ?? v.load_detail ?? ""}`);
-              }
-            }
-            if (pass === 0) first[i] = code;
-            else if (first[i] !== code) {
-              if (kind.timingSensitive) flips.timingSensitive += 1;
-              else flips.other += 1;
-              if (flips.examples.length < 10) flips.examples.push(`job ${i} (${kind.name}): ${OUTCOMES[first[i]!]} then ${v.status}`);
-            }
-            if (++done % 10_000 === 0) {
-              const rate = done / ((Date.now() - passStarted) / 1000);
-              log(`soak: pass ${pass + 1}: ${done}/${perPass} jobs, ${rate.toFixed(0)} jobs/s, RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(1)} MB`);
-            }
-          },
-        });
-      } finally {
-        store.close();
-      }
+      await soakPass(session, { pass, perPass, cycle, dir: join(root, `pass-${pass + 1}`), workers: opts.workers, tally, log, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) });
       afterPass.push(process.memoryUsage().rss);
-      log(`soak: pass ${pass + 1} done in ${((Date.now() - passStarted) / 1000).toFixed(1)} s, RSS ${(afterPass[pass]! / 1024 / 1024).toFixed(1)} MB`);
     }
     const seconds = (Date.now() - started) / 1000;
     const heapEnd = process.memoryUsage().heapUsed;
@@ -277,9 +308,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       jobsPerSecond: (perPass * passes) / seconds,
       rss: { start: rssStart, afterPass },
       heapUsed: { start: heapStart, end: heapEnd },
-      outcomes,
-      unexpected,
-      flips,
+      outcomes: tally.outcomes,
+      unexpected: tally.unexpected,
+      flips: tally.flips,
       left: {
         containers: containers.length,
         sandboxProcesses,

@@ -24,6 +24,7 @@ interface TaskPair {
  * Compares run B against baseline A on the samples both runs judged, matched by
  * (task_id, sample_index). Throws InputError when the runs are of different benchmarks or
  * splits or share no sample; everything else that makes the comparison weaker is a warning.
+ * Kept whole: one pass that matches the two runs sample by sample and fills every part of the result from the same matching.
  */
 export function compareRuns(a: RunDir, b: RunDir, options: CompareOptions = {}): CompareResult {
   const alpha = options.alpha ?? 0.05;

@@ -288,6 +288,11 @@ function calibrate(spec: TaskSpec, refSeconds: number | undefined): number | und
   return Math.max(cal.minSeconds, cal.factor * refSeconds);
 }
 
+/**
+ * A task with its expected values, alternatives, calibrated time limits and memory, from the
+ * reference's raw results; what the reference failed goes to `failures`. Kept whole: one pass
+ * over the task's tests whose parts share the lookups built from the reference job.
+ */
 function resolveTask(
   spec: TaskSpec,
   record: GroundTruthRecord,

@@ -35,6 +35,7 @@ interface Proc {
 /**
  * Starts `workers` unisolated runner processes on the host. Bench only: see the warning at
  * the top of this file.
+ * A factory: its length is the pool's methods, which share the process slots it closes over.
  */
 export async function createHostSandbox(opts: HostSandboxOptions): Promise<SandboxPool> {
   if (!Number.isInteger(opts.workers) || opts.workers < 1) {

@@ -118,7 +118,7 @@ interface Pending<T> {
   timer: NodeJS.Timeout;
 }
 
-/** Wraps a runner's streams in a connection; the hello timeout starts now. */
+/** Wraps a runner's streams in a connection; the hello timeout starts now. (A factory: its length is the connection's methods, which share the stream state it closes over.) */
 export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConnectionOptions): RunnerConnection {
   const { input, output, diagnostics } = streams;
   const baseMaxFrame = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
