@@ -3,6 +3,9 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
+import { ISOLATION_MODES } from "../core/sandbox.js";
+import { PROMPT_STYLE_NAMES } from "../prompts/prompt-style.js";
+import { DEFAULT_LIMITS } from "../sandbox/limits.js";
 
 /**
  * The config of `verdict run` and `verdict table1` (YAML): which benchmark, which policy
@@ -59,7 +62,7 @@ export const modelConfigSchema = z
 /** One policy model in a run. */
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
-export const promptStyleSchema = z.enum(["vanilla", "pseudocode"]);
+export const promptStyleSchema = z.enum(PROMPT_STYLE_NAMES);
 
 /** A prompt style (src/prompts/). */
 export type PromptStyle = z.infer<typeof promptStyleSchema>;
@@ -105,12 +108,13 @@ const promptSchema = z
   })
   .describe("prompt settings shared by every model");
 
-const sandboxSchema = z
+/** The `sandbox` section; `verdict eval`'s and `verdict soak`'s flags parse through its fields too. */
+export const sandboxSchema = z
   .strictObject({
     workers: z.int().positive().optional().describe("sandboxes at once (default: cores)"),
-    isolation: z.enum(["pool", "fresh"]).default("pool"),
-    timeout_s: z.number().positive().default(4).describe("time limit per test, CPU seconds (wall-clock backstop 3x)"),
-    memory_mb: z.int().positive().default(4096).describe("memory limit per job"),
+    isolation: z.enum(ISOLATION_MODES).default("pool"),
+    timeout_s: z.number().positive().default(DEFAULT_LIMITS.testSeconds as number).describe("time limit per test, CPU seconds (wall-clock backstop 3x)"),
+    memory_mb: z.int().positive().default(DEFAULT_LIMITS.memoryMb).describe("memory limit per job"),
     sample_budget_s: z
       .union([z.number().positive(), z.literal("off")])
       .optional()
@@ -146,7 +150,7 @@ export const runConfigSchema = z
     prompt: promptSchema.default({ shots: 3, tests: "all", max_steps: 5 }),
     pass1: pass1Schema.default({ temperature: 0, top_p: 1, seed: 0, n: 1 }),
     aspr: asprSchema.default({ temperature: 0.8, top_p: 0.95, seed: 0, definition: "A", paths: 4, finals: 4 }),
-    sandbox: sandboxSchema.default({ isolation: "pool", timeout_s: 4, memory_mb: 4096, hash_seed: 0 }),
+    sandbox: sandboxSchema.default({ isolation: "pool", timeout_s: DEFAULT_LIMITS.testSeconds as number, memory_mb: DEFAULT_LIMITS.memoryMb, hash_seed: 0 }),
     ci: ciSchema.default({ method: "auto", resamples: 10_000, seed: 0 }),
   })
   .superRefine((cfg, ctx) => {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { countSchema, schemaFlag } from "../flags.js";
 import { runBench } from "../../pipelines/bench.js";
 import { renderBench } from "../../report/bench-table.js";
 import { defaultWorkers } from "../../sandbox/limits.js";
@@ -8,15 +9,15 @@ export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
     .description("measure jobs/s (pool, fresh, runner on the host, bare python3 -c), the time to score MBPP and MBPP+, and a published model's MBPP+ samples against their own run time")
-    .option("--workers <n>", "sandboxes at once (default: cores)", (t) => Number.parseInt(t, 10))
-    .option("--jobs <n>", "trivial jobs per pool / bare-fork measurement", (t) => Number.parseInt(t, 10), 2000)
-    .option("--fresh-jobs <n>", "trivial jobs per fresh-container measurement", (t) => Number.parseInt(t, 10), 24)
-    .option("--bare-jobs <n>", "trivial jobs per bare-process (python3 -c) measurement", (t) => Number.parseInt(t, 10), 300)
-    .option("--repeat <n>", "repeats per measurement (the median is reported)", (t) => Number.parseInt(t, 10), 3)
+    .option("--workers <n>", "sandboxes at once (default: cores)", schemaFlag("--workers", countSchema()))
+    .option("--jobs <n>", "trivial jobs per pool / bare-fork measurement", schemaFlag("--jobs", countSchema()), 2000)
+    .option("--fresh-jobs <n>", "trivial jobs per fresh-container measurement", schemaFlag("--fresh-jobs", countSchema()), 24)
+    .option("--bare-jobs <n>", "trivial jobs per bare-process (python3 -c) measurement", schemaFlag("--bare-jobs", countSchema()), 300)
+    .option("--repeat <n>", "repeats per measurement (the median is reported)", schemaFlag("--repeat", countSchema()), 3)
     .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--quick", "only the trivial-job rates, not MBPP / MBPP+ or the judging service", false)
-    .option("--service-requests <n>", "POST /v1/judge requests of the judging service's load", (t) => Number.parseInt(t, 10), 10_000)
-    .option("--service-clients <n>", "clients at once in the judging service's load", (t) => Number.parseInt(t, 10), 64)
+    .option("--service-requests <n>", "POST /v1/judge requests of the judging service's load", schemaFlag("--service-requests", countSchema()), 10_000)
+    .option("--service-clients <n>", "clients at once in the judging service's load", schemaFlag("--service-clients", countSchema()), 64)
     .option("--json", "print the report as one JSON object", false)
     .action(async (o) => {
       const report = await runBench({

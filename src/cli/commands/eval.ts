@@ -10,6 +10,12 @@ import { writePerSampleReports } from "../../report/per-sample.js";
 import { runEval } from "../../pipelines/eval.js";
 import { readEvalOptions, type EvalOptions, type StoredEvalOptions } from "../../pipelines/eval-options.js";
 import { DEFAULT_LIMITS, defaultWorkers } from "../../sandbox/limits.js";
+import { sandboxSchema } from "../../pipelines/run-config.js";
+import { z } from "zod";
+import { schemaFlag } from "../flags.js";
+
+/** The run config's sandbox fields: the flags of the same name accept what the config accepts. */
+const SANDBOX = sandboxSchema.shape;
 import { resolveSampleBudget } from "../../benchmarks/sample-budget.js";
 
 /** Parse "1,10,100" into positive integers. */
@@ -21,21 +27,6 @@ export function parseKs(text: string): number[] {
   return [...new Set(ks)].sort((a, b) => a - b);
 }
 
-function positiveNumber(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive number, got "${text}"`);
-    return n;
-  };
-}
-
-function positiveInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive integer, got "${text}"`);
-    return n;
-  };
-}
 
 /** `--sample-budget`: CPU seconds, or "off". */
 export function parseSampleBudget(text: string): number | "off" {
@@ -63,7 +54,7 @@ export function registerEvalCommand(program: Command): void {
     )
     .option("--k <list>", "pass@k values (each k needs that many samples of every task)", parseKs, [1])
     .addOption(new Option("--isolation <mode>", "pool: warm containers, a fork per job; fresh: a container per sample").choices([...ISOLATION_MODES]).default("pool"))
-    .option("--workers <n>", "sandboxes running at once (default: cores)", positiveInt("--workers"))
+    .option("--workers <n>", "sandboxes running at once (default: cores)", schemaFlag("--workers", SANDBOX.workers.unwrap()))
     .option("--data <dir>", "data directory laid out like DIR/mbpp/mbpp.jsonl (default: $VERDICT_DATA_DIR, else ../shared/data beside the checkout, else download)")
     .option("--challenge", "also run MBPP's challenge tests", false)
     .option("--out <dir>", "run directory (default: results/<run-id>)")
@@ -71,15 +62,15 @@ export function registerEvalCommand(program: Command): void {
     .option("--resume <run-dir>", "continue an interrupted or killed run in this directory, with the settings it started with")
     .option("--no-cache", "judge everything afresh (verdict cache and expected-value cache)")
     .option("--no-verdict-cache", "judge every sample afresh, keeping the cached expected values")
-    .option("--timeout <seconds>", "time limit per test in CPU seconds, wall-clock backstop 3x (tests calibrated on a slow reference get more)", positiveNumber("--timeout"), DEFAULT_LIMITS.testSeconds as number)
-    .option("--memory <mib>", "memory limit per job in MiB", positiveInt("--memory"), DEFAULT_LIMITS.memoryMb)
+    .option("--timeout <seconds>", "time limit per test in CPU seconds, wall-clock backstop 3x (tests calibrated on a slow reference get more)", schemaFlag("--timeout", SANDBOX.timeout_s.unwrap()), DEFAULT_LIMITS.testSeconds as number)
+    .option("--memory <mib>", "memory limit per job in MiB", schemaFlag("--memory", SANDBOX.memory_mb.unwrap()), DEFAULT_LIMITS.memoryMb)
     .option(
       "--sample-budget <seconds|off>",
       "per-sample CPU budget as EvalPlus's: min(SECONDS, the sum of the tests' limits) + 1 s for the whole sample (default: the benchmark's, 60 for mbpp-plus, else off)",
       parseSampleBudget,
     )
-    .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", (t) => Number.parseInt(t, 10), 0)
-    .option("--engine-wait <seconds>", "how long to wait for a Docker engine that went away (a restart) before stopping the run", positiveNumber("--engine-wait"), 120)
+    .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", schemaFlag("--hash-seed", SANDBOX.hash_seed.unwrap()), 0)
+    .option("--engine-wait <seconds>", "how long to wait for a Docker engine that went away (a restart) before stopping the run", schemaFlag("--engine-wait", z.number().positive()), 120)
     .option("--per-sample-report <dir>", "also write one small JSON per sample (what passed, what failed and why), ready to send to its submitter")
     .option("--json", "print exactly one JSON object (the summary) on stdout", false)
     .action(async (o, cmd: Command) => {

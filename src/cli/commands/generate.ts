@@ -1,30 +1,21 @@
 import { resolve } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
 import { loadBenchmark } from "../../benchmarks/registry.js";
 import { z } from "zod";
+import { schemaFlag } from "../flags.js";
 import { generateSamples, loadFewShot, promptTaskFromSpec, type GenerationPlan, type GenerationStats } from "../../pipelines/generate.js";
 import { modelConfigSchema } from "../../pipelines/run-config.js";
 import { providerFor } from "../../pipelines/run-providers.js";
 import type { PromptStyleName } from "../../prompts/prompt-style.js";
 import { openSamplesFile } from "../../runner/samples-file.js";
 
-/** Parses a number flag; `min` is inclusive, `integer` requires a whole number. */
+/** Parses a number flag through a zod schema (src/cli/flags.ts); `min` is inclusive, `integer` requires a whole number. */
 export function numberFlag(name: string, check: { min?: number; integer?: boolean; positive?: boolean } = {}) {
-  return (text: string): number => {
-    const n = Number(text);
-    const bad =
-      text.trim() === "" ||
-      !Number.isFinite(n) ||
-      (check.integer && !Number.isInteger(n)) ||
-      (check.positive && n <= 0) ||
-      (check.min !== undefined && n < check.min);
-    if (bad) {
-      const kind = `${check.positive ? "positive " : ""}${check.integer ? "integer" : "number"}${check.min !== undefined ? ` >= ${check.min}` : ""}`;
-      throw new InvalidArgumentError(`${name} expects a ${kind}, got "${text}"`);
-    }
-    return n;
-  };
+  let schema = check.integer ? z.number().int() : z.number();
+  if (check.positive) schema = schema.positive();
+  if (check.min !== undefined) schema = schema.min(check.min);
+  return schemaFlag(name, schema);
 }
 
 /** Flags of `verdict generate`, as commander hands them over. */

@@ -1,25 +1,19 @@
-import { Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { sandboxSchema } from "../../pipelines/run-config.js";
+import { countSchema, schemaFlag } from "../flags.js";
 import { handleInterrupts } from "../../runner/cleanup.js";
 import { runSoak, soakPassed } from "../../pipelines/soak.js";
 import { formatSoakReport } from "../../report/soak-report.js";
 import { defaultWorkers } from "../../sandbox/limits.js";
 
-/** A positive integer flag value. */
-function positiveInt(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive integer, got "${text}"`);
-    return n;
-  };
-}
 
 /** `verdict soak`: judge a long mixed stream twice through one pool; exit 1 on any leak, flip or wrong verdict. */
 export function registerSoakCommand(program: Command): void {
   program
     .command("soak")
     .description("judge 100,000 benign and hostile jobs (two identical passes) through the pool; report rate, memory, leaks and flips")
-    .option("--jobs <n>", "jobs in all, over two passes", positiveInt("--jobs"), 100_000)
-    .option("--workers <n>", "pool containers (default: cores)", positiveInt("--workers"))
+    .option("--jobs <n>", "jobs in all, over two passes", schemaFlag("--jobs", countSchema()), 100_000)
+    .option("--workers <n>", "pool containers (default: cores)", schemaFlag("--workers", sandboxSchema.shape.workers.unwrap()))
     .option("--json", "print the report as one JSON object", false)
     .action(async (o: { jobs: number; workers?: number; json: boolean }) => {
       const interrupts = handleInterrupts();
