@@ -18,7 +18,6 @@ import type { SampleVerdict } from "../core/sample-verdict.js";
 import { judgeSamples } from "../runner/judge-samples.js";
 import { openResultsStore } from "../runner/results-store.js";
 import { MANAGED_LABEL, RUN_LABEL } from "../sandbox/container-spec.js";
-import { connectDocker } from "../sandbox/engine.js";
 import { RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import type { LocalJudgingSession } from "../session/session-options.js";
@@ -263,14 +262,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const savedTmp = process.env.TMPDIR;
   process.env.TMPDIR = soakTmp;
 
-  const docker = opts.docker ?? connectDocker();
   const label = `soak-${randomBytes(4).toString("hex")}`;
   let session: LocalJudgingSession | undefined;
   try {
     // No memo and no verdict cache: the soak's point is that every one of its jobs runs.
     session = await openJudgingSession({
       resolved: benchmark,
-      docker,
+      ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
       workers: opts.workers,
       limits: SOAK_LIMITS,
       hashSeed: 0,
@@ -295,9 +293,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const seconds = (Date.now() - started) / 1000;
     const heapEnd = process.memoryUsage().heapUsed;
     const sandboxProcesses = await strayProcesses(session, opts.workers);
+    const { backend } = session;
     await session.close();
     session = undefined;
-    const containers = await docker.listContainers({ all: true, filters: { label: [`${MANAGED_LABEL}=1`, `${RUN_LABEL}=${label}`] } });
+    // What the closed pool left carries its labels: counted, and removed, through the backend.
+    const containers = await backend.pruneOrphans({ [MANAGED_LABEL]: "1", [RUN_LABEL]: label });
     for (let pass = 0; pass < passes; pass++) rmSync(join(root, `pass-${pass + 1}`), { recursive: true, force: true });
     return {
       jobs: perPass * passes,
@@ -312,7 +312,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       unexpected: tally.unexpected,
       flips: tally.flips,
       left: {
-        containers: containers.length,
+        containers,
         sandboxProcesses,
         hostProcesses: childProcesses().length,
         tempEntries: readdirSync(soakTmp, { recursive: true }).length,
