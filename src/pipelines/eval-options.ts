@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type Docker from "dockerode";
 import { z } from "zod";
@@ -7,7 +7,7 @@ import type { JobLimits } from "../core/job.js";
 import { MISSING_POLICIES, type MissingPolicy } from "../core/run.js";
 import { ISOLATION_MODES, type Isolation } from "../core/sandbox.js";
 import { jobLimitsSchema } from "../runner/run-format.js";
-import { RUN_FILES } from "../runner/results-store.js";
+import { readRunJson, RUN_FILES } from "../runner/run-format.js";
 import { sha256 } from "../util/hash.js";
 
 /** Everything `verdict eval` needs. */
@@ -78,13 +78,8 @@ export function runLabel(runDir: string): string {
 /** The options stored in a run directory, or undefined for a run made before they were kept. */
 export function readEvalOptions(runDir: string): StoredEvalOptions | undefined {
   const path = join(runDir, RUN_FILES.evalOptions);
-  if (!existsSync(path)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new InputError(`unreadable: ${(err as Error).message}`, path);
-  }
+  const json = readRunJson(path, "eval options");
+  if (json === undefined) return undefined;
   const parsed = storedEvalOptionsSchema.safeParse(json);
   if (!parsed.success) throw new InputError(`invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, path);
   return parsed.data;

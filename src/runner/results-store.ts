@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { InputError, SetupError } from "../core/errors.js";
@@ -6,7 +6,7 @@ import type { RunManifest, RunSummary } from "../core/run.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { openJsonlAppender, readJsonlFile, type JsonlAppender } from "../util/jsonl-file.js";
 import { processAlive, readFileIfAny } from "../util/process-files.js";
-import { manifestSchema, parseRunFile, RUN_FILES, SAMPLE_OUTPUT_CHARS, sampleKey, verdictSchema, type SampleLine } from "./run-format.js";
+import { manifestSchema, parseRunFile, readRunJson, RUN_FILES, SAMPLE_OUTPUT_CHARS, sampleKey, verdictSchema, type SampleLine } from "./run-format.js";
 
 /** Writes a run directory: manifest.json, summary.json and an append-only verdicts.jsonl. */
 export interface ResultsStore {
@@ -57,14 +57,8 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 /** The manifest of a run directory, or undefined when it has none (yet). */
 export function readManifest(dir: string): RunManifest | undefined {
   const path = join(dir, RUN_FILES.manifest);
-  if (!existsSync(path)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new InputError(`unreadable run manifest: ${(err as Error).message}`, path);
-  }
-  return parseRunFile(manifestSchema, json, "manifest", path);
+  const json = readRunJson(path, "run manifest");
+  return json === undefined ? undefined : parseRunFile(manifestSchema, json, "manifest", path);
 }
 
 /**

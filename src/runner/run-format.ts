@@ -6,6 +6,7 @@
  * Schemas are loose objects: files written by a newer verdict with extra fields stay readable.
  * Each is checked against its type in src/core (`satisfies`), so the two cannot drift apart.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import type { JobLimits } from "../core/job.js";
@@ -193,6 +194,16 @@ export const generationRecordSchema = z.looseObject({
 
 /** One line of a generated samples file. */
 export type GenerationRecord = z.infer<typeof generationRecordSchema>;
+
+/** A JSON file of a run directory, or undefined when it is absent; text that is not JSON is an InputError naming the file. */
+export function readRunJson(path: string, what: string): unknown {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as unknown;
+  } catch (err) {
+    throw new InputError(`unreadable ${what}: ${(err as Error).message}`, path);
+  }
+}
 
 /** Validates against a schema; the first issue becomes an InputError naming the file, the line and the field. */
 export function parseRunFile<T>(schema: z.ZodType<T>, value: unknown, what: string, file: string, line?: number): T {
