@@ -33,9 +33,11 @@ for _name in (
 if hasattr(sys, "set_int_max_str_digits"):
     sys.set_int_max_str_digits(0)
 
+from verdict_runner import waiting  # noqa: E402
 from verdict_runner.assemble import assemble, in_fork, send_memfd  # noqa: E402
 from verdict_runner.clock import JobClock  # noqa: E402
 from verdict_runner.collect import Sent  # noqa: E402
+from verdict_runner.confine import CONFINEMENT  # noqa: E402
 from verdict_runner.framing import read_host_frame, write_frame, zero  # noqa: E402
 from verdict_runner.job_frame import SMALL_FRAME, job_meta, parse_host  # noqa: E402
 from verdict_runner.job_run import run_job  # noqa: E402
@@ -117,6 +119,11 @@ def main():
         # PID 1 ignores signals it has no handler for; make that explicit for SIGPIPE so a
         # vanished host is seen as EOF/EPIPE instead.
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    waiting.start()
+    problem = CONFINEMENT.problem()
+    if problem is not None:
+        write_frame(1, {"op": "error", "message": "runner cannot run jobs here: %s" % problem})
+        return 2
     gc.freeze()
     write_frame(1, {
         "op": "hello",

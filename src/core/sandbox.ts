@@ -17,6 +17,11 @@ export interface SandboxOptions {
   /** CPUs per container. */
   cpus: number;
   pidsLimit: number;
+  /**
+   * The engine's OCI runtime for the containers (`runc`, `runsc` for gVisor); default: the
+   * engine's default runtime. Must be registered with the engine.
+   */
+  runtime?: string;
   /** Size of the container's writable tmpfs, in MiB. */
   tmpfsMb: number;
   /** PYTHONHASHSEED for every process in the sandbox (reference and candidates alike). */

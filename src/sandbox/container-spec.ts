@@ -28,6 +28,27 @@ const SHM_MB = 64;
 export const SCRATCH_INODES = 16_384;
 /** Open files per process: plenty for a job, too few to exhaust the kernel's tables. */
 const NOFILE = 1024;
+/**
+ * Under gVisor the container's pids limit counts the sandbox's own host threads, not the job's
+ * processes: about 40 idle, and 30-45 more per job process in a fork bomb (a 64-process one
+ * peaked at 2,031-2,937; docs/gvisor-notes.md). So a gVisor container gets this many host pids
+ * per job process, and the runner holds the job to gvisorJobProcesses() with RLIMIT_NPROC
+ * (counted inside the sandbox; under runc it would count uid 10000 across the host).
+ */
+export const GVISOR_PIDS_PER_PROCESS = 48;
+/** The gVisor sandbox's own threads before any job runs, with room to spare. */
+const GVISOR_PIDS_BASE = 128;
+/**
+ * Container memory per job process under gVisor: a forked Python costs ~10 MiB there (~1 MiB
+ * under runc). The job's processes are capped to fit the container's memory too, so a fork
+ * bomb meets its CPU limit, not the host's OOM killer (which would take the whole sandbox).
+ */
+const GVISOR_MB_PER_PROCESS = 16;
+
+/** The job processes a gVisor container allows (RLIMIT_NPROC of the job uid): within the pids limit and the memory. */
+export function gvisorJobProcesses(opts: Pick<SandboxOptions, "pidsLimit" | "memoryMb">): number {
+  return Math.max(1, Math.min(opts.pidsLimit - 1, Math.floor(opts.memoryMb / GVISOR_MB_PER_PROCESS)));
+}
 
 /** Per-container values that are not sandbox-wide options. */
 export interface ContainerSpecExtras {
@@ -36,15 +57,19 @@ export interface ContainerSpecExtras {
   isolation: Isolation;
   name?: string;
   /**
-   * A host path bind-mounted read-only over the image's runner, for development against an
-   * image without one baked in. Absent in production: the image's own runner is used.
+   * A host path bind-mounted read-only over the image's runner script, for development (a
+   * standalone script: the image's own runner package stays). Absent in production.
    */
   runnerPath?: string;
+  /** Whether the container runs under gVisor (oci-runtime.ts): its pids limit and job process cap differ. */
+  gvisor?: boolean;
 }
 
 /** Builds the dockerode create options for one sandbox container. */
 export function containerSpec(opts: SandboxOptions, extras: ContainerSpecExtras): ContainerCreateOptions {
   const memoryBytes = Math.round(opts.memoryMb * 1024 * 1024);
+  const gvisor = extras.gvisor === true;
+  const jobProcesses = gvisorJobProcesses(opts);
   return {
     ...(extras.name !== undefined ? { name: extras.name } : {}),
     Image: opts.image,
@@ -57,7 +82,8 @@ export function containerSpec(opts: SandboxOptions, extras: ContainerSpecExtras)
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
-    Env: [`PYTHONHASHSEED=${opts.hashSeed}`],
+    // Nothing secret goes here: under gVisor a job can read the runner's /proc/1/environ.
+    Env: [`PYTHONHASHSEED=${opts.hashSeed}`, ...(gvisor ? [`VERDICT_JOB_NPROC=${jobProcesses}`] : [])],
     Labels: {
       ...opts.labels,
       [MANAGED_LABEL]: "1",
@@ -77,7 +103,7 @@ export function containerSpec(opts: SandboxOptions, extras: ContainerSpecExtras)
       // Equal to Memory: no swap, so the memory cap is a real cap.
       MemorySwap: memoryBytes,
       NanoCpus: Math.round(opts.cpus * 1e9),
-      PidsLimit: opts.pidsLimit,
+      PidsLimit: gvisor ? jobProcesses * GVISOR_PIDS_PER_PROCESS + GVISOR_PIDS_BASE : opts.pidsLimit,
       SecurityOpt: ["no-new-privileges"],
       CapDrop: ["ALL"],
       // The runner (root, PID 1) needs these to drop a job to uid 10000, kill whatever it
@@ -91,6 +117,7 @@ export function containerSpec(opts: SandboxOptions, extras: ContainerSpecExtras)
       // The runner is PID 1 on purpose: kill(-1, SIGKILL) from it reaches every other process.
       Init: false,
       ...(extras.runnerPath !== undefined ? { Binds: [`${extras.runnerPath}:${RUNNER_PATH_IN_CONTAINER}:ro`] } : {}),
+      ...(opts.runtime !== undefined ? { Runtime: opts.runtime } : {}),
     },
   };
 }

@@ -11,6 +11,10 @@
  * A fault while the engine itself does not answer (dockerd restarted or crashed) is nobody's
  * fault but the engine's: the job waits for the engine to come back and runs again, without
  * spending its retry; an engine that stays away is a SetupError, never a verdict.
+ *
+ * Under gVisor (`runtime`, oci-runtime.ts) the host's OOM killer takes the whole sandbox, runner
+ * and all, when a job's processes pass the container's memory (gVisor has no OOM killer of its
+ * own): a container that died OOM-killed while it ran a job is that job's memory outcome.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -21,6 +25,7 @@ import type { Job, RawJobResult } from "../core/job.js";
 import type { SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
 import { containerSpec, RUN_LABEL } from "./container-spec.js";
 import { engineAddress } from "./engine.js";
+import { resolveRuntime } from "./oci-runtime.js";
 import { createRunnerConnection, type RunnerConnection } from "./runner-connection.js";
 import { perTestSeconds } from "./wire.js";
 
@@ -79,6 +84,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
   const poolId = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
   const runId = opts.labels?.[RUN_LABEL] ?? poolId;
   const imageId = await inspectImage(docker, opts.image);
+  const runtime = await resolveRuntime(docker, opts.runtime);
   const info: SandboxInfo = {
     backend: "docker",
     isolation: opts.isolation,
@@ -157,6 +163,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
           runId,
           isolation: opts.isolation,
           name,
+          gvisor: runtime.gvisor,
           ...(runnerPath !== undefined ? { runnerPath } : {}),
         }),
       );
@@ -271,6 +278,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
     // A malformed job is a bug on this side: refuse it before a container is spent on it.
     perTestSeconds(job.limits, job.tests.length);
     const slot = await acquire();
+    const started = Date.now();
     let handedOff = false;
     try {
       let first: string | null = null;
@@ -306,6 +314,10 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
         } catch (err) {
           if (!(err instanceof SandboxFault)) throw err;
           slot.box = null;
+          if (box && runtime.gvisor && !(err instanceof RunnerNotReady) && (await oomKilled(box.container))) {
+            await retire(box);
+            return sandboxOomResult(job, (Date.now() - started) / 1000);
+          }
           const detail = box ? await retire(box, err) : err.message;
           if (closed) throw new SandboxFault(`sandbox pool ${poolId} closed while job ${job.id} ran`);
           if (err instanceof RunnerNotReady) {
@@ -383,6 +395,32 @@ async function postMortem(container: Docker.Container): Promise<string> {
   } catch {
     return "";
   }
+}
+
+/** Whether a container is gone and Docker says the out-of-memory killer took it. */
+async function oomKilled(container: Docker.Container): Promise<boolean> {
+  try {
+    const { State } = await container.inspect();
+    return !State.Running && State.OOMKilled;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The result of a job whose gVisor sandbox the host OOM-killed: its processes passed the
+ * container's memory. Which test was running died with the runner, so the load carries it.
+ */
+function sandboxOomResult(job: Job, wallSeconds: number): RawJobResult {
+  return {
+    id: job.id,
+    load: { st: "memory", msg: "the sandbox was killed by the host's out-of-memory killer (gVisor has none inside)" },
+    tests: job.tests.map((_, i) => ({ i, st: "skipped" as const })),
+    stdout: "",
+    stderr: "",
+    maxRssKb: 0,
+    wallSeconds,
+  };
 }
 
 /** A one-line description of an error from dockerode or the socket. */

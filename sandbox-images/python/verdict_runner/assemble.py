@@ -11,6 +11,7 @@ import sys
 
 from .collect import Sent
 from .framing import encode_json, pack_length, write_all
+from .waiting import wait4
 
 _isfinite = math.isfinite
 
@@ -152,7 +153,7 @@ def in_fork(work, *args):
                 pass
         finally:
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
+    _, status, _ = wait4(pid)
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         os.close(out)
         return None

@@ -11,7 +11,9 @@ import sys
 from .codec import TooLarge, Unserializable, decode_value, encode_value, type_name
 from .framing import encode_json, frame_bytes, pack_length, write_all
 from .job_frame import job_meta, parse_host
-from .settings import HASH_SEED, HOST_MODE, JOB_GID, JOB_UID
+from .confine import CONFINEMENT
+from .settings import HASH_SEED, HOST_MODE, JOB_GID, JOB_NPROC, JOB_UID
+from .waiting import in_child
 
 RESULT_FD = 3
 
@@ -74,11 +76,14 @@ def _child_setup(workdir, memory_mb, stdin_text, fds):
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if JOB_NPROC > 0:
+        resource.setrlimit(resource.RLIMIT_NPROC, (JOB_NPROC, JOB_NPROC))
     stdin_fd = _stdin_fd(stdin_text)
     if not HOST_MODE:
         os.setgroups([])
         os.setgid(JOB_GID)
         os.setuid(JOB_UID)
+        CONFINEMENT.apply()
     os.chdir(workdir)
     # Move the three pipe ends out of the way, then onto fds 1, 2 and 3.
     high = [os.dup(fd) for fd in fds]
@@ -184,6 +189,7 @@ def child_main(frame, start, end, workdir, fds):
     """
     code = 0
     try:
+        in_child()
         job = parse_host(frame.buf)
         if end is None:
             meta = job_meta(job)

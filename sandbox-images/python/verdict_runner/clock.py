@@ -12,8 +12,10 @@ class JobClock:
     """CPU seconds used by the job's processes: everything in the container but the runner.
 
     In a container: the container's cgroup CPU counter (v2 `cpu.stat`, v1 `cpuacct.usage`),
-    less this process's own CPU time; without a readable cgroup, the sum over /proc. On a host
-    (bench only): the child's own CPU time and that of the children it waited for.
+    less this process's own CPU time; without a readable cgroup (gVisor has none), the sum over
+    /proc of every other process (with what each has reaped), plus what the processes this one
+    reaped used (a job process that ended and was reaped by PID 1 leaves /proc, not the count).
+    On a host (bench only): the child's own CPU time and that of the children it waited for.
     """
 
     def __init__(self):
@@ -90,7 +92,8 @@ class JobClock:
                 pass
         if HOST_MODE or os.getpid() != 1:
             return self._stat(child_pid) if child_pid else 0.0
-        total = 0.0
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total = reaped.ru_utime + reaped.ru_stime
         me = os.getpid()
         for name in os.listdir("/proc"):
             if name.isdigit() and int(name) != me:

@@ -3,7 +3,6 @@ shape; with continue_after_crash a crashed test's successors run in a new one), 
 frames, output and time from outside, and stop it and everything else the job started.
 """
 import os
-import select
 import signal
 import time
 
@@ -17,9 +16,10 @@ from .limits import DRAIN_WAIT_S, EXIT_GRACE_S, META_CAP, META_WAIT_S, Phase
 from .processes import LAST_CHILD, kill_everything_safe
 from .scratch import fresh_workdir
 from .settings import HOST_MODE
+from .waiting import ExitWatch, readable, wait4
 
 
-def _await_meta(reader, fd, pidfd):
+def _await_meta(reader, fd, exits):
     """The first frame of a job's first process (its shape), and any frames after it."""
     deadline = time.monotonic() + META_WAIT_S
     exited = False
@@ -32,8 +32,7 @@ def _await_meta(reader, fd, pidfd):
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        readable, _, _ = select.select([fd, pidfd], [], [], left)
-        exited = pidfd in readable
+        exited = exits.fd in readable([fd, exits.fd], left) and exits.exited()
     if not frames:
         return None, []
     meta = parse_host(frames[0])
@@ -103,7 +102,7 @@ class _ChildRun:
         if over and not self.finishing and self.ending is None:
             self.ending = self.value_limit(self.job.frame_cap + 1)
 
-    def watch(self, reader, streams, pidfd):
+    def watch(self, reader, streams, exits):
         """Read the child's frames and output until it exits, breaks a limit or, once it has
         sent everything, its exit grace is over. Returns whether it exited."""
         output = self.job.output
@@ -122,9 +121,10 @@ class _ChildRun:
                         self.ending["msg"] = "the sample's time budget of %g s is spent" % self.job.sample_s
                         self.job.budget_spent = True
                     return False
-            readable, _, _ = select.select(list(streams) + [pidfd], [], [], wait)
-            for fd in readable:
-                if fd == pidfd:
+            for fd in readable(list(streams) + [exits.fd], wait):
+                if fd == exits.fd:
+                    if not exits.exited():
+                        continue  # another process's SIGCHLD (see waiting.py)
                     if self.ending is None and self.r_res in streams:
                         self.take_all(reader, self.r_res)  # what it wrote just before it exited
                     return True
@@ -159,6 +159,7 @@ def _run_child(job, start, end, workdir):
     r_out, w_out = os.pipe()
     r_err, w_err = os.pipe()
     oom_before = oom_kills()
+    exits = ExitWatch()
     pid = os.fork()
     if pid == 0:
         os.close(r_res)
@@ -170,18 +171,18 @@ def _run_child(job, start, end, workdir):
     for fd in (w_res, w_out, w_err):
         os.close(fd)
     os.set_blocking(r_res, False)
-    pidfd = os.pidfd_open(pid)
+    exits.attach(pid)
     streams = {r_res: 3, r_out: 1, r_err: 2}
     early = []
     if job.meta is None:
-        meta, early = _await_meta(reader, r_res, pidfd)
+        meta, early = _await_meta(reader, r_res, exits)
         job.set_meta(meta)
         if not job.runnable:
             for body in early:
                 zero(body)
             os.kill(pid, signal.SIGKILL)
-            os.wait4(pid, 0)
-            os.close(pidfd)
+            wait4(pid)
+            exits.close()
             for fd in streams:
                 os.close(fd)
             if meta is None:
@@ -196,9 +197,9 @@ def _run_child(job, start, end, workdir):
     run.phase = Phase(job, job.load_s, pid)
     for body in early:
         run.take(body)
-    exited = run.watch(reader, streams, pidfd) if run.ending is None else False
+    exited = run.watch(reader, streams, exits) if run.ending is None else False
     status, rusage = _finish_child(job, pid, exited, streams)
-    os.close(pidfd)
+    exits.close()
     reader.scrub()
     load, nxt, ending = run.load, run.nxt, run.ending
     if ending is None and not run.finishing:
@@ -228,7 +229,7 @@ def _finish_child(job, pid, exited, streams):
             pass
     # The CPU clock before the processes are reaped (the /proc sum forgets the dead).
     job.cpu_before += job.clock.used(pid) - job.child_cpu0
-    _, status, rusage = os.wait4(pid, 0)
+    _, status, rusage = wait4(pid)
     kill_everything_safe()
     _drain(streams, job.output, DRAIN_WAIT_S if not HOST_MODE else 0.0)
     for fd in list(streams):
@@ -245,10 +246,10 @@ def _drain(streams, output, wait_s):
         os.set_blocking(fd, False)
     deadline = time.monotonic() + wait_s
     while fds and output.total <= output.limit:
-        readable, _, _ = select.select(fds, [], [], max(0.0, deadline - time.monotonic()))
-        if not readable:
+        ready = readable(fds, max(0.0, deadline - time.monotonic()))
+        if not ready:
             return
-        for fd in readable:
+        for fd in ready:
             try:
                 n = output.read(fd, streams[fd])[0]
             except BlockingIOError:

@@ -5,8 +5,10 @@ left the job's session included), and every one of them is reaped.
 import os
 import signal
 import sys
+import time
 
 from .settings import HOST_MODE
+from .waiting import REKILL_S, wait4
 
 # The last process the runner forked for a job: on a host (no PID namespace), its group is
 # what kill_everything can reach.
@@ -49,10 +51,13 @@ def other_pids():
 
 
 def reap(block=False):
-    """Reap every child that has exited (with block, every child, waiting for each)."""
+    """Reap every child that has exited (with block, every child, waiting for each; where exits
+    come by SIGCHLD, for at most REKILL_S, after which the caller kills again: see waiting.py)."""
+    # One deadline for the whole reap: children that keep exiting must not keep it from ending.
+    deadline = time.monotonic() + REKILL_S
     while True:
         try:
-            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+            pid = wait4(-1, max(0.0, deadline - time.monotonic()))[0] if block else os.waitpid(-1, os.WNOHANG)[0]
         except ChildProcessError:
             return
         if pid == 0:

@@ -6,6 +6,7 @@ import os
 import tempfile
 
 from .settings import HOST_MODE, JOB_GID, JOB_UID, read_text
+from .waiting import wait4
 
 # Everything a job can write to in the container: emptied after every job.
 SCRATCH_DIRS = ("/tmp", "/dev/shm", "/dev/mqueue")
@@ -117,7 +118,7 @@ def _remove_sysv_ipc():
             code = 0
         finally:
             os._exit(code)
-    os.waitpid(pid, 0)
+    wait4(pid)
 
 
 def fresh_workdir():
