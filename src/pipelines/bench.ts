@@ -71,14 +71,16 @@ export interface BenchReport {
   service?: ServiceBenchReport;
 }
 
-function figure(runs: number[]): Figure {
+/** The median, min and max of some runs of one measure. */
+export function figure(runs: number[]): Figure {
   const sorted = [...runs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
   return { median, min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0, runs };
 }
 
-function trivialJob(i: number): Job {
+/** The bench's trivial job i: a call that returns its argument. */
+export function trivialJob(i: number): Job {
   return {
     id: `trivial-${i}`,
     program: "def f(x):\n    return x\n",
@@ -90,7 +92,7 @@ function trivialJob(i: number): Job {
 }
 
 /** Jobs per second for `n` jobs, `concurrency` at a time; `one(i)` runs job i and checks it. */
-async function jobsPerSecond(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number> {
+export async function jobsPerSecond(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number> {
   const limit = pLimit(concurrency);
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: n }, (_, i) => limit(() => one(i))));
