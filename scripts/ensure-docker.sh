@@ -85,13 +85,13 @@ if [[ "$with_runsc" == 1 ]]; then
 fi
 
 engine_up() { timeout 10 docker info >/dev/null 2>&1; }
-# procps (pgrep) is not on every minimal image; /proc is.
+# The default engine's dockerd, by its pidfile: other dockerd instances (the extra engines some
+# tests start, each with a pidfile of its own) must not count. procps is not on every minimal
+# image; /proc is.
 dockerd_running() {
-  local comm
-  for comm in /proc/[0-9]*/comm; do
-    [[ "$(cat "$comm" 2>/dev/null)" == dockerd ]] && return 0
-  done
-  return 1
+  local pid
+  pid="$(cat /var/run/docker.pid 2>/dev/null)" || return 1
+  [[ -n "$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == dockerd ]]
 }
 
 if engine_up; then

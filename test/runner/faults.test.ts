@@ -156,15 +156,20 @@ describe.skipIf(!isRoot)("the results disk fills up mid-run (a real tmpfs)", () 
 
 /** The pid of the local dockerd, when this machine runs one we can see. */
 function dockerdPid(): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "dockerd") return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
+  // The default engine's pidfile: a scan for any process named dockerd would also find the extra
+  // engines other tests start (each with a pidfile of its own), and kill the wrong one.
+  let pid: number;
+  try {
+    pid = Number(readFileSync("/var/run/docker.pid", "utf8").trim());
+  } catch {
+    return undefined;
   }
-  return undefined;
+  try {
+    return Number.isInteger(pid) && pid > 0 && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "dockerd" ? pid : undefined;
+  } catch {
+    // The process has ended.
+    return undefined;
+  }
 }
 
 /** Starts the engine the way this project does (scripts/ensure-docker.sh) and waits until it answers. */
