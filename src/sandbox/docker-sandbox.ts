@@ -25,6 +25,8 @@ import type { Job, RawJobResult } from "../core/job.js";
 import type { SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
 import { containerSpec, RUN_LABEL } from "./container-spec.js";
 import { engineAddress } from "./engine.js";
+import { inspectImage, oomKilled, postMortem } from "./container-inspect.js";
+import { dockerErrorText } from "./docker-error.js";
 import { resolveRuntime } from "./oci-runtime.js";
 import { createRunnerConnection, type RunnerConnection } from "./runner-connection.js";
 import { perTestSeconds } from "./wire.js";
@@ -168,7 +170,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
         }),
       );
     } catch (err) {
-      throw new SandboxFault(`cannot create container ${name}: ${errorText(err)}`);
+      throw new SandboxFault(`cannot create container ${name}: ${dockerErrorText(err)}`);
     }
     live.set(container.id, container);
     let socket: Duplex | null = null;
@@ -204,7 +206,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
     } catch (err) {
       socket?.destroy();
       await removeContainer(container);
-      throw err instanceof SandboxFault ? err : new SandboxFault(`cannot start container ${name}: ${errorText(err)}`);
+      throw err instanceof SandboxFault ? err : new SandboxFault(`cannot start container ${name}: ${dockerErrorText(err)}`);
     }
   };
 
@@ -227,7 +229,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
       if (status !== 404 && status !== 409) {
         // Kept for a later attempt (the engine may be away): close() must not leak it.
         orphans.add(container);
-        throw new SandboxFault(`cannot remove container ${container.id.slice(0, 12)}: ${errorText(err)}`);
+        throw new SandboxFault(`cannot remove container ${container.id.slice(0, 12)}: ${dockerErrorText(err)}`);
       }
     }
     orphans.delete(container);
@@ -373,40 +375,6 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
   return { info, run, close };
 }
 
-/** The image's id (its content digest), or a SetupError that says what to do. */
-async function inspectImage(docker: Docker, image: string): Promise<string> {
-  try {
-    const inspected = await docker.getImage(image).inspect();
-    return inspected.Id;
-  } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status === 404) throw new SetupError(`sandbox image ${image} not found; build it with \`verdict sandbox build\``);
-    throw new SetupError(`cannot reach the Docker engine to inspect ${image}: ${errorText(err)}`);
-  }
-}
-
-/** What Docker knows about a container that let us down, as a message suffix. */
-async function postMortem(container: Docker.Container): Promise<string> {
-  try {
-    const { State } = await container.inspect();
-    if (State.Running) return "";
-    const oom = State.OOMKilled ? ", killed by the out-of-memory killer" : "";
-    return ` (container exited with code ${State.ExitCode}${oom}${State.Error ? `: ${State.Error}` : ""})`;
-  } catch {
-    return "";
-  }
-}
-
-/** Whether a container is gone and Docker says the out-of-memory killer took it. */
-async function oomKilled(container: Docker.Container): Promise<boolean> {
-  try {
-    const { State } = await container.inspect();
-    return !State.Running && State.OOMKilled;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The result of a job whose gVisor sandbox the host OOM-killed: its processes passed the
  * container's memory. Which test was running died with the runner, so the load carries it.
@@ -421,13 +389,4 @@ function sandboxOomResult(job: Job, wallSeconds: number): RawJobResult {
     maxRssKb: 0,
     wallSeconds,
   };
-}
-
-/** A one-line description of an error from dockerode or the socket. */
-function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const json = (err as { json?: { message?: string } }).json;
-    return json?.message ?? err.message;
-  }
-  return String(err);
 }

@@ -1,18 +1,7 @@
 import { createHash } from "node:crypto";
-import {
-  accessSync,
-  constants,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { accessSync, constants, createReadStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
@@ -22,7 +11,7 @@ import { MANAGED_LABEL, RUNNER_COMMAND, RUNNER_PATH_IN_CONTAINER } from "./conta
 
 /** Re-exported: the label on every image and container verdict owns; `prune` removes what carries it. */
 export { MANAGED_LABEL };
-import { processAlive, readFileIfAny } from "../util/process-files.js";
+import { withBuildLock } from "./build-lock.js";
 
 /** The recipe the image is built from: build.sh, the runner (runner.py, verdict_runner/), Dockerfile, README. */
 export const RECIPE_DIR = fileURLToPath(new URL("../../sandbox-images/python/", import.meta.url));
@@ -154,7 +143,7 @@ export async function ensureImage(docker: Docker, options: EnsureImageOptions = 
 
   // Test files and CLI runs start together after a recipe change; without the lock each would
   // build and import, and all but the last import would leave an untagged image behind.
-  return withBuildLock(recipe, log, async () => {
+  return withBuildLock(`image-${recipe}`, `${IMAGE_REPO}:${recipe}`, log, async () => {
     if (!options.rebuild) {
       const id = await imageId(docker, tag);
       if (id !== undefined) return { tag, id, built: false };
@@ -313,59 +302,6 @@ function onPath(name: string): boolean {
     }
   });
 }
-
-/** The build cache directory, the same one build.sh uses. */
-function cacheDir(): string {
-  const xdg = process.env.XDG_CACHE_HOME || join(process.env.HOME || homedir(), ".cache");
-  return process.env.VERDICT_CACHE_DIR || join(xdg, "verdict");
-}
-
-/** How long to wait for another process's build of the same recipe. */
-const BUILD_LOCK_WAIT_MS = 20 * 60_000;
-
-/**
- * Runs `fn` holding a per-recipe lock (a directory holding the owner's pid) shared by every
- * verdict process on this machine; a lock whose owner died is taken over.
- */
-async function withBuildLock<T>(recipe: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(cacheDir(), { recursive: true });
-  const lock = join(cacheDir(), `image-${recipe}.lock`);
-  const deadline = Date.now() + BUILD_LOCK_WAIT_MS;
-  let announced = false;
-  while (true) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, "pid"), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const owner = Number.parseInt(readFileIfAny(join(lock, "pid")), 10);
-    if (Number.isInteger(owner) && !processAlive(owner)) {
-      // Renaming first means only one waiter removes a given stale lock.
-      const stale = `${lock}.stale-${process.pid}`;
-      try {
-        renameSync(lock, stale);
-        rmSync(stale, { recursive: true, force: true });
-      } catch {
-        // Another waiter took it over first; go round again.
-      }
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new SetupError(`timed out waiting for another build of ${IMAGE_REPO}:${recipe} (lock ${lock})`);
-    }
-    if (!announced) log(`waiting for another verdict process building ${IMAGE_REPO}:${recipe}`);
-    announced = true;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 
 /** Runs build.sh, forwarding its output line by line; a failed build throws SetupError. */
 async function runBuildScript(dir: string, tar: string, freshBase: boolean, log: (line: string) => void): Promise<void> {
