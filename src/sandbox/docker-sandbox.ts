@@ -76,7 +76,10 @@ interface Slot {
   box: Box | null;
 }
 
-/** Starts a Docker sandbox pool; in `pool` mode every container is up and has said hello on return. */
+/**
+ * Starts a Docker sandbox pool; in `pool` mode every container is up and has said hello on return.
+ * A factory: its length is the pool's methods, which share the containers, slots and engine-wait state it closes over.
+ */
 export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOptions): Promise<SandboxPool> {
   if (!Number.isInteger(opts.workers) || opts.workers < 1) {
     throw new RangeError(`workers must be a positive integer, got ${opts.workers}`);
