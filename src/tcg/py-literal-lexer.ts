@@ -24,7 +24,8 @@ export type Token =
   | { kind: "int"; value: bigint; pos: number }
   | { kind: "float"; value: number; pos: number }
   | { kind: "imag"; value: number; pos: number }
-  | { kind: "str"; value: string; pos: number }
+  /** A str as its code points: Python's `'\\ud83d\\ude00'` is two of them, which a JS string would merge into one. */
+  | { kind: "str"; value: number[]; pos: number }
   | { kind: "bytes"; value: number[]; pos: number }
   | { kind: "name"; value: string; pos: number }
   | { kind: "punct"; value: Punct; pos: number }
@@ -159,11 +160,14 @@ export class Lexer {
     const triple = s.startsWith(q.repeat(3), i);
     const closing = triple ? q.repeat(3) : q;
     i += closing.length;
-    const units: number[] = []; // UTF-16 code units (str) or byte values (bytes)
+    const units: number[] = []; // code points (str) or byte values (bytes)
     const put = (code: number, at: number): void => {
       if (bytes && code > 0x7f) throw new LiteralError("bytes can only contain ASCII literal characters", at);
       units.push(code);
     };
+    /** The code point at `at` as written (a surrogate pair in the text is one character, as Python decodes it). */
+    const charAt = (at: number): number => s.codePointAt(at) as number;
+    const width = (code: number): number => (code > 0xffff ? 2 : 1);
     for (;;) {
       if (i >= s.length) throw new LiteralError("unterminated string", pos);
       const c = s[i] as string;
@@ -172,8 +176,9 @@ export class Lexer {
         if (raw) {
           // In a raw string a backslash stays, and keeps the next character from closing it.
           put(0x5c, i);
-          put(s.charCodeAt(i + 1), i + 1);
-          i += 2;
+          const next = charAt(i + 1);
+          put(next, i + 1);
+          i += 1 + width(next);
         } else {
           i = this.escape(i, bytes, units);
         }
@@ -183,16 +188,13 @@ export class Lexer {
       } else if (c === "\n" && !triple) {
         throw new LiteralError("unterminated string (a newline inside quotes)", pos);
       } else {
-        put(s.charCodeAt(i), i);
-        i++;
+        const code = charAt(i);
+        put(code, i);
+        i += width(code);
       }
     }
     this.pos = i;
-    if (bytes) return { kind: "bytes", value: units, pos };
-    // Built in chunks: String.fromCharCode takes its units as arguments.
-    let value = "";
-    for (let k = 0; k < units.length; k += 8192) value += String.fromCharCode(...units.slice(k, k + 8192));
-    return { kind: "str", value, pos };
+    return bytes ? { kind: "bytes", value: units, pos } : { kind: "str", value: units, pos };
   }
 
   /** Decodes the escape at `at` (a backslash) into `out`; returns the offset after it. */
@@ -219,18 +221,17 @@ export class Lexer {
       if (!new RegExp(`^[0-9a-fA-F]{${width}}$`).test(hex)) throw new LiteralError(`truncated \\${c} escape`, at);
       const code = parseInt(hex, 16);
       if (code > 0x10ffff) throw new LiteralError("an escape beyond the last Unicode code point", at);
-      if (code > 0xffff) {
-        const pair = String.fromCodePoint(code);
-        out.push(pair.charCodeAt(0), pair.charCodeAt(1));
-      } else out.push(code);
+      // One code point, a surrogate included: `\\ud83d\\ude00` stays two, as in Python.
+      out.push(code);
       return at + 2 + width;
     }
     // Named escapes need Unicode's name table, which the host does not carry: refused rather than guessed.
     if (!bytes && c === "N") throw new LiteralError("\\N{...} escapes are not supported", at);
     // Any other escape is kept as written (Python warns but keeps the backslash).
     out.push(0x5c);
-    if (bytes && s.charCodeAt(at + 1) > 0x7f) throw new LiteralError("bytes can only contain ASCII literal characters", at + 1);
-    out.push(s.charCodeAt(at + 1));
-    return at + 2;
+    const kept = s.codePointAt(at + 1) as number;
+    if (bytes && kept > 0x7f) throw new LiteralError("bytes can only contain ASCII literal characters", at + 1);
+    out.push(kept);
+    return at + 1 + (kept > 0xffff ? 2 : 1);
   }
 }

@@ -8,7 +8,8 @@
  *   minus an imaginary (`1+2j`, `-1.5-0j`), with unary `+`/`-` on a number only (`--1` fails);
  * - str and bytes with every prefix but f (`r`, `u`, `b`, `br`, `rb`, any case), single,
  *   double and triple quotes, every escape except `\N{name}` (refused: the host has no Unicode
- *   name table), adjacent literals concatenated;
+ *   name table), adjacent literals concatenated; a str is read as code points, so one holding
+ *   a surrogate (`'\ud83d\ude00'`: two code points) is a PySurrogateStr, as the codec has it;
  * - True, False, None; list, tuple, dict, set and `set()`; nested to at most `maxDepth`.
  *
  * Refused, where literal_eval would also refuse: names (`x`, `__import__`), calls (`f(1)`,
@@ -16,7 +17,7 @@
  * f-strings, `...` (Ellipsis is no plain value). Dict keys and set items must be hashable; a
  * repeated key keeps its first position and last value, and a repeated set item its first.
  */
-import { PyBytes, PyComplex, PyDict, PySet, PyTuple, type PyValue } from "../core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PySet, PySurrogateStr, PyTuple, type PyValue } from "../core/py-value.js";
 import { pyHashKey, pyTypeName } from "../judge/py-equals.js";
 import { Lexer, LiteralError, type Punct, type Token } from "./py-literal-lexer.js";
 
@@ -151,17 +152,15 @@ class Parser {
 
   /** Adjacent string literals concatenate; str and bytes may not mix. */
   strings(first: Extract<Token, { kind: "str" | "bytes" }>): PyValue {
-    let str = first.kind === "str" ? first.value : "";
-    const bytes: number[] = first.kind === "bytes" ? [...first.value] : [];
+    const units: number[] = [...first.value];
     for (;;) {
       const t = this.lex.peek();
       if (t.kind !== "str" && t.kind !== "bytes") break;
       if (t.kind !== first.kind) this.fail("cannot mix bytes and str literals", t);
       this.lex.next();
-      if (t.kind === "str") str += t.value;
-      else for (const b of t.value) bytes.push(b);
+      for (const u of t.value) units.push(u);
     }
-    return first.kind === "str" ? str : new PyBytes(Uint8Array.from(bytes));
+    return first.kind === "str" ? strOf(units) : new PyBytes(Uint8Array.from(units));
   }
 
   name(t: Extract<Token, { kind: "name" }>): PyValue {
@@ -240,6 +239,18 @@ class Parser {
     this.lex.next();
     return makeDict(pairs, this);
   }
+}
+
+/**
+ * A str from its code points, as the codec holds it: a plain JS string, or a PySurrogateStr
+ * when a code point is a surrogate (a JS string would merge `\\ud83d\\ude00` into U+1F600).
+ */
+export function strOf(codePoints: readonly number[]): string | PySurrogateStr {
+  if (codePoints.some((cp) => cp >= 0xd800 && cp <= 0xdfff)) return new PySurrogateStr([...codePoints]);
+  // Built in chunks: String.fromCodePoint takes its code points as arguments.
+  let value = "";
+  for (let k = 0; k < codePoints.length; k += 8192) value += String.fromCodePoint(...codePoints.slice(k, k + 8192));
+  return value;
 }
 
 function hashKey(v: PyValue, p: Parser): string {

@@ -5,8 +5,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { PyBytes, PyComplex, PyDict, PySet, PyTuple, type PyValue } from "../../src/core/py-value.js";
+import { PyBytes, PyComplex, PyDict, PySet, PySurrogateStr, PyTuple, type PyValue } from "../../src/core/py-value.js";
 import { decodeValue, encodeValue } from "../../src/judge/codec.js";
+import { pyEquals } from "../../src/judge/py-equals.js";
 import { parseCallArguments, parsePyLiteral } from "../../src/tcg/py-literal.js";
 
 const b = (s: string): PyBytes => new PyBytes(Uint8Array.from(Buffer.from(s, "latin1")));
@@ -76,6 +77,13 @@ const ACCEPTED: [string, PyValue][] = [
   ["'\\n\\t\\\\\\x41\\101\\u00e9\\U0001F600'", "\n\t\\AA\u00e9\u{1F600}"],
   ["'\\d'", "\\d"],
   ["'\\777'", "\u01ff"],
+  // Escaped surrogates stay code points of their own, as in Python (and the codec): never merged into one astral character.
+  ["'\\ud83d\\ude00'", new PySurrogateStr([0xd83d, 0xde00])],
+  ["'\\ud83d'", new PySurrogateStr([0xd83d])],
+  ["'a' '\\udc00' 'b'", new PySurrogateStr([0x61, 0xdc00, 0x62])],
+  ["'\\U0001F600\\ud83d'", new PySurrogateStr([0x1f600, 0xd83d])],
+  ["'\u{1F600}x'", "\u{1F600}x"],
+  ["r'\\\u{1F600}'", "\\\u{1F600}"],
   ["'a\\\nb'", "ab"],
   ["r'\\n\\''", "\\n\\'"],
   ["R'x'", "x"],
@@ -186,6 +194,16 @@ describe("parsePyLiteral", () => {
     if (!r.ok) expect(r.reason).toMatch(reason);
   });
 
+  it("reads escaped surrogates as the codec's two-code-point str, unequal to the one astral character", () => {
+    const pair = ok("'\\ud83d\\ude00'");
+    const astral = ok("'\\U0001F600'");
+    const wire = decodeValue({ u: [0xd83d, 0xde00] });
+    if (!wire.ok) throw new Error(wire.reason);
+    expect(pyEquals(pair, wire.value)).toBe(true);
+    expect(pyEquals(pair, astral)).toBe(false);
+    expect(astral).toBe("\u{1F600}");
+  });
+
   it("keeps the sign of zero where CPython 3.11 does (real + imaginary, -imaginary)", () => {
     const neg = ok("-1j") as PyComplex;
     expect(Object.is(neg.re, -0) && neg.im === -1).toBe(true);
@@ -253,6 +271,7 @@ describe("parseCallArguments", () => {
 const LITERAL_EVAL = `
 import ast, base64, json, sys
 def enc(v):
+    if isinstance(v, str) and any(0xD800 <= ord(c) <= 0xDFFF for c in v): return {"u": [ord(c) for c in v]}
     if v is None or isinstance(v, (bool, str)): return v
     if isinstance(v, int): return v if abs(v) <= 2**53 else {"i": hex(v)}
     if isinstance(v, float): return {"f": v if v == v and abs(v) != float("inf") else ("inf" if v > 0 else "-inf")}
