@@ -15,6 +15,7 @@ import type {
   View,
 } from "../core/task.js";
 import { SetupError } from "../core/errors.js";
+import { calibratedSeconds } from "../benchmarks/time-calibration.js";
 import { decodeValue } from "../judge/codec.js";
 import { runnerDigest } from "../sandbox/image.js";
 import { sha256 } from "../util/hash.js";
@@ -79,9 +80,6 @@ export interface ResolvedBenchmark {
   unscorable: string[];
   cached: boolean;
 }
-
-/** For benchmarks without their own: 4 × the reference time, with the run's --timeout as the floor. */
-const DEFAULT_CALIBRATION = { factor: 4, minSeconds: 0 };
 
 /**
  * Turn a benchmark spec into judgeable tasks: decompose asserts, run the reference solution
@@ -278,14 +276,9 @@ function referenceJob(task: TaskSpec, decomposed: Map<string, Decomposed>): { jo
   return { job, roles };
 }
 
-/**
- * The reference's time × the calibration factor. The run's own --timeout is the floor
- * (applied when the job is built), so the benchmark's minimum only matters when it is higher.
- */
+/** The reference's time × the calibration factor (src/benchmarks/time-calibration.ts). */
 function calibrate(spec: TaskSpec, refSeconds: number | undefined): number | undefined {
-  if (refSeconds === undefined) return undefined;
-  const cal = spec.timeCalibration ?? DEFAULT_CALIBRATION;
-  return Math.max(cal.minSeconds, cal.factor * refSeconds);
+  return calibratedSeconds(spec.timeCalibration, refSeconds);
 }
 
 /**
