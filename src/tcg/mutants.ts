@@ -2,7 +2,8 @@
  * Mutants of reference solutions: wrong programs for measuring how many a test set kills.
  * They are made by a trusted Python script (src/tcg/python/make_mutants.py: operator,
  * comparison, constant and off-by-one mutations with `ast`, seeded, capped) that runs in the
- * sandbox as an ordinary stdio job, as the assert decomposer does. A mutant that passes every
+ * sandbox through the judging session (`JudgingSession.run`: a stdio job judged by nobody), as
+ * the assert decomposer does; nothing here opens a pool. A mutant that passes every
  * benchmark test is equivalent to its reference as far as anyone can tell, and is left out of
  * kill rates (screenMutants).
  */
@@ -10,8 +11,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { SandboxFault } from "../core/errors.js";
-import type { Job, JobLimits } from "../core/job.js";
-import type { SandboxPool } from "../core/sandbox.js";
+import type { JobLimits } from "../core/job.js";
+import type { JudgingSession } from "../core/session.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { describeIssues } from "../benchmarks/benchmark-config.js";
 import { REFERENCE_LIMITS } from "../sandbox/limits.js";
@@ -95,33 +96,30 @@ export function parseMutantsResponse(stdout: string): Map<string, MutantsOf> {
   return out;
 }
 
-/** What makeMutants needs besides the pool and the references. */
+/** What makeMutants needs of a judging session: running a trusted program on stdin, judged by nobody. */
+export type ProgramRunner = Pick<JudgingSession, "run">;
+
+/** What makeMutants needs besides the session and the references. */
 export interface MakeMutantsOptions {
-  /** Limits of the maker's jobs (default: the reference limits, 300 CPU seconds per job). */
-  limits?: JobLimits;
+  /** Limits of the maker's jobs over the session's (default: the reference limits, 300 CPU seconds per job; memory is capped at the session's). */
+  limits?: Partial<JobLimits>;
+  signal?: AbortSignal;
 }
 
 /**
  * Mutants of each reference, by key, made in the sandbox (a few references per job, the jobs
- * spread over the pool). Deterministic: the same programs, seeds and caps give the same mutants.
+ * spread over the session's pool). Deterministic: the same programs, seeds and caps give the
+ * same mutants.
  */
-export async function makeMutants(pool: SandboxPool, requests: readonly MutantRequest[], opts: MakeMutantsOptions = {}): Promise<Map<string, MutantsOf>> {
+export async function makeMutants(session: ProgramRunner, requests: readonly MutantRequest[], opts: MakeMutantsOptions = {}): Promise<Map<string, MutantsOf>> {
   const script = readFileSync(MAKE_MUTANTS_SCRIPT, "utf8");
   const limits = opts.limits ?? { ...REFERENCE_LIMITS, testSeconds: 300 };
   const chunks: MutantRequest[][] = [];
   for (let i = 0; i < requests.length; i += REFERENCES_PER_JOB) chunks.push(requests.slice(i, i + REFERENCES_PER_JOB));
   const answers = await Promise.all(
-    chunks.map(async (chunk, n) => {
+    chunks.map(async (chunk) => {
       const items = chunk.map((r) => ({ key: r.key, program: r.program, seed: r.seed, max: r.max ?? DEFAULT_MAX_MUTANTS }));
-      const job: Job = {
-        id: `make-mutants-${n}`,
-        program: script,
-        setup: "",
-        tests: [{ kind: "stdio", stdin: JSON.stringify({ items }) }],
-        limits,
-        continueAfterCrash: false,
-      };
-      const raw = await pool.run(job);
+      const raw = await session.run(script, { stdin: JSON.stringify({ items }), limits, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) });
       const result = raw.tests[0];
       if (raw.load.st !== "ok" || result?.st !== "value" || typeof result.v !== "string") {
         throw new SandboxFault(

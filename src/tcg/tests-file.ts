@@ -7,7 +7,12 @@
  * request, case}, `validity` and `detail`, the case's `input_text` and `output_text` as the
  * model wrote them, and, when they could be read, `input` (the call: `fn`, `args` in the
  * codec's tagged JSON, `project`), `expect` (`expected` in tagged JSON and the `comparator`)
- * and `seconds` (the per-test limit); `input` and `expect` are null for a case never read.
+ * and `seconds` (the per-test limit: for a valid case, calibrated on the reference's own time
+ * on it); `input` and `expect` are null for a case never read. A case that ran on the
+ * reference also has `reference`: its outcome and wall time there.
+ *
+ * Rows are appended a task at a time, in one write; a kill can tear only the last line, which
+ * a reader leaves out (and a resume cuts off, `repair`).
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +25,7 @@ import { parseJsonLine } from "../benchmarks/jsonl.js";
 import { decodeValue, encodeValue } from "../judge/codec.js";
 import { openJsonlAppender, readJsonlFile } from "../util/jsonl-file.js";
 import { TCG_GROUP, tcgDisplay } from "./generated-tests.js";
+import { OUTCOMES } from "../core/outcome.js";
 import { CASE_VALIDITIES, type CaseValidity, type ValidatedCase } from "./validation.js";
 
 /** The file's name in a TCG run directory. */
@@ -56,6 +62,7 @@ export const testsRowSchema = z.looseObject({
     .nullable(),
   expect: z.object({ expected: json, comparator: comparatorSchema }).strict().nullable(),
   seconds: z.number().positive().optional(),
+  reference: z.object({ outcome: z.enum(OUTCOMES), seconds: z.number().nonnegative().optional() }).strict().optional(),
 });
 
 /** One line of tests.jsonl. */
@@ -76,6 +83,7 @@ export function testsRow(c: ValidatedCase): TestsRow {
     input: input ? { kind: "call", fn: input.fn, args: input.args as Json[], ...(input.project ? { project: input.project } : {}) } : null,
     expect: test?.expect ? { expected: encodeValue(test.expect.expected) as Json, comparator: test.expect.comparator } : null,
     ...(test?.seconds !== undefined ? { seconds: test.seconds } : {}),
+    ...(c.reference !== undefined ? { reference: { ...c.reference } } : {}),
   };
 }
 
@@ -111,11 +119,15 @@ export function rowToTest(row: TestsRow, path = TESTS_FILE, line = 0): Test | un
   };
 }
 
-/** Every row of a tests.jsonl, validated; a bad line is an InputError naming the file, line and field. */
-export async function readTestsFile(path: string): Promise<{ row: TestsRow; line: number }[]> {
+/**
+ * Every whole row of a tests.jsonl, validated; a bad line is an InputError naming the file,
+ * line and field. A torn last line (a kill mid-write) is left out, and with `repair` cut off
+ * the file, so rows appended after it start on a line of their own.
+ */
+export async function readTestsFile(path: string, options: { repair?: boolean } = {}): Promise<{ row: TestsRow; line: number }[]> {
   const out: { row: TestsRow; line: number }[] = [];
   if (!existsSync(path)) throw new InputError("cannot read: no such file", path);
-  for (const line of readJsonlFile(path).lines) {
+  for (const line of readJsonlFile(path, { repair: options.repair === true }).lines) {
     const parsed = testsRowSchema.safeParse(parseJsonLine(path, line));
     if (!parsed.success) throw new InputError(`not a tests.jsonl row: ${describeIssues(parsed.error)}`, path, line.line);
     const row = parsed.data;

@@ -1,22 +1,21 @@
 /**
- * Mutants made by the trusted script in a real container: counts, caps, determinism with a
- * seed, distinct compiling programs; then a few judged on tests in the same pool, so an
- * equivalent mutant is seen to pass them all and be screened out.
+ * Mutants made by the trusted script in a real container, through a judging session (no pool
+ * of their own): counts, caps, determinism with a seed, distinct compiling programs; then a
+ * few judged on tests through the same session, so an equivalent mutant is seen to pass them
+ * all and be screened out.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMbpp } from "../../src/benchmarks/mbpp.js";
 import { SandboxFault } from "../../src/core/errors.js";
-import type { SandboxPool } from "../../src/core/sandbox.js";
 import type { Task } from "../../src/core/task.js";
 import type { SampleVerdict } from "../../src/core/sample-verdict.js";
-import { judgeSample } from "../../src/judge/judge-sample.js";
-import { createDockerSandbox } from "../../src/sandbox/docker-sandbox.js";
-import { connectDocker } from "../../src/sandbox/engine.js";
+import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
+import { openJudgingSession } from "../../src/session/judging-session.js";
+import type { LocalJudgingSession } from "../../src/session/session-options.js";
 import { type Mutant, makeMutants, MUTATION_OPERATORS, type MutantsOf, parseMutantsResponse, screenMutants } from "../../src/tcg/mutants.js";
 import { hasRealData, REAL_DATA_DIR } from "../fixtures/benchmarks/real-data.js";
-import { testImage } from "../helpers/sandbox-image.js";
 
 /** Whether host python3 can parse each program (ast.parse only: nothing runs). */
 function allParse(programs: string[]): boolean[] {
@@ -70,20 +69,16 @@ describe("screenMutants", () => {
 });
 
 describe("makeMutants in a real container", () => {
-  let pool: SandboxPool;
+  let session: LocalJudgingSession;
   let references: Map<string, string>;
 
   beforeAll(async () => {
-    const image = await testImage();
-    pool = await createDockerSandbox(connectDocker(), {
-      image: image.tag,
-      isolation: "pool",
+    session = await openJudgingSession({
+      resolved: { name: "mutants", split: "all", dataSha256: {}, groups: [], tasks: [] },
       workers: 2,
-      memoryMb: 1024,
-      cpus: 1,
-      pidsLimit: 64,
-      tmpfsMb: 32,
-      hashSeed: 0,
+      limits: { ...DEFAULT_LIMITS, testSeconds: 2, memoryMb: 768 },
+      verdictCache: false,
+      container: { pidsLimit: 64, tmpfsMb: 32 },
       labels: { "verdict.test": `tcg-mutants-${randomBytes(4).toString("hex")}` },
     });
     references = new Map();
@@ -94,15 +89,15 @@ describe("makeMutants in a real container", () => {
   });
 
   afterAll(async () => {
-    await pool?.close();
+    await session?.close();
   });
 
   it.skipIf(!hasRealData)("makes capped, distinct, compiling mutants of MBPP references, the same for the same seed", async () => {
     const requests = [...references].map(([key, program]) => ({ key, program, seed: 1, max: 6 }));
-    const first = await makeMutants(pool, requests);
-    const again = await makeMutants(pool, requests);
-    const other = await makeMutants(pool, requests.map((r) => ({ ...r, seed: 2 })));
-    const everything = await makeMutants(pool, requests.map((r) => ({ ...r, max: 1000 })));
+    const first = await makeMutants(session, requests);
+    const again = await makeMutants(session, requests);
+    const other = await makeMutants(session, requests.map((r) => ({ ...r, seed: 2 })));
+    const everything = await makeMutants(session, requests.map((r) => ({ ...r, max: 1000 })));
     const operators = new Set<string>();
     for (const [key, reference] of references) {
       const mutants = mutantsOf(first, key);
@@ -128,7 +123,7 @@ describe("makeMutants in a real container", () => {
   });
 
   it("says why a reference cannot be mutated, and answers for every reference", async () => {
-    const result = await makeMutants(pool, [
+    const result = await makeMutants(session, [
       { key: "bad", program: "def f(:\n", seed: 0 },
       { key: "empty", program: "", seed: 0 },
       { key: "constant", program: "def f():\n    return 41\n", seed: 0, max: 5 },
@@ -143,7 +138,7 @@ describe("makeMutants in a real container", () => {
 
   it("leaves out a mutant that passes every benchmark test once judged", async () => {
     const reference = "def distance(x):\n    if x >= 0:\n        return x\n    return -x\n";
-    const mutants = mutantsOf(await makeMutants(pool, [{ key: "abs", program: reference, seed: 3, max: 50 }]), "abs");
+    const mutants = mutantsOf(await makeMutants(session, [{ key: "abs", program: reference, seed: 3, max: 50 }]), "abs");
     const task: Task = {
       taskId: "abs",
       text: "absolute value",
@@ -160,15 +155,8 @@ describe("makeMutants in a real container", () => {
     };
     const verdicts = new Map<string, SampleVerdict>();
     for (const m of mutants) {
-      const raw = await pool.run({
-        id: m.id,
-        program: m.program,
-        setup: "",
-        tests: task.tests.map((t) => t.input),
-        limits: { testSeconds: 2, loadSeconds: 2, memoryMb: 256, outputBytes: 65536, valueBytes: 65536 },
-        continueAfterCrash: true,
-      });
-      verdicts.set(m.id, judgeSample(task, { taskId: "abs", sampleIndex: m.index, program: m.program }, raw, { seconds: 0, cached: false, programSha256: "", groups: [] }));
+      const judged = await session.judge(task, m.program, { untilFirstFailure: false });
+      verdicts.set(m.id, { ...judged, sample_index: m.index });
     }
     const screen = screenMutants(mutants, verdicts);
     // `x >= 0` → `x > 0` still returns 0 for 0 (as -0): no test can tell it from the reference.

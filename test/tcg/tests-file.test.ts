@@ -50,6 +50,7 @@ describe("tests.jsonl", () => {
       input: { kind: "call", fn: "f", args: [{ d: [[1, { t: [2, 3] }]] }, { s: [4] }] },
       expect: { expected: { f: 1.5 }, comparator: { kind: "evalplus", atol: 0.5 } },
       seconds: 5,
+      reference: { outcome: "pass" },
     });
     expect(testsRow(casesA[2] as ValidatedCase)).toMatchObject({ validity: "unparsable", input: null, expect: null, detail: expect.stringMatching(/name "x"/) });
     expect(testsRowSchema.safeParse(JSON.parse(JSON.stringify(row))).success).toBe(true);
@@ -105,6 +106,21 @@ describe("tests.jsonl", () => {
       expect((err as Error).message).toMatch(message);
     }
     await expect(loadGeneratedTests(join(dir, "absent"), [a])).rejects.toThrow(/cannot read/);
+  });
+
+  it("leaves out a torn last line (a kill mid-write), and cuts it off the file when asked to repair", async () => {
+    const dir = runDir();
+    const path = join(dir, TESTS_FILE);
+    const whole = `${JSON.stringify(testsRow(casesA[0] as ValidatedCase))}\n`;
+    const torn = JSON.stringify(testsRow(casesA[1] as ValidatedCase)).slice(0, 40);
+    writeFileSync(path, whole + torn);
+    expect((await readTestsFile(path)).map((r) => r.row.id)).toEqual(["tcg/tcg/0/0"]);
+    expect(readFileSync(path, "utf8")).toBe(whole + torn);
+    expect((await readTestsFile(path, { repair: true })).map((r) => r.row.id)).toEqual(["tcg/tcg/0/0"]);
+    expect(readFileSync(path, "utf8")).toBe(whole);
+    // Rows appended after the repair start on a line of their own.
+    await appendTestsRows(path, [testsRow(casesA[1] as ValidatedCase)]);
+    expect((await readTestsFile(path)).map((r) => r.row.id)).toEqual(["tcg/tcg/0/0", "tcg/tcg/0/1"]);
   });
 
   it("reads rows a newer verdict wrote with extra fields", async () => {

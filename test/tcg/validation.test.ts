@@ -83,6 +83,16 @@ describe("applyValidation", () => {
       ["unparsable", expect.stringMatching(/^input: the name "open"/)],
     ]);
     expect(validated[0]?.test?.id).toBe("tcg/m/0/0");
+    expect(validated.map((c) => c.reference?.outcome)).toEqual(["pass", "wrong_answer", "timeout", "runtime_error", undefined, undefined]);
+    // Without a calibration the tests keep the task's limit; with one, a valid test gets max(floor, factor × the reference's time).
+    expect(validated[0]?.test?.seconds).toBe(runnable[0]?.seconds);
+    const calibrated = applyValidation(cases, verdict.tests, { factor: 4, minSeconds: 0.5 });
+    expect(calibrated[0]?.test?.seconds).toBe(0.5);
+    const slow = applyValidation(cases, verdict.tests.map((t) => (t.id === "tcg/m/0/0" ? { ...t, seconds: 0.25 } : t)), { factor: 4, minSeconds: 0.5 });
+    expect(slow[0]?.test?.seconds).toBe(1);
+    expect(slow[0]?.reference).toEqual({ outcome: "pass", seconds: 0.25 });
+    // Only valid cases are calibrated: the others are never run again.
+    expect(calibrated[1]?.test?.seconds).toBe(runnable[1]?.seconds);
   });
 
   it("throws when a case that ran has no verdict (a harness bug, never a validity)", () => {
