@@ -1,4 +1,4 @@
-import { SetupError } from "../core/errors.js";
+import { SandboxFault, SetupError } from "../core/errors.js";
 import { isTerminalStep, parseStep, programFromSteps } from "../prompts/pseudocode.js";
 import { createExpansionRequests, type ExpansionRequests } from "./expansion-request.js";
 import { forEachLimited } from "./limited.js";
@@ -41,8 +41,8 @@ export interface BestOfNOptions extends SearchInputs {
 /** One independent path. */
 export interface BestOfNPath {
   steps: string[];
-  /** terminal: a code step; step_limit: max_depth steps without code; budget: cut when the budget ran out (not judged); dead_end: an empty answer or a failed request. */
-  stoppedBy: "terminal" | "step_limit" | "budget" | "dead_end";
+  /** terminal: a code step; step_limit: max_depth steps without code; budget: cut when the budget ran out (not judged); dead_end: an empty answer; failed: a request (or judgement) that failed for good (the task is incomplete). */
+  stoppedBy: "terminal" | "step_limit" | "budget" | "dead_end" | "failed";
   programSha256: string | null;
   score: RewardScore | null;
   reward: number;
@@ -58,6 +58,8 @@ export interface BestOfNTaskResult {
   paths: BestOfNPath[];
   /** A path's program passed every test. */
   solved: boolean;
+  /** Why the task's baseline stopped before its budget was spent (a request or judgement failed for good); null when complete. */
+  failure: string | null;
 }
 
 /** The budgets a search run's trees spent, by task id. */
@@ -88,18 +90,26 @@ async function bestOfNTask(opts: BestOfNOptions, task: SearchTask, rewards: Rewa
   const spent = { calls: 0, completionTokens: 0 };
   const left = () => (unit === "calls" ? spent.calls : spent.completionTokens) < amount;
   const paths: BestOfNPath[] = [];
-  for (let p = 0; left() && !signal.aborted; p++) {
-    const path = await samplePath(opts, task, requests, p, spent, left);
+  let failure: string | null = null;
+  for (let p = 0; left() && !signal.aborted && failure === null; p++) {
+    const { path, error } = await samplePath(opts, task, requests, p, spent, left);
     if (path.stoppedBy === "terminal") {
       const program = programFromSteps(path.steps) ?? "";
       path.programSha256 = programDigest(program);
-      path.score = program.trim() === "" ? { compiles: false, passed: 0, total: 0 } : (await rewards.score(task, program, path.programSha256)).score;
-      path.reward = rewardValue(path.score, opts.settings.alpha);
-      path.correct = isCorrectScore(path.score);
+      try {
+        path.score = program.trim() === "" ? { compiles: false, passed: 0, total: 0 } : (await rewards.score(task, program, path.programSha256)).score;
+        path.reward = rewardValue(path.score, opts.settings.alpha);
+        path.correct = isCorrectScore(path.score);
+      } catch (err) {
+        if (!(err instanceof SandboxFault)) throw err;
+        path.stoppedBy = "failed";
+        failure = err.message;
+      }
     }
+    failure ??= error ?? null;
     paths.push(path);
   }
-  return { taskId: task.taskId, budget: { unit, amount }, ...spent, paths, solved: paths.some((p) => p.correct) };
+  return { taskId: task.taskId, budget: { unit, amount }, ...spent, paths, solved: paths.some((p) => p.correct), failure };
 }
 
 /** Samples one path a step at a time, stopping at a code step, the depth limit, or the end of the budget. */
@@ -110,14 +120,20 @@ async function samplePath(
   p: number,
   spent: { calls: number; completionTokens: number },
   left: () => boolean,
-): Promise<BestOfNPath> {
+): Promise<{ path: BestOfNPath; error?: string }> {
   const steps: string[] = [];
-  const end = (stoppedBy: BestOfNPath["stoppedBy"]): BestOfNPath => ({ steps, stoppedBy, programSha256: null, score: null, reward: 0, correct: false });
+  const end = (stoppedBy: BestOfNPath["stoppedBy"], error?: string) => ({
+    path: { steps, stoppedBy, programSha256: null, score: null, reward: 0, correct: false },
+    ...(error !== undefined ? { error } : {}),
+  });
   for (let k = 1; k <= opts.settings.max_depth; k++) {
     if (!left()) return end("budget");
     const base = requests.request(0, steps);
     const seed = opts.settings.seed + BEST_OF_N_SEED_OFFSET + p * opts.settings.max_depth + (k - 1);
-    const proposal = await opts.policy.propose({ ...base, n: 1, seed, requestId: `${task.taskId}#bon-${p}-${k}` });
+    const requestId = `${task.taskId}#bon-${p}-${k}`;
+    const proposal = await opts.policy.propose({ ...base, n: 1, seed, requestId });
+    // A request that failed after the provider's retries is no answer of the model: the task is incomplete, not given a dead end.
+    if (proposal.error !== undefined) return end("failed", `request ${requestId} failed: ${proposal.error}`);
     spent.calls++;
     spent.completionTokens += proposal.usage.completionTokens;
     if ((opts.unit ?? "calls") === "tokens" && proposal.usage.completionTokens === 0 && proposal.candidates.some((c) => c.text !== "")) {

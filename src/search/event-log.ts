@@ -10,8 +10,13 @@ import { openJsonlAppender, readJsonlFile } from "../util/jsonl-file.js";
  *   process that wrote to the log.
  * - `expand`: an expansion: the request that was sent and every node it created (id, parent,
  *   depth, step text, action, logprob, prior, terminal, program sha256), in one line, so a node
- *   never exists without its siblings.
- * - `reward`: a terminal's judged score (compiles, tests passed/total) and reward.
+ *   never exists without its siblings. Under the paper's rule (`code_children: best`) the code
+ *   steps among the candidates are judged before the line is written, and `judged` holds every
+ *   one's score: the kept one names its node, the others keep their step text.
+ * - `reward`: a terminal's judged score (compiles, tests passed/total, each test's outcome) and
+ *   reward (`code_children: all`, where a code step is judged when first reached).
+ * - `failure`: a model request that failed after the provider's retries, or a program the
+ *   sandbox could not judge: the task stopped there, incomplete; a resume asks again.
  * - `backup`: one rollout: its leaf, its value, and N, W, Q of every node on its path after
  *   the update.
  * - `done`: a task finished its rollouts.
@@ -36,9 +41,35 @@ export const nodeRecordSchema = z.strictObject({
   program_sha256: z.string().nullable(),
 });
 
+/** The version of the log's format (and of the search's semantics): a resume reads only its own. */
+export const SEARCH_LOG_FORMAT = 2;
+
+const testOutcomeSchema = z.strictObject({ id: z.string(), outcome: z.string(), detail: z.string().optional() });
+
+const scoreFields = {
+  program_sha256: z.string(),
+  compiles: z.boolean(),
+  passed: z.int().min(0),
+  total: z.int().min(0),
+  reward: z.number().min(0).max(1),
+  /** Answered by the reward cache (the same program was judged before). */
+  cached: z.boolean(),
+  tests: z.array(testOutcomeSchema).optional(),
+};
+
+/** A code step of an expansion judged before its line was written (`code_children: best`). */
+export const judgedCodeSchema = z.strictObject({
+  /** The child it became, or null: dropped, a better code step of the same expansion was kept. */
+  node: z.int().min(1).nullable(),
+  /** The step's text, for a dropped one (a kept one's is its node's). */
+  step: z.string().nullable(),
+  samples: z.int().positive(),
+  ...scoreFields,
+});
+
 export const startEventSchema = z.strictObject({
   kind: z.literal("start"),
-  format: z.literal(1),
+  format: z.literal(SEARCH_LOG_FORMAT),
   identity_sha256: z.string(),
   identity: z.record(z.string(), z.unknown()),
   /** The model behind the policy (its server may move between runs, so it is recorded, not part of the identity). */
@@ -57,21 +88,25 @@ export const expandEventSchema = z.strictObject({
   /** Candidates the server returned, before empty ones were dropped and duplicates merged. */
   candidates: z.int().min(0),
   usage: z.strictObject({ prompt_tokens: z.int().min(0), completion_tokens: z.int().min(0) }),
-  error: z.string().optional(),
   children: z.array(nodeRecordSchema),
+  judged: z.array(judgedCodeSchema).optional(),
 });
 
 export const rewardEventSchema = z.strictObject({
   kind: z.literal("reward"),
   task_id: z.string(),
   node: z.int().min(1),
-  program_sha256: z.string(),
-  compiles: z.boolean(),
-  passed: z.int().min(0),
-  total: z.int().min(0),
-  reward: z.number().min(0).max(1),
-  /** Answered by the reward cache (the same program was judged before). */
-  cached: z.boolean(),
+  ...scoreFields,
+});
+
+export const failureEventSchema = z.strictObject({
+  kind: z.literal("failure"),
+  task_id: z.string(),
+  /** The node being expanded, or the code step being judged. */
+  node: nodeIdSchema,
+  what: z.enum(["expansion", "reward"]),
+  request_id: z.string().nullable(),
+  error: z.string(),
 });
 
 export const backupEventSchema = z.strictObject({
@@ -90,7 +125,7 @@ export const doneEventSchema = z.strictObject({
   solved: z.boolean(),
 });
 
-export const searchEventSchema = z.discriminatedUnion("kind", [startEventSchema, expandEventSchema, rewardEventSchema, backupEventSchema, doneEventSchema]);
+export const searchEventSchema = z.discriminatedUnion("kind", [startEventSchema, expandEventSchema, rewardEventSchema, backupEventSchema, doneEventSchema, failureEventSchema]);
 
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 export type StartEvent = z.infer<typeof startEventSchema>;
@@ -98,6 +133,8 @@ export type ExpandEvent = z.infer<typeof expandEventSchema>;
 export type RewardEvent = z.infer<typeof rewardEventSchema>;
 export type BackupEvent = z.infer<typeof backupEventSchema>;
 export type DoneEvent = z.infer<typeof doneEventSchema>;
+export type FailureEvent = z.infer<typeof failureEventSchema>;
+export type JudgedCode = z.infer<typeof judgedCodeSchema>;
 /** One line of nodes.jsonl. */
 export type SearchEvent = z.infer<typeof searchEventSchema>;
 

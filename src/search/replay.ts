@@ -46,6 +46,9 @@ export function indexSearchLog(events: readonly LoggedEvent[], path: string): Se
       case "done":
         taskLog(event.task_id).done = event;
         break;
+      case "failure":
+        // A request or judgement that failed is not replayed: a resume asks again.
+        break;
     }
   }
   return index;

@@ -6,6 +6,15 @@ import type { SearchTask } from "./search-task.js";
  * v = α·compiles + (1 − α)·passed/total (o1-Coder, §3.2; α = 0 in its public code).
  */
 
+/** One test's outcome, as the judge saw it (the tree view shows them). */
+export interface RewardTestOutcome {
+  id: string;
+  /** An Outcome of src/core/outcome.ts (pass, wrong_answer, timeout, ...). */
+  outcome: string;
+  /** Why it did not pass, cut short. */
+  detail?: string;
+}
+
 /** What the judge reports for one program. */
 export interface RewardScore {
   /** The program loaded (compiled and ran its top level) without an error. */
@@ -13,6 +22,8 @@ export interface RewardScore {
   /** Tests passed, out of `total`. */
   passed: number;
   total: number;
+  /** Each test's outcome, in the tests' order, when the judge reports them. */
+  tests?: RewardTestOutcome[];
 }
 
 /**

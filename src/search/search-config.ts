@@ -28,7 +28,24 @@ export const searchSettingsSchema = z.strictObject({
   repetition_penalty: z.number().positive().optional().default(1.1).describe("vLLM / SGLang repetition_penalty, sent as is"),
   max_tokens: z.int().positive().default(512).describe("tokens per step"),
   seed: z.int().min(0).default(0).describe("seed of every random choice of the search and of the request seeds"),
+  code_children: z
+    .enum(["best", "all"])
+    .default("best")
+    .describe(
+      "best (the paper's rule): the code steps of one expansion are judged at once and only the best-scoring one is kept as a child (the others are recorded in the log); all: every code step is a child, judged when first reached",
+    ),
+  max_tests: z.int().positive().optional().describe("judge on a fixed subset of at most this many tests per task (the public code uses 10), chosen with tests_seed; default: every test"),
+  tests_seed: z.int().min(0).default(0).describe("seed of the test subset (max_tests)"),
+  schedule: z
+    .enum(["async", "waves"])
+    .default("async")
+    .describe(
+      "async: every task advances on its own, so requests and rewards of different tasks overlap freely; waves: rStar-Math's lockstep batches, one batch of every pending expansion at the model at a time. Either gives the same trees; not part of what a resume must match",
+    ),
 });
+
+/** Settings that change how the search is scheduled, never which tree it builds: left out of the identity a resume must match. */
+export const SCHEDULING_SETTINGS = ["schedule"] as const;
 
 /** Validated search settings, defaults filled in. */
 export type SearchSettings = z.infer<typeof searchSettingsSchema>;

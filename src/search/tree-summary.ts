@@ -12,6 +12,8 @@ import { nodeValue } from "./tree.js";
  * log by every run or resume, so they never disagree with it.
  */
 
+const testOutcomeSchema = z.strictObject({ id: z.string(), outcome: z.string(), detail: z.string().optional() });
+
 export const treeNodeSchema = z.strictObject({
   id: z.int().min(0),
   parent: z.int().min(0).nullable(),
@@ -32,13 +34,28 @@ export const treeNodeSchema = z.strictObject({
   total: z.int().min(0).nullable(),
   /** Passed every test (code terminals that were judged); null when not judged. */
   correct: z.boolean().nullable(),
+  /** Each test's outcome (judged code terminals); null when not judged. */
+  tests: z.array(testOutcomeSchema).nullable(),
   program_sha256: z.string().nullable(),
   request_id: z.string().nullable(),
   children: z.array(z.int().min(1)),
 });
 
+/** A code step the paper's rule left out: a better-scoring code step of the same expansion was kept. */
+export const droppedCodeSchema = z.strictObject({
+  parent: z.int().min(0),
+  step: z.string(),
+  samples: z.int().positive(),
+  program_sha256: z.string(),
+  reward: z.number(),
+  compiles: z.boolean(),
+  passed: z.int().min(0),
+  total: z.int().min(0),
+  tests: z.array(testOutcomeSchema).nullable(),
+});
+
 export const treeSummarySchema = z.strictObject({
-  format: z.literal(1),
+  format: z.literal(2),
   task_id: z.string(),
   /** The pseudocode prompt before the first step: what every expansion prompt of the task starts with. */
   header: z.string(),
@@ -46,9 +63,12 @@ export const treeSummarySchema = z.strictObject({
   rollouts: z.int().min(0),
   finished: z.boolean(),
   solved: z.boolean(),
+  /** Why the task stopped before its rollouts were done (a request or a judgement failed for good; a resume retries); null otherwise. */
+  failure: z.strictObject({ node: z.int().min(0), what: z.enum(["expansion", "reward"]), request_id: z.string().nullable(), error: z.string() }).nullable(),
   /** Model usage of the whole tree: the budget a best-of-N baseline is given. */
   usage: z.strictObject({ calls: z.int().min(0), prompt_tokens: z.int().min(0), completion_tokens: z.int().min(0) }),
   nodes: z.array(treeNodeSchema),
+  dropped: z.array(droppedCodeSchema),
 });
 
 export type TreeNodeSummary = z.infer<typeof treeNodeSchema>;
@@ -58,13 +78,14 @@ export type TreeSummary = z.infer<typeof treeSummarySchema>;
 /** The stored form of a task's search. */
 export function summarizeTree(result: TaskSearchResult, header: string, identitySha256: string): TreeSummary {
   return {
-    format: 1,
+    format: 2,
     task_id: result.tree.taskId,
     header,
     identity_sha256: identitySha256,
     rollouts: result.rollouts,
     finished: result.finished,
     solved: result.solved,
+    failure: result.failure && { node: result.failure.node, what: result.failure.what, request_id: result.failure.requestId, error: result.failure.error },
     usage: { calls: result.counts.calls, prompt_tokens: result.counts.promptTokens, completion_tokens: result.counts.completionTokens },
     nodes: result.tree.nodes.map((n) => ({
       id: n.id,
@@ -84,9 +105,21 @@ export function summarizeTree(result: TaskSearchResult, header: string, identity
       passed: n.score?.passed ?? null,
       total: n.score?.total ?? null,
       correct: n.score ? isCorrectScore(n.score) : null,
+      tests: n.score?.tests ?? null,
       program_sha256: n.programSha256,
       request_id: n.requestId,
       children: [...n.children],
+    })),
+    dropped: result.dropped.map((d) => ({
+      parent: d.parent,
+      step: d.step,
+      samples: d.samples,
+      program_sha256: d.programSha256,
+      reward: d.reward,
+      compiles: d.score.compiles,
+      passed: d.score.passed,
+      total: d.score.total,
+      tests: d.score.tests ?? null,
     })),
   };
 }

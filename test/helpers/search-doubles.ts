@@ -120,22 +120,24 @@ export function oneCorrectPathScript(): TreeScript {
 
 /**
  * The small tree whose statistics test/search/driver.test.ts computes by hand: root → P
- * (pseudocode), W (code, 0/2), H (code, 1/2); P → C (code, 2/2). After 6 rollouts with UCT,
- * c = 2: P (N 3, Q 1), W (1, 0), H (2, 0.5), C (3, 1); ids root 0, P 1, W 2, H 3, C 4.
+ * (pseudocode), W (code, 0/2), H (code, 1/2); P → C (code, 2/2). With every code step kept
+ * (`code_children: all`), after 6 rollouts with UCT, c = 2: P (N 3, Q 1), W (1, 0), H (2, 0.5),
+ * C (3, 1); ids root 0, P 1, W 2, H 3, C 4. Under the paper's rule W is dropped at the root's
+ * expansion (H scores better): root → P 1, H 2; P → C 3.
  */
 export const SMALL_TREE_SCRIPT: TreeScript = {
   "": [pseudoStep("P"), codeStep("W", 0, 2), codeStep("H", 1, 2)],
   P: [codeStep("C", 2, 2), `${codeStep("C", 2, 2)}<Step_End>\n\nrun-on text`, `### Step 2: ${codeStep("C", 2, 2).trim()}   `],
 };
 
-/** Searches SMALL_TREE_SCRIPT for the given tasks (6 rollouts, depth 2) and returns the stored trees. */
+/** Searches SMALL_TREE_SCRIPT for the given tasks (6 rollouts, depth 2, every code step kept) and returns the stored trees. */
 export async function searchSmallTrees(taskIds: readonly string[] = ["t"]): Promise<TreeSummary[]> {
   const dir = mkdtempSync(join(tmpdir(), "verdict-small-tree-"));
   try {
     const { trees } = await runSearch({
       dir,
       tasks: taskIds.map((id) => searchTaskFor(id)),
-      settings: searchSettings({ rollouts: 6, max_depth: 2 }),
+      settings: searchSettings({ rollouts: 6, max_depth: 2, code_children: "all" }),
       policy: scriptedStepPolicy(SMALL_TREE_SCRIPT),
       judge: scoringJudge(),
     });

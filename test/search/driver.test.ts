@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { InputError } from "../../src/core/errors.js";
+import { InputError, SandboxFault } from "../../src/core/errors.js";
 import { runSearch, SEARCH_FILES, type SearchRunOptions } from "../../src/search/driver.js";
 import { readSearchLog, type SearchEvent } from "../../src/search/event-log.js";
 import { searchSettings } from "../../src/search/search-config.js";
@@ -37,14 +37,14 @@ function byLabel(tree: TreeSummary, label: string) {
 describe("a small tree, computed by hand", () => {
   const script = SMALL_TREE_SCRIPT;
 
-  it("has the visit counts and values of UCT with c = 2 after 6 rollouts", async () => {
+  it("has the visit counts and values of UCT with c = 2 after 6 rollouts, every code step kept", async () => {
     const policy = scriptedStepPolicy(script);
     const judge = scoringJudge();
     const dir = tempDir();
     const { trees, stats } = await runSearch({
       dir,
       tasks: [searchTaskFor("t")],
-      settings: searchSettings({ rollouts: 6, max_depth: 2 }),
+      settings: searchSettings({ rollouts: 6, max_depth: 2, code_children: "all" }),
       policy,
       judge,
     });
@@ -71,14 +71,46 @@ describe("a small tree, computed by hand", () => {
     expect(judge.calls).toHaveLength(3);
     expect(stats).toMatchObject({ expansions: 2, rewards: 3, judged: 3, solved: 1, finished: 1, nodes: 5, calls: 2 });
     expect(tree.solved).toBe(true);
+    expect(tree.dropped).toEqual([]);
     expect(readTreeSummaries(join(dir, SEARCH_FILES.trees))).toEqual(trees);
+  });
+
+  it("keeps only the best-scoring code step of an expansion (the paper's rule), judging them together and logging the others", async () => {
+    const policy = scriptedStepPolicy(script);
+    const judge = scoringJudge({ delayMs: 20 });
+    const dir = tempDir();
+    const { trees, stats } = await runSearch({ dir, tasks: [searchTaskFor("t")], settings: searchSettings({ rollouts: 6, max_depth: 2 }), policy, judge });
+    const tree = trees[0] as TreeSummary;
+    // The root's expansion judges W (0/2) and H (1/2) at once and keeps H: root → P 1, H 2; P → C 3.
+    // Rollouts 1-2 visit P (→ C, 1) and H (0.5).
+    // Rollout 3 (N_root 2): P 1 + 2·sqrt(ln 2) = 2.67 > H 2.17 → P, C.
+    // Rollout 4 (N_root 3): H 0.5 + 2·sqrt(ln 3) = 2.60 > P 1 + 2·sqrt(ln 3 / 2) = 2.48 → H.
+    // Rollout 5 (N_root 4): P 1 + 2·sqrt(ln 4 / 2) = 2.67 > H 2.17 → P, C.
+    // Rollout 6 (N_root 5): P 1 + 2·sqrt(ln 5 / 3) = 2.47 > H 0.5 + 2·sqrt(ln 5 / 2) = 2.29 → P, C.
+    expect(tree.nodes.map((n) => [n.id, n.step.split(" ")[0] ?? "", n.n, n.w])).toEqual([
+      [0, "", 6, 5],
+      [1, "P", 4, 4],
+      [2, "H", 2, 1],
+      [3, "C", 4, 4],
+    ]);
+    expect(byLabel(tree, "H")).toMatchObject({ terminal: "code", reward: 0.5, passed: 1, total: 2 });
+    expect(tree.dropped).toEqual([expect.objectContaining({ parent: 0, step: expect.stringMatching(/^W /), reward: 0, passed: 0, total: 2 })]);
+    // W and H were at the judge together.
+    const [w, h] = judge.intervals;
+    expect(w && h && w[0] < h[1] && h[0] < w[1]).toBe(true);
+    expect(stats).toMatchObject({ expansions: 2, rewards: 3, judged: 3, nodes: 4 });
+    const rootExpansion = readSearchLog(join(dir, SEARCH_FILES.log)).events.find((e) => e.event.kind === "expand" && e.event.node === 0)?.event;
+    expect(rootExpansion).toMatchObject({
+      children: [expect.objectContaining({ id: 1 }), expect.objectContaining({ id: 2 })],
+      judged: [expect.objectContaining({ node: null, step: expect.stringMatching(/^W /), reward: 0 }), expect.objectContaining({ node: 2, step: null, reward: 0.5 })],
+    });
   });
 
   it("gives a code step reward alpha·compiles + (1 - alpha)·passed/total", async () => {
     const { trees } = await runSearch({
       dir: tempDir(),
       tasks: [searchTaskFor("t")],
-      settings: searchSettings({ rollouts: 6, max_depth: 2, alpha: 0.5 }),
+      settings: searchSettings({ rollouts: 6, max_depth: 2, alpha: 0.5, code_children: "all" }),
       policy: scriptedStepPolicy(script),
       judge: scoringJudge(),
     });
@@ -262,6 +294,70 @@ describe("resume", () => {
     const dir = tempDir();
     writeFileSync(join(dir, SEARCH_FILES.log), '{"kind":"done","task_id":"a","rollouts":1,"solved":false}\nnot json\n{"kind":"done","task_id":"b","rollouts":1,"solved":false}\n');
     await expect(runSearch(options(dir))).rejects.toThrow(/nodes\.jsonl:2: not JSON/);
+  });
+});
+
+describe("failures and scheduling", () => {
+  const tasks = ["a", "b", "c"].map((id) => searchTaskFor(id));
+  const settings = searchSettings({ rollouts: 15, max_depth: 3, seed: 5 });
+
+  /** A policy whose request number `failAt` (1-based, over all tasks) fails after the provider's retries. */
+  function failingPolicy(failAt: number) {
+    const policy = scriptedStepPolicy(oneCorrectPathScript());
+    const propose = policy.propose.bind(policy);
+    let calls = 0;
+    policy.propose = async (req) => (++calls === failAt ? { candidates: [], usage: { promptTokens: 0, completionTokens: 0 }, error: "http: 503 scripted" } : propose(req));
+    return policy;
+  }
+
+  it("stops a task whose request failed after retries (incomplete, not a dead end), and a resume completes the same trees", async () => {
+    const whole = await runSearch({ dir: tempDir(), tasks, settings, policy: scriptedStepPolicy(oneCorrectPathScript()), judge: scoringJudge() });
+    const dir = tempDir();
+    const first = await runSearch({ dir, tasks, settings, policy: failingPolicy(6), judge: scoringJudge() });
+    expect(first.stats).toMatchObject({ tasks: 3, failed: 1, finished: 2 });
+    const stopped = first.trees.find((t) => t.failure !== null);
+    expect(stopped?.failure).toMatchObject({ what: "expansion", error: expect.stringContaining("http: 503 scripted"), request_id: expect.stringMatching(/#\d+$/) });
+    expect(stopped?.finished).toBe(false);
+    // No node of the stopped tree is a dead end: the failed expansion left its node unexpanded.
+    expect(stopped?.nodes.some((n) => n.terminal === "dead_end")).toBe(false);
+    const events = readSearchLog(join(dir, SEARCH_FILES.log)).events.map((e) => e.event);
+    expect(events.filter((e) => e.kind === "failure")).toHaveLength(1);
+    const resumed = await runSearch({ dir, tasks, settings, policy: scriptedStepPolicy(oneCorrectPathScript()), judge: scoringJudge() });
+    expect(resumed.stats.failed).toBe(0);
+    expect(resumed.trees).toEqual(whole.trees);
+  });
+
+  it("stops a task whose program the sandbox could not judge, and a resume judges it again", async () => {
+    const whole = await runSearch({ dir: tempDir(), tasks, settings, policy: scriptedStepPolicy(oneCorrectPathScript()), judge: scoringJudge() });
+    const dir = tempDir();
+    const judge = scoringJudge();
+    const inner = judge.judge.bind(judge);
+    let calls = 0;
+    judge.judge = async (task, program) => {
+      if (++calls === 2) throw new SandboxFault("the sandbox failed twice (scripted)");
+      return inner(task, program);
+    };
+    const first = await runSearch({ dir, tasks, settings, policy: scriptedStepPolicy(oneCorrectPathScript()), judge });
+    expect(first.stats.failed).toBe(1);
+    expect(first.trees.find((t) => t.failure !== null)?.failure).toMatchObject({ what: "reward", request_id: null, error: expect.stringContaining("failed twice") });
+    const resumed = await runSearch({ dir, tasks, settings, policy: scriptedStepPolicy(oneCorrectPathScript()), judge: scoringJudge() });
+    expect(resumed.trees).toEqual(whole.trees);
+  });
+
+  it("builds the same trees in lockstep waves, one wave at the model at a time", async () => {
+    const many = Array.from({ length: 6 }, (_, i) => searchTaskFor(`w${i}`));
+    const asyncRun = await runSearch({ dir: tempDir(), tasks: many, settings, policy: scriptedStepPolicy(oneCorrectPathScript()), judge: scoringJudge({ delayMs: 3 }) });
+    const policy = scriptedStepPolicy(oneCorrectPathScript(), { delayMs: 5 });
+    const waves = await runSearch({ dir: tempDir(), tasks: many, settings: { ...settings, schedule: "waves" }, policy, judge: scoringJudge({ delayMs: 3 }) });
+    expect(waves.trees).toEqual(asyncRun.trees);
+    expect(waves.identitySha256).toBe(asyncRun.identitySha256);
+    // The first wave holds every task's root expansion; waves never overlap at the model.
+    expect(waves.stats.largestWave).toBe(6);
+    expect(waves.stats.waves).toBeLessThan(waves.stats.expansions);
+    // Calls of one wave start in one turn of the event loop; calls of different waves never overlap.
+    const calls = policy.intervals;
+    const overlapping = calls.flatMap(([s1, e1], i) => calls.slice(i + 1).filter(([s2, e2]) => Math.abs(s1 - s2) > 1 && s1 < e2 && s2 < e1));
+    expect(overlapping).toEqual([]);
   });
 });
 

@@ -107,7 +107,7 @@ describe("search against a local OpenAI server", () => {
     const { trees } = await runSearch({
       dir,
       tasks: [searchTaskFor("t")],
-      settings: searchSettings({ selection: "puct", rollouts: 1 }),
+      settings: searchSettings({ selection: "puct", rollouts: 1, code_children: "all" }),
       policy: createProviderPolicy(provider(), "completions"),
       judge: scoringJudge(),
     });
