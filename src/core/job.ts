@@ -101,4 +101,6 @@ export interface RawJobResult {
   /** Peak resident memory of the job's processes, in KiB. */
   maxRssKb: number;
   wallSeconds: number;
+  /** The engine that ran it, in a pool spanning several (its label); absent on one engine. */
+  engine?: string;
 }

@@ -29,4 +29,6 @@ export interface SampleVerdict {
   cached: boolean;
   /** sha256 of the program judged. */
   program_sha256: string;
+  /** The engine that ran it, in a pool spanning several Docker engines (absent when cached or on one engine). */
+  engine?: string;
 }

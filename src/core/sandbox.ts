@@ -36,8 +36,45 @@ export interface SandboxInfo {
   isolation: Isolation;
   image: string;
   imageId: string;
+  /** Jobs at once: on several engines, the sum of theirs. */
   workers: number;
   hashSeed: number;
+  /** The OCI runtime the containers run under (`runc`, `runsc`), when the backend has one. */
+  runtime?: string;
+  /** Each Docker engine the pool runs on (one for `docker`, several for `engines`). */
+  engines?: EngineRecord[];
+}
+
+/** One Docker engine of a pool, as a manifest records it. */
+export interface EngineRecord {
+  /** The entry's label (`name=`, else its URL). */
+  label: string;
+  /** The engine's own ID (`docker info`). */
+  id: string;
+  /** Docker's version on it. */
+  version: string;
+  /** The OCI runtime its containers run under there. */
+  runtime: string;
+  cpus: number;
+  workers: number;
+  /** The sandbox image's ID on it (the same on every engine: it is checked). */
+  image_id: string;
+}
+
+/** What one engine of a pool did (summary.json, the final manifest, progress). */
+export interface EngineStats extends EngineRecord {
+  /** Jobs whose result it gave. */
+  jobs: number;
+  /** Seconds its slots spent on those jobs (and on attempts an outage cut short). */
+  busy_seconds: number;
+  /** Jobs that ended in a sandbox fault on it (after their retry there). */
+  faults: number;
+  /** Times it stopped answering and was taken out of the pool. */
+  outages: number;
+  /** Jobs it held when it went away, put back in the queue for the others. */
+  requeued: number;
+  /** Whether it is in the pool now (false while it is away). */
+  up: boolean;
 }
 
 /**
@@ -48,4 +85,6 @@ export interface SandboxPool {
   readonly info: SandboxInfo;
   run(job: Job): Promise<RawJobResult>;
   close(): Promise<void>;
+  /** What each engine did so far (pools spanning several engines). */
+  engineStats?(): EngineStats[];
 }

@@ -6,19 +6,25 @@
  * (test/sandbox/conformance.test.ts) runs the same cases against each one.
  *
  * - `docker`: containers on one Docker engine (dockerode), warm pools or a fresh container per job.
+ * - `engines`: one pool over several Docker engines (engines-backend.ts, engine-pool.ts): each
+ *   engine's slots take jobs from one queue; an engine that goes away gives its jobs back.
  * - `host`: the runner as plain processes on this machine, NO isolation: the bench's
  *   no-sandbox baseline only; a session refuses to judge on it.
  *
- * Room for more: a backend over several engines (engine-endpoint.ts, engine-connect.ts and
- * image-transfer.ts already parse, connect and ship the image) or Kubernetes pods is one more
- * entry here with the same five members; nothing above this file changes.
+ * Room for more: Kubernetes pods (docs/ARCHITECTURE.md, "Kubernetes, on paper") would be one
+ * more entry here with the same members; nothing above this file changes.
  */
 import type Docker from "dockerode";
-import type { Isolation, SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
+import { SetupError } from "../core/errors.js";
+import type { EngineRecord, Isolation, SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
 import { createDockerSandbox } from "./docker-sandbox.js";
-import { assertEngine, connectDocker } from "./engine.js";
+import { dockerErrorText } from "./docker-error.js";
+import { resolveEngineList, type EngineEndpoint } from "./engine-endpoint.js";
+import { assertEngine, connectDocker, engineAddress } from "./engine.js";
+import { enginesBackend } from "./engines-backend.js";
 import { createHostSandbox } from "./host-sandbox.js";
 import { ensureImage, pruneSandbox, RUNNER_SOURCE } from "./image.js";
+import { pickRuntime } from "./oci-runtime.js";
 
 /** What a backend's pool is opened with: the shared options plus the notes and waits a pool may take. */
 export interface BackendPoolOptions extends SandboxOptions {
@@ -41,7 +47,7 @@ export interface SandboxBackend {
   readonly isolated: boolean;
   /** The isolation modes its pools offer. */
   readonly isolations: readonly Isolation[];
-  /** Throws SetupError, saying how to start one, when its engine does not answer. */
+  /** Throws SetupError, saying how to start one, when its engine does not answer (or lacks the runtime asked for). */
   check(): Promise<void>;
   /** Makes the image present (building it on first use) and names it. */
   prepareImage(log?: (line: string) => void): Promise<BackendImage>;
@@ -56,6 +62,10 @@ export interface SandboxBackend {
 export interface BackendOptions {
   /** The Docker engine (default: DOCKER_HOST, else the local socket). */
   docker?: Docker;
+  /** The `engines` backend's engines (default: VERDICT_ENGINES, else the engine DOCKER_HOST names). */
+  engines?: readonly EngineEndpoint[];
+  /** The OCI runtime of every container (`runsc`: gVisor), checked against each engine; default: the engine's own. */
+  runtime?: string;
   /** The host backend's runner script (default: the recipe's runner.py). */
   runnerPath?: string;
 }
@@ -63,17 +73,38 @@ export interface BackendOptions {
 /** The Docker backend over one engine. */
 function dockerBackend(o: BackendOptions): SandboxBackend {
   const docker = o.docker ?? connectDocker();
+  /** The engine as a manifest records it, read by check(). */
+  let engine: Omit<EngineRecord, "workers" | "image_id"> | undefined;
   return {
     name: "docker",
     isolated: true,
     isolations: ["pool", "fresh"],
-    check: () => assertEngine(docker),
+    async check() {
+      await assertEngine(docker);
+      let info: { ID?: string; ServerVersion?: string; NCPU?: number; Runtimes?: Record<string, unknown>; DefaultRuntime?: string };
+      try {
+        info = (await docker.info()) as typeof info;
+      } catch (err) {
+        throw new SetupError(`cannot ask the Docker engine at ${engineAddress(docker)} what it is: ${dockerErrorText(err)}`);
+      }
+      const where = `the Docker engine at ${engineAddress(docker)}`;
+      const runtime = pickRuntime(where, Object.keys(info.Runtimes ?? {}), info.DefaultRuntime ?? "runc", o.runtime);
+      engine = { label: engineAddress(docker), id: info.ID ?? "", version: info.ServerVersion ?? "", runtime, cpus: info.NCPU ?? 0 };
+    },
     async prepareImage(log) {
       const image = await ensureImage(docker, log !== undefined ? { log } : {});
       return { tag: image.tag, id: image.id };
     },
-    describe: (image, p) => ({ backend: "docker", isolation: p.isolation, image: image.tag, imageId: image.id, workers: p.workers, hashSeed: p.hashSeed }),
-    open: (options) => createDockerSandbox(docker, options),
+    describe: (image, p) => ({
+      backend: "docker",
+      isolation: p.isolation,
+      image: image.tag,
+      imageId: image.id,
+      workers: p.workers,
+      hashSeed: p.hashSeed,
+      ...(engine !== undefined ? { runtime: engine.runtime, engines: [{ ...engine, workers: p.workers, image_id: image.id }] } : {}),
+    }),
+    open: (options) => createDockerSandbox(docker, { ...options, ...(o.runtime !== undefined && options.runtime === undefined ? { runtime: o.runtime } : {}) }),
     async pruneOrphans(labels) {
       return (await pruneSandbox(docker, { labels })).containers;
     },
@@ -99,6 +130,7 @@ function hostBackend(o: BackendOptions): SandboxBackend {
 /** Every backend, by name. */
 export const SANDBOX_BACKENDS = {
   docker: dockerBackend,
+  engines: (o: BackendOptions) => enginesBackend({ endpoints: o.engines ?? resolveEngineList({}), ...(o.runtime !== undefined ? { runtime: o.runtime } : {}) }),
   host: hostBackend,
 } satisfies Record<string, (options: BackendOptions) => SandboxBackend>;
 

@@ -24,7 +24,7 @@ import { RunnerNotReady, SandboxFault, SetupError } from "../core/errors.js";
 import type { Job, RawJobResult } from "../core/job.js";
 import type { SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
 import { containerSpec, RUN_LABEL } from "./container-spec.js";
-import { engineAddress } from "./engine.js";
+import { engineAddress, engineAnswers } from "./engine.js";
 import { inspectImage, oomKilled, postMortem } from "./container-inspect.js";
 import { dockerErrorText } from "./docker-error.js";
 import { resolveRuntime } from "./oci-runtime.js";
@@ -115,33 +115,19 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
   const closedFault = (): SandboxFault => new SandboxFault(`sandbox pool ${poolId} is closed`);
 
   /** Whether the engine answers a ping now. */
-  const engineAnswers = async (): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        docker.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error("ping timed out")), ENGINE_PING_TIMEOUT_MS);
-        }),
-      ]);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const engineAnswersNow = (): Promise<boolean> => engineAnswers(docker, ENGINE_PING_TIMEOUT_MS);
 
   /** Waits until the engine answers again; every job that saw it go shares one wait. */
   const awaitEngine = (jobId: string): Promise<void> => {
     engineWait ??= (async () => {
       const seconds = engineWaitMs / 1000;
-      opts.log?.(`the Docker engine at ${engineAddress(docker)} stopped answering; waiting up to ${seconds} s for it to come back`);
+      // With no wait (a pool of a multi-engine pool), the owner says what becomes of the jobs.
+      if (engineWaitMs > 0) opts.log?.(`the Docker engine at ${engineAddress(docker)} stopped answering; waiting up to ${seconds} s for it to come back`);
       const deadline = Date.now() + engineWaitMs;
       const started = Date.now();
       for (;;) {
         if (closed) throw closedFault();
-        if (await engineAnswers()) break;
+        if (await engineAnswersNow()) break;
         if (Date.now() >= deadline) {
           throw new SetupError(
             `the Docker engine at ${engineAddress(docker)} stopped answering while job ${jobId} ran, and did not come back within ${seconds} s`,
@@ -332,7 +318,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
             if (++notReady > MAX_NOT_READY_PER_JOB) throw new SandboxFault(`job ${job.id}: ${notReady} containers in a row were not ready: ${detail}`);
             continue;
           }
-          if (!(await engineAnswers())) {
+          if (!(await engineAnswersNow())) {
             // The engine went away under the job: not the job's fault, so its retry is not spent.
             if (++outages > MAX_ENGINE_OUTAGES_PER_JOB) {
               throw new SetupError(`the Docker engine at ${engineAddress(docker)} went away ${outages} times during job ${job.id}`);

@@ -35,6 +35,17 @@ export function engineAddress(docker: Docker): string {
   return `${modem.protocol ?? "http"}://${modem.host ?? "localhost"}${modem.port ? `:${modem.port}` : ""}`;
 }
 
+/** Whether the engine answers a ping within `timeoutMs` (never throws). */
+export async function engineAnswers(docker: Docker, timeoutMs: number): Promise<boolean> {
+  try {
+    // dockerode takes an abort signal on ping; its type declarations do not say so.
+    await (docker as unknown as { ping(o: { abortSignal: AbortSignal }): Promise<unknown> }).ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Pings the engine; throws SetupError saying how to start one when nothing answers in time. */
 export async function assertEngine(docker: Docker, timeoutMs: number = PING_TIMEOUT_MS): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -27,16 +27,20 @@ export async function resolveRuntime(docker: Docker, requested?: string): Promis
     throw new SetupError(`cannot ask the Docker engine at ${engineAddress(docker)} for its runtimes: ${dockerErrorText(err)}`);
   }
   const runtimes = info.Runtimes ?? {};
-  const name = requested ?? info.DefaultRuntime ?? "runc";
-  const entry = runtimes[name];
-  if (requested !== undefined && entry === undefined) {
-    const known = Object.keys(runtimes).sort().join(", ") || "none listed";
-    throw new SetupError(
-      `the sandbox runtime ${requested} is not registered with the Docker engine at ${engineAddress(docker)} (it has: ${known}); ` +
-        `register it in the engine's daemon.json "runtimes" (for gVisor see docs/gvisor-notes.md)`,
-    );
-  }
-  return { name, gvisor: isGvisor(name, entry?.path) };
+  const name = pickRuntime(`the Docker engine at ${engineAddress(docker)}`, Object.keys(runtimes), info.DefaultRuntime ?? "runc", requested);
+  return { name, gvisor: isGvisor(name, runtimes[name]?.path) };
+}
+
+/**
+ * The runtime `requested` names (default: the engine's `defaultRuntime`) on an engine that
+ * registers `runtimes`; SetupError naming the engine (`where`) when it has no such runtime.
+ */
+export function pickRuntime(where: string, runtimes: readonly string[], defaultRuntime: string, requested?: string): string {
+  if (requested === undefined) return defaultRuntime;
+  if (runtimes.includes(requested)) return requested;
+  const known = [...runtimes].sort().join(", ") || "none listed";
+  const how = isGvisor(requested, undefined) ? "scripts/ensure-docker.sh --with-runsc registers Debian's runsc; docs/gvisor-notes.md" : "see the engine's documentation";
+  throw new SetupError(`the sandbox runtime ${requested} is not registered with ${where} (it has: ${known}); register it in the engine's daemon.json "runtimes" (${how})`);
 }
 
 /** Whether a runtime entry is gVisor: its program (or, without a path, its name) is runsc. */

@@ -16,6 +16,8 @@ export interface SessionKeyParts {
   hashSeed: number;
   imageId: string;
   judgeDigest: string;
+  /** The OCI runtime: part of the key only when it is not runc, so keys made before it was recorded stay valid. */
+  runtime?: string;
 }
 
 /** JSON.stringify replacer for hashing: ints (bigint) stay distinct from floats. */
@@ -30,7 +32,8 @@ export function testsDigest(task: Pick<Task, "setup" | "memoryMb" | "tests">): s
 
 /** The session-wide part of every key. */
 export function sessionKeyPart(parts: SessionKeyParts): string {
-  return JSON.stringify({ limits: parts.limits, seed: parts.hashSeed, image: parts.imageId, judge: parts.judgeDigest });
+  const runtime = parts.runtime !== undefined && parts.runtime !== "runc" ? { runtime: parts.runtime } : {};
+  return JSON.stringify({ limits: parts.limits, seed: parts.hashSeed, image: parts.imageId, judge: parts.judgeDigest, ...runtime });
 }
 
 /** The key of one judgement: a program digest, a tests digest, the session part and the mode. */

@@ -15,11 +15,12 @@ import type { Sample } from "../core/sample.js";
 import type { JudgeItem, JudgeRequestOptions, Judgement, RunProgramOptions } from "../core/session.js";
 import type { Benchmark, Task } from "../core/task.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
+import type { SandboxInfo } from "../core/sandbox.js";
 import { judgeSample as judgeRaw, sandboxErrorVerdict } from "../judge/judge-sample.js";
 import { programDigest } from "../judge/program-identity.js";
 import { describeReferenceFailure, resolveBenchmark } from "../runner/ground-truth.js";
 import { createVerdictCache, currentJudgeDigest, type VerdictCache } from "../runner/verdict-cache.js";
-import { sandboxBackend, type BackendImage, type SandboxBackend } from "../sandbox/backends.js";
+import { sandboxBackend, type BackendImage, type BackendOptions, type SandboxBackend } from "../sandbox/backends.js";
 import { DEFAULT_CONTAINER, DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
 import { cacheDir } from "../util/paths.js";
 import { buildJob } from "./job-builder.js";
@@ -42,7 +43,7 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
     throw new Error("internal: a judging session needs exactly one of `benchmark` (to resolve) and `resolved`");
   }
   const log = options.log ?? (() => {});
-  const backend = typeof options.backend === "object" ? options.backend : sandboxBackend(options.backend, options.docker ? { docker: options.docker } : {});
+  const backend = typeof options.backend === "object" ? options.backend : sandboxBackend(options.backend ?? (options.engines !== undefined ? "engines" : "docker"), backendOptions(options));
   const isolation = options.isolation ?? "pool";
   if (!backend.isolations.includes(isolation)) throw new InputError(`the ${backend.name} backend has no ${isolation} isolation (it has ${backend.isolations.join(", ")})`);
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -61,7 +62,15 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
     if (pruned > 0) log(`resume: removed ${pruned} container(s) the interrupted run left behind`);
   }
   const container = { ...DEFAULT_CONTAINER, ...options.container };
-  const base = { image: image.tag, workers: options.workers, hashSeed, ...container, log, ...(options.engineWaitSeconds !== undefined ? { engineWaitSeconds: options.engineWaitSeconds } : {}) };
+  const base = {
+    image: image.tag,
+    workers: options.workers,
+    hashSeed,
+    ...container,
+    log,
+    ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+    ...(options.engineWaitSeconds !== undefined ? { engineWaitSeconds: options.engineWaitSeconds } : {}),
+  };
   let benchmark: Benchmark | undefined = options.resolved;
   const pools: SessionPools = createSessionPools(
     backend,
@@ -81,6 +90,7 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
         hashSeed,
         noCache: options.groundTruthCache === false,
         log,
+        progress: options.progress === true,
         openPool: (memoryMb) => pools.open({ ...base, isolation: "pool", memoryMb, labels: { ...options.labels, "verdict.role": "reference" } }),
       });
       checkpoint();
@@ -89,12 +99,22 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
       for (const f of groundTruth.failures) log(`warning: ${describeReferenceFailure(f)}`);
     }
     if (benchmark === undefined) throw new Error("internal: no benchmark");
-    return sessionOver({ options, backend, image, benchmark, groundTruth, limits, hashSeed, isolation, pools, stopReason, detach: () => signal?.removeEventListener("abort", onAbort) });
+    const sandbox = backend.describe(image, { isolation, workers: options.workers, hashSeed });
+    return sessionOver({ options, backend, image, benchmark, groundTruth, limits, hashSeed, isolation, pools, stopReason, sandbox, detach: () => signal?.removeEventListener("abort", onAbort) });
   } catch (err) {
     signal?.removeEventListener("abort", onAbort);
     await pools.closeAll();
     throw err;
   }
+}
+
+/** What the session's backend is made with: the engine (or engines) and the runtime. */
+function backendOptions(options: JudgingSessionOptions): BackendOptions {
+  return {
+    ...(options.docker !== undefined ? { docker: options.docker } : {}),
+    ...(options.engines !== undefined ? { engines: options.engines } : {}),
+    ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
+  };
 }
 
 /** The memory the candidates' jobs may need: the limit, or more for a task whose reference needed more. */
@@ -115,6 +135,8 @@ interface SessionParts {
   pools: SessionPools;
   stopReason: () => Error;
   detach: () => void;
+  /** What the manifest records of the sandbox. */
+  sandbox: SandboxInfo;
 }
 
 /** The session's methods over its resolved parts. */
@@ -137,7 +159,7 @@ function sessionOver(p: SessionParts): LocalJudgingSession {
   };
   return {
     benchmark,
-    sandbox: p.backend.describe(p.image, { isolation: p.isolation, workers: p.options.workers, hashSeed: p.hashSeed }),
+    sandbox: p.sandbox,
     limits,
     hashSeed: p.hashSeed,
     backend: p.backend,
@@ -170,6 +192,7 @@ function sessionOver(p: SessionParts): LocalJudgingSession {
     async warm() {
       await pools.candidates();
     },
+    engineStats: () => pools.startedCandidates()?.engineStats?.(),
     async close() {
       p.detach();
       await pools.closeAll();
@@ -187,7 +210,13 @@ function judgementOf(taskId: string, v: Omit<SampleVerdict, "task_id" | "sample_
 function createJudging(p: SessionParts): { judge(task: Task, program: string, o: JudgeRequestOptions, jobId?: string): Promise<Judged>; refuseUnisolated(): void } {
   const cache: VerdictCache =
     typeof p.options.verdictCache === "object" ? p.options.verdictCache : createVerdictCache(cacheDir("verdicts"), p.options.verdictCache !== false);
-  const sessionPart = sessionKeyPart({ limits: p.limits, hashSeed: p.hashSeed, imageId: p.image.id, judgeDigest: p.options.judgeDigest ?? currentJudgeDigest() });
+  const sessionPart = sessionKeyPart({
+    limits: p.limits,
+    hashSeed: p.hashSeed,
+    imageId: p.image.id,
+    judgeDigest: p.options.judgeDigest ?? currentJudgeDigest(),
+    ...(p.sandbox.runtime !== undefined ? { runtime: p.sandbox.runtime } : {}),
+  });
   const memo = createMemo<Judged>(p.options.memo !== false);
   // A task's tests digest is computed once; tests asked for by a request are hashed each time.
   const digests = new WeakMap<Task, string>();
@@ -224,6 +253,7 @@ function createJudging(p: SessionParts): { judge(task: Task, program: string, o:
     const { task_id: _t, sample_index: _s, ...verdict } = judged;
     const { cached: _c, ...kept } = verdict;
     cache.put(key, kept);
+    if (raw.engine !== undefined) verdict.engine = raw.engine;
     return { verdict, stdout: raw.stdout, stderr: raw.stderr };
   };
 

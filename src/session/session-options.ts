@@ -7,10 +7,24 @@ import type { Benchmark, BenchmarkSpec } from "../core/task.js";
 import type { TaskReferenceFailure } from "../runner/ground-truth.js";
 import type { JudgedSample } from "../runner/judge-samples.js";
 import type { VerdictCache } from "../runner/verdict-cache.js";
+import type { EngineStats } from "../core/sandbox.js";
 import type { BackendName, SandboxBackend } from "../sandbox/backends.js";
+import type { EngineEndpoint } from "../sandbox/engine-endpoint.js";
+
+/**
+ * Where a session's sandboxes run: the Docker engines of the pool and the OCI runtime. Every
+ * command that judges takes them (`--engines`, `--runtime`: src/cli/flags.ts) and hands them
+ * to its session as they are.
+ */
+export interface SandboxPlacement {
+  /** A pool over these engines (the `engines` backend); unset: the one engine DOCKER_HOST names. */
+  engines?: readonly EngineEndpoint[];
+  /** The OCI runtime of every container (`runsc`: gVisor), registered with every engine; unset: each engine's default. */
+  runtime?: string;
+}
 
 /** What a judging session is opened on (one of `benchmark` and `resolved` is required). */
-export interface JudgingSessionOptions {
+export interface JudgingSessionOptions extends SandboxPlacement {
   /** A benchmark as its loader gives it: its expected values are computed once (and cached), in a pool of their own. */
   benchmark?: BenchmarkSpec;
   /** Tasks whose expectations are known already (the soak's, a test's own): no reference runs. */
@@ -48,6 +62,8 @@ export interface JudgingSessionOptions {
   /** How long jobs wait for a Docker engine that went away (a restart). */
   engineWaitSeconds?: number;
   log?: (line: string) => void;
+  /** Draw a progress bar on stderr while the expected values are computed (stderr is a terminal). */
+  progress?: boolean;
   /** Aborting it closes every pool of the session at once (containers removed); judgements in flight reject with its reason. */
   signal?: AbortSignal;
 }
@@ -78,4 +94,6 @@ export interface LocalJudgingSession extends JudgingSession {
   runJob(job: Job, signal?: AbortSignal): Promise<RawJobResult>;
   /** Starts the candidates' pool now rather than on the first job. */
   warm(): Promise<void>;
+  /** What each engine of the candidates' pool did so far (a pool over several engines, once started). */
+  engineStats(): EngineStats[] | undefined;
 }

@@ -12,6 +12,8 @@ export interface SessionPools {
   open(options: BackendPoolOptions): Promise<SandboxPool>;
   /** The candidates' pool, started on first use with these options; every caller shares one start. */
   candidates(): Promise<SandboxPool>;
+  /** The candidates' pool once it has started, else undefined. */
+  startedCandidates(): SandboxPool | undefined;
   /** Whether the pools were closed (an abort or close). */
   readonly stopped: boolean;
   /** Closes every pool; later opens are refused. Safe to call twice. */
@@ -27,6 +29,7 @@ export function createSessionPools(backend: SandboxBackend, candidateOptions: ()
   let stopped = false;
   let closing: Promise<void> | undefined;
   let candidates: Promise<SandboxPool> | undefined;
+  let started: SandboxPool | undefined;
   const open = async (options: BackendPoolOptions): Promise<SandboxPool> => {
     if (stopped) throw stopReason();
     const pool = await backend.open(options);
@@ -40,9 +43,10 @@ export function createSessionPools(backend: SandboxBackend, candidateOptions: ()
   return {
     open,
     candidates() {
-      candidates ??= open(candidateOptions());
+      candidates ??= open(candidateOptions()).then((pool) => (started = pool));
       return candidates;
     },
+    startedCandidates: () => started,
     get stopped() {
       return stopped;
     },

@@ -4,12 +4,19 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe } from "vitest";
-import { BACKEND_NAMES, sandboxBackend } from "../../src/sandbox/backends.js";
+import { BACKEND_NAMES, sandboxBackend, type BackendName, type BackendOptions } from "../../src/sandbox/backends.js";
+import { defaultEngineEndpoint } from "../../src/sandbox/engine-endpoint.js";
 import { conformanceSuite, type ConformanceCase } from "../helpers/conformance-suite.js";
+
+/**
+ * What each backend is made with here: the `engines` backend over the default engine alone, with
+ * one worker (test/sandbox/engine-pool.test.ts runs the suite over three engines).
+ */
+const made = (name: BackendName): BackendOptions => (name === "engines" ? { engines: [{ ...defaultEngineEndpoint(), workers: 1 }] } : {});
 
 /** Every registered backend, in every isolation mode it offers. */
 const backends: ConformanceCase[] = BACKEND_NAMES.flatMap((name) => {
-  const backend = sandboxBackend(name);
+  const backend = sandboxBackend(name, made(name));
   return backend.isolations.map((isolation): ConformanceCase => {
     const labels = { "verdict.test": `conformance-${name}-${isolation}-${randomBytes(3).toString("hex")}` };
     return {
