@@ -1,6 +1,7 @@
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { VerdictError } from "../core/errors.js";
 import { InterruptedError } from "../runner/cleanup.js";
+import { stderrLine } from "../runner/progress.js";
 import { VERSION } from "../version.js";
 import { registerBenchCommand } from "./commands/bench.js";
 import { registerCompareCommand } from "./commands/compare.js";
@@ -17,6 +18,8 @@ import { registerSoakCommand } from "./commands/soak.js";
 
 const program = new Command();
 program.name("verdict").description("Sandboxed evaluation harness for code models").version(VERSION);
+// Commander's own exits become errors here (subcommands inherit this), so a usage error exits 2 like any other bad input.
+program.exitOverride();
 registerEvalCommand(program);
 registerBenchCommand(program);
 registerSandboxCommands(program);
@@ -29,17 +32,40 @@ registerTable1Command(program);
 registerServeCommand(program);
 registerSchemaCommand(program);
 registerReportCommand(program);
+/** Exit code of a usage error (an unknown command or option, a bad or missing flag value): the same as any other bad input. */
+const USAGE_EXIT = 2;
+
+/**
+ * The command a command line names, when it names none that exists: `verdict foo --help` and
+ * `verdict help foo` are unknown commands, not requests for the main help.
+ */
+function unknownCommand(args: readonly string[]): string | undefined {
+  const [first, second] = args;
+  const named = first === "help" ? second : first;
+  if (named === undefined || named.startsWith("-")) return undefined;
+  const known = program.commands.some((c) => c.name() === named || c.aliases().includes(named));
+  return known || named === "help" ? undefined : named;
+}
+
 try {
+  const unknown = unknownCommand(process.argv.slice(2));
+  if (unknown !== undefined) {
+    process.stderr.write(`error: unknown command '${unknown}' (the commands: ${program.commands.map((c) => c.name()).join(", ")}; see verdict --help)\n`);
+    process.exit(USAGE_EXIT);
+  }
   await program.parseAsync(process.argv);
 } catch (e) {
   // Errors verdict raises on purpose carry a message meant for the user; anything else is a bug.
-  if (e instanceof InterruptedError) {
-    process.stderr.write(`verdict: ${e.message}\n`);
+  if (e instanceof CommanderError) {
+    // Commander printed its message already; help and --version asked for are not errors.
+    process.exitCode = e.exitCode === 0 ? 0 : USAGE_EXIT;
+  } else if (e instanceof InterruptedError) {
+    stderrLine(`verdict: ${e.message}`);
     // Exit as a signal-killed process would (130, 143), now: the run is saved, and nothing
     // left on the event loop (a socket the interrupt cut) may keep a stopped process alive.
     process.exit(e.exitCode);
   } else if (e instanceof VerdictError) {
-    process.stderr.write(`verdict: ${e.message}\n`);
+    stderrLine(`verdict: ${e.message}`);
     process.exitCode = 2;
   } else {
     throw e;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type Docker from "dockerode";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
@@ -8,7 +8,6 @@ import { MISSING_POLICIES, type MissingPolicy } from "../core/run.js";
 import { ISOLATION_MODES, type Isolation } from "../core/sandbox.js";
 import { jobLimitsSchema } from "../runner/run-format.js";
 import { readRunJson, RUN_FILES } from "../runner/run-format.js";
-import { sha256 } from "../util/hash.js";
 
 /** Everything `verdict eval` needs. */
 export interface EvalOptions {
@@ -65,15 +64,7 @@ export const storedEvalOptionsSchema = z.object({
 /** The options of a run as stored in its directory (eval-options.json). */
 export type StoredEvalOptions = z.infer<typeof storedEvalOptionsSchema>;
 
-/**
- * The `verdict.run` label of a run's containers: the run id plus a hash of its directory, so
- * two runs that share a directory name (`--out run`) never share containers, and a resume of
- * the same directory finds what a killed process left behind.
- */
-export function runLabel(runDir: string): string {
-  const dir = resolve(runDir);
-  return `${basename(dir)}-${sha256(dir).slice(0, 12)}`;
-}
+export { runLabel } from "../runner/cleanup.js";
 
 /** The options stored in a run directory, or undefined for a run made before they were kept. */
 export function readEvalOptions(runDir: string): StoredEvalOptions | undefined {

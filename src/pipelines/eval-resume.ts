@@ -17,11 +17,19 @@ export interface RunIdentity {
   runDir: string;
 }
 
-/** Throws InputError when a resumed run's settings or inputs differ from those it started with. */
-export function assertSameRun(previous: RunManifest, now: RunIdentity): void {
+/**
+ * Throws InputError when a resumed run's settings or inputs differ from those it started with.
+ * `via` says how the directory was named: `--resume`, or `--out` naming a directory that already
+ * holds a run (refused untouched when it is another run: another samples file, benchmark, limits).
+ */
+export function assertSameRun(previous: RunManifest, now: RunIdentity, via: "resume" | "out" = "resume"): void {
   const file = join(now.runDir, RUN_FILES.manifest);
   const differ = (what: string, then: unknown, current: unknown): InputError =>
-    new InputError(`cannot resume: ${what} differs from the interrupted run's (${JSON.stringify(then)} then, ${JSON.stringify(current)} now)`, file);
+    via === "out"
+      ? new InputError(
+          `${now.runDir} holds a different run (${previous.status}, ${previous.samples_source}): ${what} is ${JSON.stringify(then)} there, ${JSON.stringify(current)} here; nothing was changed: choose another --out, or delete that directory`,
+        )
+      : new InputError(`cannot resume: ${what} differs from the interrupted run's (${JSON.stringify(then)} then, ${JSON.stringify(current)} now)`, file);
   if (previous.benchmark !== now.benchmark) throw differ("the benchmark", previous.benchmark, now.benchmark);
   if (previous.split !== now.split) throw differ("the split", previous.split, now.split);
   // Runs from before samples were hashed have no sha256; their verdicts' program hashes still are checked.

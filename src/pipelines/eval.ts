@@ -8,18 +8,17 @@ import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { loadSamples } from "../judge/samples.js";
 import { summarize } from "../metrics/summary.js";
-import { InterruptedError, interruptReason } from "../runner/cleanup.js";
+import { interruptedError, runSessionCleanup, shellWord } from "../runner/cleanup.js";
 import { describeReferenceFailure, failuresByTask } from "../runner/ground-truth.js";
 import { judgeSamples } from "../runner/judge-samples.js";
 import { openResultsStore, readManifest, writeJsonAtomic, type ResultsStore } from "../runner/results-store.js";
 import { newRunId } from "../runner/run-id.js";
 import { RUN_FILES, sampleKey } from "../runner/run-format.js";
 import { checkSamplesCover, missingVerdict, setAsideUnscorable } from "../runner/task-coverage.js";
-import { RUN_LABEL } from "../sandbox/container-spec.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
 import { VERSION } from "../version.js";
-import { runLabel, storedOptions, type EvalOptions } from "./eval-options.js";
+import { storedOptions, type EvalOptions } from "./eval-options.js";
 import { assertSameImage, assertSameRun, assertVerdictsMatchSamples } from "./eval-resume.js";
 
 /** The outcome of `verdict eval`. */
@@ -50,9 +49,13 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const { samples } = loaded;
 
   const runDir = resolve(opts.resume ?? opts.outDir ?? join(opts.resultsDir, newRunId(spec.name)));
-  const previous = opts.resume !== undefined ? readManifest(runDir) : undefined;
-  if (opts.resume !== undefined && previous === undefined) throw new InputError(`not a run directory (no ${RUN_FILES.manifest}); nothing to resume`, runDir);
-  if (previous !== undefined) assertSameRun(previous, { benchmark: spec.name, split: spec.split, samplesSha256: loaded.sha256, limits: opts.limits, hashSeed: opts.hashSeed, runDir });
+  // `--out` naming a run directory continues that run when it is this one, and is refused, untouched, when it is another.
+  const previous = opts.resume !== undefined || opts.outDir !== undefined ? readManifest(runDir) : undefined;
+  if (opts.resume !== undefined && previous === undefined) throw new InputError(`not a run directory: ${runDir} has no ${RUN_FILES.manifest}; nothing to resume`);
+  if (previous !== undefined) {
+    const identity = { benchmark: spec.name, split: spec.split, samplesSha256: loaded.sha256, limits: opts.limits, hashSeed: opts.hashSeed, runDir };
+    assertSameRun(previous, identity, opts.resume !== undefined ? "resume" : "out");
+  }
 
   let store: ResultsStore | undefined;
   let manifest: RunManifest | undefined;
@@ -122,10 +125,10 @@ function sessionOptions(opts: EvalOptions, spec: BenchmarkSpec, runDir: string, 
     workers: opts.workers,
     limits: opts.limits,
     hashSeed: opts.hashSeed,
-    labels: { [RUN_LABEL]: runLabel(runDir) },
     // The killed process that last wrote this run may have left containers behind.
-    pruneOrphans: resuming,
+    ...runSessionCleanup(runDir, resuming),
     groundTruthCache: !opts.noCache,
+    progress: opts.progress,
     verdictCache: !opts.noCache && opts.noVerdictCache !== true,
     log,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
@@ -189,11 +192,9 @@ function stoppedRun(
     }
   }
   const resumable = store !== undefined && existsSync(join(runDir, RUN_FILES.manifest));
-  const hint = resumable ? `${store?.count ?? 0} of ${run.total} samples are judged and saved in ${runDir}; continue with: verdict eval --resume ${runDir}` : "";
-  if (run.signal?.aborted) {
-    const reason = interruptReason(run.signal);
-    return new InterruptedError(reason.signal, `interrupted by ${reason.signal}${hint ? `: ${hint}` : ""}`);
-  }
-  if (err instanceof VerdictError && hint) err.message = `${err.message}\n${hint}`;
+  const saved = resumable ? `${store?.count ?? 0} of ${run.total} samples are judged and saved in ${runDir}` : "";
+  const resume = `verdict eval --resume ${shellWord(runDir)}`;
+  if (run.signal?.aborted) return interruptedError(run.signal, saved, saved ? resume : "");
+  if (err instanceof VerdictError && saved) err.message = `${err.message}\n${saved}; continue with: ${resume}`;
   return err;
 }

@@ -11,6 +11,7 @@ import { openResultsStore, type ResultsStore } from "../runner/results-store.js"
 import { RUN_FILES, sampleKey, type GenerationRecord } from "../runner/run-format.js";
 import { openSamplesFile, type SamplesFile } from "../runner/samples-file.js";
 import type { LocalJudgingSession } from "../session/session-options.js";
+import { underSignal } from "../session/session-pools.js";
 import { startGeneration, type Generation, type GenerationFailure, type GenerationPlan } from "./generate.js";
 import type { ModelConfig, RunConfig } from "./run-config.js";
 import { samplingOf } from "./run-providers.js";
@@ -54,6 +55,8 @@ export interface ModelContext {
   /** false: ask this model nothing; judge and report what is on disk. */
   generate: boolean;
   signal: AbortSignal;
+  /** The command's interrupt (SIGINT, SIGTERM): stops the judging at once, even while a stream waits for the model. */
+  interrupt?: AbortSignal;
   /** Stops every generation of the run (a judge failed, so its results could never be complete). */
   abort: () => void;
   log: (line: string) => void;
@@ -85,7 +88,9 @@ export function cellLabel(id: CellId): string {
 export async function runModelCells(cells: CellRun[], ctx: ModelContext): Promise<void> {
   const prepared = cells.map((cell) => prepareCell(cell, ctx));
   const judging = prepared.map((p) => judgeCell(p, ctx));
-  const outcomes = await Promise.allSettled([generateCells(prepared, ctx), ...judging]);
+  // An interrupt does not wait for model requests in flight (a server may take minutes to
+  // answer; what they bring is dropped): only for the judging, which marks each cell interrupted.
+  const outcomes = await Promise.allSettled([underSignal(generateCells(prepared, ctx), ctx.interrupt), ...judging]);
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
   if (failed) throw failed.reason;
 }
@@ -99,6 +104,8 @@ function prepareCell(cell: CellRun, ctx: ModelContext): PreparedCell {
     if (tasks.has(record.task_id)) cell.records.set(key, record);
   }
   const store = openResultsStore(cell.dir);
+  // Progress and an interrupt's report count what a resume found judged too.
+  cell.judged = store.existing.size;
   const { cfg } = ctx;
   const manifest = {
     ...ctx.manifestBase,
@@ -146,6 +153,7 @@ async function judgeCell(p: PreparedCell, ctx: ModelContext): Promise<void> {
       concurrency: ctx.session.sandbox.workers * 2,
       store: p.store,
       progress: false,
+      ...(ctx.interrupt !== undefined ? { signal: ctx.interrupt } : {}),
       onVerdict: (v: SampleVerdict) => {
         cell.judged++;
         ctx.onVerdict?.(cell.id, v);

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type Docker from "dockerode";
@@ -11,6 +11,8 @@ import { asprInputs, ciOf, deltaOf, pass1Figure, pass1Rates, type AsprFigure, ty
 import type { Provider } from "../models/provider.js";
 import type { PromptStyleName } from "../prompts/prompt-style.js";
 import { describeReferenceFailure, explainUnscorable, failuresByTask } from "../runner/ground-truth.js";
+import { interruptedError, runSessionCleanup, shellWord } from "../runner/cleanup.js";
+import { lockRunDir } from "../runner/results-store.js";
 import { newRunId } from "../runner/run-id.js";
 import { sampleKey, type GenerationRecord } from "../runner/run-format.js";
 import { DEFAULT_LIMITS, defaultWorkers } from "../sandbox/limits.js";
@@ -114,6 +116,15 @@ export interface PipelineOptions {
    * reported. On a host that serves one model at a time, run each in turn into the same directory.
    */
   onlyModels?: string[];
+  /**
+   * Aborting it (an interrupt) stops the run at once: containers removed, every cell's manifest
+   * and run.json marked interrupted, and an InterruptedError saying what is saved and how to resume.
+   */
+  signal?: AbortSignal;
+  /** The command that continues this run (default `verdict run <config> --resume DIR`), for an interrupt's message. */
+  resumeCommand?: (runDir: string) => string;
+  /** Draw a progress bar while the expected values are computed (stderr is a terminal). */
+  progress?: boolean;
 }
 
 
@@ -132,39 +143,69 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const shots = cfg.styles.includes("vanilla") ? await loadFewShot(cfg.prompt.shots, cfg.data) : [];
   const providers = new Map(cfg.models.map((m) => [m.name, providerFor(m, { enabled: !opts.noCache, ...(opts.responseCacheDir !== undefined ? { dir: opts.responseCacheDir } : {}) })]));
   const runDir = resolve(opts.resume ?? opts.outDir ?? join(cfg.out, newRunId(spec.name)));
-  const run = openRunRecord(runDir, cfg, spec, generateWith, opts.resume !== undefined);
+  // Locked before anything is written or pruned: the containers a resume removes belong to no live process.
+  const unlock = opts.resume === undefined || existsSync(runDir) ? lockRun(runDir) : () => {};
+  try {
+    return await runLocked({ opts, cfg, spec, shots, providers, runDir, generateWith, started, log });
+  } finally {
+    unlock();
+  }
+}
 
+/** A run whose directory is locked: the pipeline proper. */
+async function runLocked(c: {
+  opts: PipelineOptions;
+  cfg: RunConfig;
+  spec: Awaited<ReturnType<typeof loadConfiguredBenchmark>>;
+  shots: Awaited<ReturnType<typeof loadFewShot>>;
+  providers: Map<string, Provider>;
+  runDir: string;
+  generateWith: (model: string) => boolean;
+  started: number;
+  log: (line: string) => void;
+}): Promise<PipelineResult> {
+  const { opts, cfg, spec, runDir, log } = c;
+  const run = openRunRecord(runDir, cfg, spec, c.generateWith, opts.resume !== undefined);
   const sampleSeconds = await resolveSampleBudget(cfg.benchmark, cfg.sandbox.sample_budget_s);
   const limits: JobLimits = { ...DEFAULT_LIMITS, testSeconds: cfg.sandbox.timeout_s, memoryMb: cfg.sandbox.memory_mb, ...(sampleSeconds !== undefined ? { sampleSeconds } : {}) };
-  const session = await openJudgingSession({
-    benchmark: spec,
-    ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
-    isolation: cfg.sandbox.isolation,
-    workers: cfg.sandbox.workers ?? defaultWorkers(),
-    limits,
-    hashSeed: cfg.sandbox.hash_seed,
-    groundTruthCache: !opts.noCache,
-    verdictCache: !opts.noCache && opts.noVerdictCache !== true,
-    log,
-  });
   const cells = cfg.models.flatMap((m) =>
     cfg.styles.flatMap((style) =>
       (["pass1", "aspr"] as const).map((purpose): CellRun => ({ id: { model: m.name, style, purpose }, model: m, dir: join(runDir, m.name, style, purpose), records: new Map(), verdicts: [], judged: 0 })),
     ),
   );
   const generation = { requests: 0, cachedRequests: 0, samples: 0, failures: [] as (GenerationFailure & CellId)[] };
+  let session: LocalJudgingSession | undefined;
   try {
+    session = await openJudgingSession({
+      benchmark: spec,
+      ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+      isolation: cfg.sandbox.isolation,
+      workers: cfg.sandbox.workers ?? defaultWorkers(),
+      limits,
+      hashSeed: cfg.sandbox.hash_seed,
+      groundTruthCache: !opts.noCache,
+      verdictCache: !opts.noCache && opts.noVerdictCache !== true,
+      ...runSessionCleanup(runDir, opts.resume !== undefined),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
+      log,
+    });
     const { unscorable, failures } = session.groundTruth;
     // A task with no test left would score any program that loads as a pass: stop before generating.
     if (unscorable.length > 0) throw new SetupError(explainUnscorable(unscorable, failures));
     // The pool is up before the first request goes out: the first samples are judged while the rest are generated.
     await session.warm();
-    await runCells(cells, { cfg, opts, session, providers, shots, spec, runDir, createdAt: run.record.created_at, generateWith, generation });
+    const context = { cfg, opts, session, providers: c.providers, shots: c.shots, spec, runDir, createdAt: run.record.created_at, generateWith: c.generateWith, generation };
+    await runCells(cells, context);
   } catch (err) {
     run.write("interrupted");
-    throw err;
+    if (opts.signal?.aborted !== true) throw err;
+    const generated = cells.reduce((n, cell) => n + cell.records.size, 0);
+    const judged = cells.reduce((n, cell) => n + cell.judged, 0);
+    const resume = opts.resumeCommand?.(runDir) ?? `verdict run <config> --resume ${shellWord(runDir)}`;
+    throw interruptedError(opts.signal, `${generated} samples generated and ${judged} verdicts are saved in ${runDir}`, resume);
   } finally {
-    await session.close();
+    await session?.close();
   }
   for (const f of generation.failures) log(`warning: ${cellLabel(f)}: task ${f.taskId}, ${f.what}: ${f.error.message} (resume the run to retry)`);
   const taskIds = session.benchmark.tasks.map((t) => t.taskId);
@@ -174,15 +215,21 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     verdictVersion: VERSION,
     benchmark: { name: spec.name, split: spec.split, tasks: spec.tasks.length, dataSha256: spec.dataSha256 },
     settings: { pass1: cfg.pass1, aspr: cfg.aspr, prompt: cfg.prompt, maxTokens: cfg.max_tokens, ci: cfg.ci },
-    models: cfg.models.map((m) => modelResult(m, cfg, cells, incomplete, taskIds, providers.get(m.name)?.id() ?? "")),
+    models: cfg.models.map((m) => modelResult(m, cfg, cells, incomplete, taskIds, c.providers.get(m.name)?.id() ?? "")),
     generation,
     incomplete,
-    seconds: (Date.now() - started) / 1000,
+    seconds: (Date.now() - c.started) / 1000,
   };
   writeFileSync(join(runDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
   const partial = cfg.models.some((m) => !run.record.generated_models.includes(m.name));
   run.write(generation.failures.length > 0 ? "interrupted" : partial ? "partial" : "complete");
   return result;
+}
+
+/** Takes the run directory's lock (creating the directory); returns its release. */
+function lockRun(runDir: string): () => void {
+  mkdirSync(runDir, { recursive: true });
+  return lockRunDir(runDir);
 }
 
 /** What the cells of every model share while they run. */
@@ -247,6 +294,7 @@ async function runCells(cells: CellRun[], c: RunContext): Promise<void> {
             referenceFailures: failuresByTask(failures),
             generate: c.generateWith(m.name),
             signal: abort.signal,
+            ...(opts.signal !== undefined ? { interrupt: opts.signal } : {}),
             abort: () => abort.abort(),
             log,
             onStats: (cell, stats) => {

@@ -21,6 +21,7 @@ import { runnerDigest } from "../sandbox/image.js";
 import { sha256 } from "../util/hash.js";
 import { cacheDir } from "../util/paths.js";
 import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
+import { createProgress } from "./progress.js";
 
 /** The trusted assert decomposer (runs inside the sandbox as an ordinary stdio job). */
 const DECOMPOSER = fileURLToPath(new URL("../../src/benchmarks/python/decompose_asserts.py", import.meta.url));
@@ -37,6 +38,8 @@ export interface GroundTruthOptions {
   /** Opens a sandbox pool for trusted reference runs with this container memory cap (MiB). */
   openPool: (memoryMb: number) => Promise<SandboxPool>;
   log?: (line: string) => void;
+  /** Draw a progress bar while the reference solutions run (MBPP+'s take about 40 s). */
+  progress?: boolean;
 }
 
 /** One decomposed (or not) assert, as the decomposer reports it. */
@@ -189,13 +192,16 @@ async function computeRecord(spec: BenchmarkSpec, decomposer: string, opts: Grou
     const decomposed = await decompose(spec, decomposer, pool);
     const byKey = new Map(decomposed.map((d) => [d.key, d]));
     opts.log?.(`expected values: running ${spec.tasks.length} reference solutions`);
+    const progress = createProgress(spec.tasks.length, "expected values", opts.progress === true);
+    let done = 0;
     const entries = await Promise.all(
       spec.tasks.map(async (task) => {
         const { job } = referenceJob(task, byKey);
-        if (job.tests.length === 0) return [task.taskId, undefined] as const;
-        return [task.taskId, await pool.run(job)] as const;
+        const raw = job.tests.length === 0 ? undefined : await pool.run(job);
+        progress.tick(++done);
+        return [task.taskId, raw] as const;
       }),
-    );
+    ).finally(() => progress.end());
     const references: Record<string, RawJobResult> = {};
     for (const [id, raw] of entries) if (raw !== undefined) references[id] = raw;
     return { version: GROUND_TRUTH_VERSION, decomposed, references, seconds: (Date.now() - started) / 1000 };

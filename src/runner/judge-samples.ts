@@ -2,7 +2,7 @@ import PQueue from "p-queue";
 import type { Sample } from "../core/sample.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { interruptReason } from "./cleanup.js";
-import { createProgress } from "./progress.js";
+import { createProgress, type ProgressStream } from "./progress.js";
 import { sampleKey, type ResultsStore } from "./results-store.js";
 
 /**
@@ -11,6 +11,9 @@ import { sampleKey, type ResultsStore } from "./results-store.js";
  * while the host judges, each verdict appended to the results store the moment it is made.
  * The judging itself is the session's (src/session/); this is only the order and the store.
  */
+
+/** What the stop promise settles with: the loop leaves its stream at once. */
+const STOPPED = Symbol("stopped");
 
 /** What judging one sample gives: its verdict and the head of its output (for samples.jsonl). */
 export interface JudgedSample {
@@ -28,6 +31,8 @@ export interface ScheduleOptions {
   progress: boolean;
   /** How many samples will come, for the progress bar (unknown while streaming). */
   total?: number;
+  /** Where the progress bar draws (default stderr). */
+  progressStream?: ProgressStream;
   /** Called with each verdict as it is made. */
   onVerdict?: (v: SampleVerdict) => void;
   /**
@@ -57,14 +62,22 @@ export async function judgeSamples(
   const collect = opts.collect ?? true;
   const results = new Map<string, SampleVerdict>(collect ? (store?.existing ?? []) : []);
   const seen = new Set<string>(store?.existing.keys() ?? []);
+  /** Samples a resume found judged and not yet counted on the progress bar. */
+  const found = new Set<string>(store?.existing.keys() ?? []);
   const order: string[] = [];
-  const progress = createProgress(opts.total ?? 0, "judging", opts.progress && opts.total !== undefined);
+  const progress = createProgress(opts.total ?? 0, "judging", opts.progress && opts.total !== undefined, opts.progressStream);
   const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency) });
+  // A resume's bar counts what is already judged: it ends at total/total, not at what was left.
   let done = 0;
+  let judgedNow = 0;
   let failure: { err: unknown } | undefined;
+  let stopNow = (): void => {};
+  // Settles on the first failure: a stream waiting for its next sample (a generation) is not waited for.
+  const stopped = new Promise<typeof STOPPED>((resolve) => (stopNow = () => resolve(STOPPED)));
   const stop = (err: unknown): void => {
     failure ??= { err };
     queue.clear();
+    stopNow();
   };
   const onAbort = (): void => stop(interruptReason(signal ?? AbortSignal.abort()));
   if (signal?.aborted) onAbort();
@@ -79,14 +92,23 @@ export async function judgeSamples(
     store?.append(judged.verdict);
     if (collect) results.set(key, judged.verdict);
     opts.onVerdict?.(judged.verdict);
-    progress.tick(++done);
+    progress.tick(++done, ++judgedNow);
   };
+  const iterator: Iterator<Sample> | AsyncIterator<Sample> = Symbol.asyncIterator in samples ? samples[Symbol.asyncIterator]() : samples[Symbol.iterator]();
   try {
-    for await (const sample of samples) {
-      if (failure !== undefined) break;
+    while (failure === undefined) {
+      const pending = Promise.resolve(iterator.next());
+      // Left behind by a stop, its later failure must not go unhandled.
+      pending.catch(() => undefined);
+      const next = await Promise.race([pending, stopped]);
+      if (next === STOPPED || next.done === true) break;
+      const sample = next.value;
       const key = sampleKey(sample.taskId, sample.sampleIndex);
       if (collect) order.push(key);
-      if (seen.has(key)) continue;
+      if (seen.has(key)) {
+        if (found.delete(key)) progress.tick(++done, judgedNow);
+        continue;
+      }
       seen.add(key);
       // Backpressure: the next sample is taken only once a job slot is about to free up.
       await queue.onSizeLessThan(1);
@@ -97,6 +119,8 @@ export async function judgeSamples(
     // The stream itself failed (a generation fault): the run cannot complete.
     stop(err);
   } finally {
+    // A stream left part-way is released; not awaited, since it may be waiting on its source.
+    if (failure !== undefined) void Promise.resolve(iterator.return?.()).catch(() => undefined);
     await queue.onIdle();
     signal?.removeEventListener("abort", onAbort);
     progress.end();

@@ -1,31 +1,62 @@
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
 export interface Progress {
-  tick(done: number): void;
+  /** `done` items are accounted for, `now` of them by this process (the rate's count; default `done`). */
+  tick(done: number, now?: number): void;
   end(): void;
 }
 
-/** Progress for `total` items; a no-op unless `enabled` (stderr is a TTY and output is not JSON-only). */
-export function createProgress(total: number, label: string, enabled: boolean): Progress {
+/** Where a progress bar draws: stderr by default; a test hands in its own. */
+export interface ProgressStream {
+  write(text: string): unknown;
+}
+
+/** The bar drawn last and not yet ended, so a line written meanwhile starts on a line of its own. */
+let openBar: ProgressStream | undefined;
+
+/**
+ * Writes `line` to stderr on a line of its own: a progress bar being drawn (no newline yet) is
+ * ended first, so a message (an interrupt, a warning) is never glued to the bar.
+ */
+export function stderrLine(line: string): void {
+  writeLine(process.stderr, line);
+}
+
+/** `stderrLine` on another stream (tests). */
+export function writeLine(stream: ProgressStream, line: string): void {
+  if (openBar === stream) {
+    stream.write("\n");
+    openBar = undefined;
+  }
+  stream.write(`${line}\n`);
+}
+
+/**
+ * Progress for `total` items; a no-op unless `enabled` (stderr is a TTY and output is not
+ * JSON-only). `done` counts every item accounted for, those a resume found already done included.
+ */
+export function createProgress(total: number, label: string, enabled: boolean, stream: ProgressStream = process.stderr): Progress {
   const start = Date.now();
   let last = 0;
-  const draw = (done: number) => {
+  const draw = (done: number, now: number) => {
     const width = 30;
-    const filled = total === 0 ? width : Math.round((done / total) * width);
-    const rate = done / Math.max(0.001, (Date.now() - start) / 1000);
-    process.stderr.write(
-      `\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s `,
-    );
+    const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
+    // The rate counts what this process did, not what a resumed run found done.
+    const rate = now / Math.max(0.001, (Date.now() - start) / 1000);
+    stream.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s `);
+    openBar = stream;
   };
   return {
-    tick(done) {
+    tick(done, now = done) {
       if (!enabled) return;
-      const now = Date.now();
-      if (now - last < 100 && done < total) return;
-      last = now;
-      draw(done);
+      const at = Date.now();
+      if (at - last < 100 && done < total) return;
+      last = at;
+      draw(done, now);
     },
     end() {
-      if (enabled) process.stderr.write("\n");
+      if (!enabled) return;
+      if (openBar === stream) stream.write("\n");
+      openBar = undefined;
     },
   };
 }

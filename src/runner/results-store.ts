@@ -185,10 +185,10 @@ function diskError(err: unknown, path: string, intact?: string): Error {
 }
 
 /**
- * Takes `run.lock` in the run directory, holding this process's pid. A lock whose process is
- * gone (killed) is taken over; one held by a live process is a SetupError.
+ * Takes `run.lock` in the run directory, holding this process's pid; returns its release. A
+ * lock whose process is gone (killed) is taken over; one held by a live process is a SetupError.
  */
-function lockRunDir(dir: string): () => void {
+export function lockRunDir(dir: string): () => void {
   const path = join(dir, RUN_FILES.lock);
   const me = `${process.pid} ${hostname()}\n`;
   for (let attempt = 0; attempt < 2; attempt++) {

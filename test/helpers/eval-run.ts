@@ -196,3 +196,64 @@ export function processesNaming(text: string): string[] {
   }
   return found;
 }
+
+/**
+ * A `verdict run` config over the eval fixture's two tasks (written beside it), asking the model
+ * at `baseUrl` for 4 vanilla samples per task and 2 ASPR paths with 2 finals each: 20 samples.
+ */
+export function writeRunConfig(dir: string, baseUrl: string): { config: string; benchmark: string } {
+  const { benchmark } = writeEvalFixture(dir, 0, 0);
+  const config = join(dir, "run.yaml");
+  writeFileSync(
+    config,
+    [
+      `benchmark: ${benchmark}`,
+      "models:",
+      `  - {name: m, base_url: "${baseUrl}", model: m, retries: 0}`,
+      "styles: [vanilla]",
+      "prompt: {shots: 0}",
+      "pass1: {temperature: 0, n: 4}",
+      "aspr: {definition: A, paths: 2, finals: 2}",
+      "sandbox: {workers: 2}",
+      "",
+    ].join("\n"),
+  );
+  return { config, benchmark };
+}
+
+/**
+ * Answers for the run config's model: a fenced program for the task the prompt asks about that
+ * naps `napSeconds` while loading; a fresh salt per answer keeps every cache from answering.
+ */
+export function napPolicy(napSeconds: number): (request: { body?: Record<string, unknown> }) => { kind: "answer"; texts: string[] } {
+  let seq = 0;
+  return (request) => {
+    const body = request.body ?? {};
+    const n = typeof body.n === "number" ? body.n : 1;
+    const prompt = String(body.prompt ?? JSON.stringify(body.messages ?? ""));
+    const fn = prompt.includes("Add two numbers") ? "def add(a, b):\n    return a + b\n" : "def shout(s):\n    return s.upper() + '!'\n";
+    const salt = randomBytes(4).toString("hex");
+    return { kind: "answer", texts: Array.from({ length: n }, () => `\`\`\`python\n# ${salt} ${++seq}\nimport time\ntime.sleep(${napSeconds})\n\n${fn}\`\`\`\n`) };
+  };
+}
+
+/** Verdict lines written so far under a `verdict run` directory, over all its cells. */
+export function runVerdictCount(runDir: string): number {
+  if (!existsSync(runDir)) return 0;
+  let n = 0;
+  for (const entry of readdirSync(runDir, { recursive: true, encoding: "utf8" })) {
+    if (entry.endsWith(RUN_FILES.verdicts)) n += verdictLines(join(runDir, entry.slice(0, -RUN_FILES.verdicts.length))).verdicts.length;
+  }
+  return n;
+}
+
+/** The status of every manifest.json (cells) and run.json (the run) under a `verdict run` directory, by path. */
+export function runStatuses(runDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(runDir, { recursive: true, encoding: "utf8" })) {
+    if (entry.endsWith(RUN_FILES.manifest) || entry === "run.json") {
+      out[entry] = (JSON.parse(readFileSync(join(runDir, entry), "utf8")) as { status: string }).status;
+    }
+  }
+  return out;
+}

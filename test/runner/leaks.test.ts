@@ -5,7 +5,7 @@
  * the built CLI as a child process.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,14 +19,19 @@ import {
   checkVerdicts,
   leftovers,
   manifestStatus,
+  napPolicy,
+  runStatuses,
   runVerdict,
+  runVerdictCount,
   spawnVerdict,
   verdictLines,
   waitUntil,
   writeEvalFixture,
+  writeRunConfig,
   type EvalFixture,
   startEvalTests,
 } from "../helpers/eval-run.js";
+import { startOpenAITestServer, type OpenAITestServer } from "../helpers/openai-test-server.js";
 
 let docker: Docker;
 let root: string;
@@ -140,4 +145,71 @@ describe("what a run leaves behind", () => {
     }
     expect(soakPassed(report), formatSoakReport(report)).toBe(true);
   });
+});
+
+/*
+ * `verdict run` and `verdict table1` stop as `eval` does: one mechanism (withInterrupts in
+ * src/runner/cleanup.ts) for every command that opens a judging session. A scripted model
+ * server answers with programs that nap, so the run can be hit while it judges.
+ */
+describe("interrupting verdict run and verdict table1", () => {
+  let server: OpenAITestServer;
+  beforeAll(async () => {
+    server = await startOpenAITestServer(napPolicy(0.4));
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  function runSetup(): { runDir: string; config: string; tmp: string; env: Record<string, string> } {
+    const dir = join(root, `run-${++seq}`);
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp, { recursive: true });
+    const { config } = writeRunConfig(dir, server.baseUrl);
+    // A cache of its own: no answer, expected value or verdict of another case is reused.
+    return { runDir: join(dir, "run"), config, tmp, env: { TMPDIR: tmp, VERDICT_CACHE_DIR: join(dir, "cache") } };
+  }
+  const locks = (runDir: string): string[] => readdirSync(runDir, { recursive: true, encoding: "utf8" }).filter((e) => e.endsWith(RUN_FILES.lock));
+
+  it.each([
+    ["run", "SIGINT", 130],
+    ["table1", "SIGTERM", 143],
+  ] as const)("verdict %s stopped by %s: containers removed, run and cells marked interrupted, the resume command said; the resume finishes it", async (command, signal, code) => {
+    const s = runSetup();
+    const run = spawnVerdict([command, s.config, "--out", s.runDir], s.env);
+    await waitUntil(() => runVerdictCount(s.runDir) >= 2, 120_000, "2 verdicts");
+    expect((await containersOf(s.runDir)).length).toBeGreaterThan(0);
+    run.child.kill(signal);
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(code);
+    const stderr = run.stderr();
+    expect(stderr).toMatch(new RegExp(`\\nverdict: interrupted by ${signal}: \\d+ samples generated and \\d+ verdicts are saved in ${s.runDir}; continue with: verdict ${command} ${s.config} --resume ${s.runDir}\\n`));
+    expect(await leftovers(docker, s.runDir, s.tmp)).toEqual([]);
+    expect(locks(s.runDir)).toEqual([]);
+    const statuses = runStatuses(s.runDir);
+    expect(statuses["run.json"]).toBe("interrupted");
+    expect(Object.values(statuses)).not.toContain("running");
+
+    const resumed = await runVerdict([command, s.config, "--resume", s.runDir, "--json"], s.env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(runVerdictCount(s.runDir)).toBe(20);
+    expect(Object.values(runStatuses(s.runDir)).every((st) => st === "complete")).toBe(true);
+    expect(await leftovers(docker, s.runDir, s.tmp)).toEqual([]);
+  }, 300_000);
+
+  it("verdict run SIGKILLed: its containers stay until --resume removes them and finishes the run", async () => {
+    const s = runSetup();
+    const run = spawnVerdict(["run", s.config, "--out", s.runDir], s.env);
+    await waitUntil(() => runVerdictCount(s.runDir) >= 2, 120_000, "2 verdicts");
+    run.child.kill("SIGKILL");
+    await run.exited;
+    const left = (await containersOf(s.runDir)).length;
+    expect(left).toBeGreaterThan(0);
+    const resumed = await runVerdict(["run", s.config, "--resume", s.runDir, "--json"], s.env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resume: removed \d+ container\(s\) the interrupted run left behind/);
+    expect(runVerdictCount(s.runDir)).toBe(20);
+    expect(await leftovers(docker, s.runDir, s.tmp)).toEqual([]);
+    expect(locks(s.runDir)).toEqual([]);
+  }, 300_000);
 });

@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { InputError } from "../../core/errors.js";
 import { MISSING_POLICIES } from "../../core/run.js";
 import { ISOLATION_MODES } from "../../core/sandbox.js";
 import { renderSummaryTable } from "../../report/summary-table.js";
-import { handleInterrupts } from "../../runner/cleanup.js";
+import { withInterrupts } from "../../runner/cleanup.js";
+import { stderrLine } from "../../runner/progress.js";
+import { RUN_FILES } from "../../runner/run-format.js";
 import { writePerSampleReports } from "../../report/per-sample.js";
 import { runEval } from "../../pipelines/eval.js";
 import { readEvalOptions, type EvalOptions, type StoredEvalOptions } from "../../pipelines/eval-options.js";
@@ -94,23 +96,20 @@ export function registerEvalCommand(program: Command): void {
         resume: o.resume,
         progress: Boolean(process.stderr.isTTY),
         engineWaitSeconds: o.engineWait,
-        log: (line) => process.stderr.write(`${line}\n`),
+        log: stderrLine,
       };
       let options = flagged;
       if (o.resume !== undefined) {
-        const stored = readEvalOptions(resolve(o.resume));
+        const dir = resolve(o.resume);
+        if (!existsSync(join(dir, RUN_FILES.manifest))) throw new InputError(`not a run directory: ${dir} has no ${RUN_FILES.manifest}; nothing to resume`);
+        const stored = readEvalOptions(dir);
         if (stored !== undefined) options = resumeOptions(stored, flagged, fromCli);
       }
       for (const required of ["benchmark", "samples"] as const) {
         if (!options[required]) cmd.error(`error: required option '--${required}' not specified (it may be left out only with --resume of a run that recorded it)`);
       }
-      const interrupts = handleInterrupts();
-      let result;
-      try {
-        result = await runEval({ ...options, signal: interrupts.signal });
-      } finally {
-        interrupts.dispose();
-      }
+      // runEval says itself what an interrupt saved and how to resume.
+      const result = await withInterrupts((signal) => runEval({ ...options, signal }), () => ({ saved: "", resume: "" }));
       if (o.perSampleReport) {
         const written = await writePerSampleReports(resolve(o.perSampleReport), result.verdicts, new Map(result.tasks.map((t) => [t.taskId, t])));
         process.stderr.write(`per-sample reports: ${written.length} files in ${resolve(o.perSampleReport)}\n`);

@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { renderRunResult } from "../../report/run-table.js";
 import { loadRunConfig, type RunConfig } from "../../pipelines/run-config.js";
 import { runPipeline, type PipelineResult } from "../../pipelines/run-pipeline.js";
+import { shellWord, withInterrupts } from "../../runner/cleanup.js";
+import { stderrLine } from "../../runner/progress.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags shared by `verdict run` and `verdict table1`. */
@@ -30,24 +32,42 @@ export function addRunFlags(command: Command): Command {
     .option("--json", "print one JSON object on stdout", false);
 }
 
-/** Loads the config and runs the pipeline as the flags say. */
-export async function runFromFlags(configPath: string, flags: RunFlags, log: (line: string) => void): Promise<PipelineResult> {
+/**
+ * Loads the config and runs the pipeline as the flags say, under the interrupt handlers: a
+ * signal removes the containers, marks the run interrupted and names the `command` that resumes it.
+ */
+export async function runFromFlags(configPath: string, flags: RunFlags, log: (line: string) => void, command: "run" | "table1" = "run"): Promise<PipelineResult> {
   const loaded = await loadRunConfig(configPath);
   const config: RunConfig = {
     ...loaded,
     ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
     ...(flags.data !== undefined ? { data: resolve(flags.data) } : {}),
   };
-  return runPipeline({
-    config,
-    ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
-    ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
-    noCache: !flags.cache,
-    noVerdictCache: !flags.verdictCache,
-    ...(flags.models !== undefined ? { onlyModels: flags.models.split(",").map((m) => m.trim()).filter(Boolean) } : {}),
-    log,
-    progressEveryMs: 30_000,
-  });
+  // The flags that shape what the run is (its fingerprint) come along; the rest may change on a resume.
+  const kept = [
+    ...(flags.limit !== undefined ? ["--limit", String(flags.limit)] : []),
+    ...(flags.data !== undefined ? ["--data", shellWord(resolve(flags.data))] : []),
+    ...(flags.models !== undefined ? ["--models", shellWord(flags.models)] : []),
+  ];
+  const resumeCommand = (runDir: string): string => ["verdict", command, shellWord(configPath), ...kept, "--resume", shellWord(runDir)].join(" ");
+  return withInterrupts(
+    (signal) =>
+      runPipeline({
+        config,
+        signal,
+        resumeCommand,
+        progress: Boolean(process.stderr.isTTY) && flags.json !== true,
+        ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
+        ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
+        noCache: !flags.cache,
+        noVerdictCache: !flags.verdictCache,
+        ...(flags.models !== undefined ? { onlyModels: flags.models.split(",").map((m) => m.trim()).filter(Boolean) } : {}),
+        log,
+        progressEveryMs: 30_000,
+      }),
+    // Interrupted before the run directory existed: nothing was saved.
+    () => ({ saved: "", resume: "" }),
+  );
 }
 
 /** `verdict run CONFIG.yaml`: generate with every model and style, scoring as samples arrive. */
@@ -58,7 +78,7 @@ export function registerRunCommand(program: Command): void {
       .argument("<config>", "run config (YAML; see benchmarks/table1.yaml and benchmarks/run-config.schema.json)")
       .description("generate with the config's models and prompt styles and score in one go (samples stream into the sandbox pool); resumable"),
   ).action(async (configPath: string, flags: RunFlags) => {
-    const result = await runFromFlags(configPath, flags, (line) => process.stderr.write(`${line}\n`));
+    const result = await runFromFlags(configPath, flags, stderrLine);
     process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : renderRunResult(result));
     if (result.generation.failures.length > 0) process.exitCode = 1;
   });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { buildTable1Json, renderTable1, renderTable1Markdown, type Table1Json } from "../../report/table1.js";
 import type { PipelineResult } from "../../pipelines/run-pipeline.js";
+import { stderrLine } from "../../runner/progress.js";
 import { addRunFlags, runFromFlags, type RunFlags } from "./run.js";
 
 /** Writes table.md and table.json into the run directory; returns the JSON. */
@@ -21,7 +22,7 @@ export function registerTable1Command(program: Command): void {
       .argument("<config>", "run config (YAML), e.g. benchmarks/table1.yaml")
       .description("reproduce the o1-Coder paper's Table 1 (Vanilla vs Pseudocode, Pass@1 and ASPR): runs the config, prints the table, writes table.md and table.json"),
   ).action(async (configPath: string, flags: RunFlags) => {
-    const result = await runFromFlags(configPath, flags, (line) => process.stderr.write(`${line}\n`));
+    const result = await runFromFlags(configPath, flags, stderrLine, "table1");
     const json = writeTable1(result);
     process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : renderTable1(result));
     if (result.generation.failures.length > 0) {
