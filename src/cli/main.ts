@@ -50,7 +50,9 @@ function unknownCommand(args: readonly string[]): string | undefined {
 try {
   const unknown = unknownCommand(process.argv.slice(2));
   if (unknown !== undefined) {
-    process.stderr.write(`error: unknown command '${unknown}' (the commands: ${program.commands.map((c) => c.name()).join(", ")}; see verdict --help)\n`);
+    // `./verdict test` is the checkout's setup script running the suite; the CLI has no such command.
+    const hint = unknown === "test" ? "the test suite runs with ./verdict test (or npm test)" : `the commands: ${program.commands.map((c) => c.name()).join(", ")}; see verdict --help`;
+    process.stderr.write(`error: unknown command '${unknown}' (${hint})\n`);
     process.exit(USAGE_EXIT);
   }
   await program.parseAsync(process.argv);
