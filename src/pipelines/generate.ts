@@ -3,7 +3,7 @@ import type { TaskSpec } from "../core/task.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import type { OpenAIApi } from "../models/openai-compatible.js";
 import type { GenerationError, GenerationRequest, GenerationResult, Provider } from "../models/provider.js";
-import { PROMPT_STYLES, type PromptStyle, type PromptStyleName, type StyleSettings } from "../prompts/prompt-style.js";
+import { PROMPT_STYLES, type PromptStyle, type PromptStyleName, type StyleRequest, type StyleSettings } from "../prompts/prompt-style.js";
 import type { PromptTask, TestsInPrompt } from "../prompts/prompt-task.js";
 import { asprPath, type GenerationPlan } from "../prompts/sample-slots.js";
 import { selectFewShot } from "../prompts/vanilla.js";
@@ -218,8 +218,11 @@ function asker(opts: GenerateOptions, stats: GenerationStats): (req: GenerationR
 
 /** The provider request for a style's request: the sampling fields every style shares. */
 function requestOf(ctx: UnitContext, task: PromptTask, previous: readonly string[], n: number, seed: number): GenerationRequest {
-  const { sampling } = ctx.opts;
-  const asked = ctx.style.request(task, ctx.settings, previous);
+  return styleRequest(ctx.style.request(task, ctx.settings, previous), ctx.opts.sampling, n, seed);
+}
+
+/** A style's request (prompt or messages, stop, extras) with the sampling fields: what a provider is asked. */
+export function styleRequest(asked: StyleRequest, sampling: SamplingSettings, n: number, seed: number): GenerationRequest {
   const extra = {
     ...(sampling.top_k !== undefined ? { top_k: sampling.top_k } : {}),
     ...(sampling.repetition_penalty !== undefined ? { repetition_penalty: sampling.repetition_penalty } : {}),

@@ -180,8 +180,21 @@ export type SamplingConfig = RunConfig["pass1"] | RunConfig["aspr"];
  * Validates a parsed config. Errors name the field (`models[1].base_url`) and, when the YAML
  * source is given, its line.
  */
-export function parseRunConfig(raw: unknown, file: string, source?: { lineOf(path: (string | number)[]): number | undefined }): RunConfig {
-  const result = runConfigSchema.safeParse(raw);
+export function parseRunConfig(raw: unknown, file: string, source?: YamlSource): RunConfig {
+  return parseConfig(runConfigSchema, raw, file, "run config", source);
+}
+
+/** Where a parsed YAML value came from: the line of a field, by its path. */
+export interface YamlSource {
+  lineOf(path: (string | number)[]): number | undefined;
+}
+
+/**
+ * Validates a parsed config against its schema (the run config's, `verdict tcg`'s, ...). Every
+ * issue names its field and, when the YAML source is given, its line: an InputError.
+ */
+export function parseConfig<T>(schema: z.ZodType<T>, raw: unknown, file: string, what: string, source?: YamlSource): T {
+  const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.flatMap((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
@@ -192,7 +205,7 @@ export function parseRunConfig(raw: unknown, file: string, source?: { lineOf(pat
       return `${fieldName(f.path)}${line !== undefined ? ` (line ${line})` : ""}: ${f.message}`;
     });
   });
-  throw new InputError(`invalid run config: ${lines.join("; ")}`, file);
+  throw new InputError(`invalid ${what}: ${lines.join("; ")}`, file);
 }
 
 /** `models[0].base_url` for ["models", 0, "base_url"]. */
@@ -206,17 +219,26 @@ export function fieldName(path: readonly (string | number)[]): string {
  * record) are taken relative to the file's folder, so a config works from any directory.
  */
 export async function loadRunConfig(file: string): Promise<RunConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new InputError(`cannot read run config: ${(err as Error).message}`, file);
-  }
-  return parseRunConfigText(text, file);
+  return parseRunConfigText(await readConfigFile(file, "run config"), file);
 }
 
 /** Parses and validates the text of a run config (see loadRunConfig). */
 export function parseRunConfigText(text: string, file: string): RunConfig {
+  const cfg = parseConfigText(runConfigSchema, text, file, "run config");
+  return resolvePaths(cfg, dirname(resolve(file)));
+}
+
+/** Reads a YAML config file's text; a file that cannot be read is an InputError naming it. */
+export async function readConfigFile(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    throw new InputError(`cannot read ${what}: ${(err as Error).message}`, file);
+  }
+}
+
+/** Parses YAML text and validates it against a config schema; errors name the field and its line (parseConfig). */
+export function parseConfigText<T>(schema: z.ZodType<T>, text: string, file: string, what: string): T {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const yamlError = doc.errors[0];
@@ -236,12 +258,11 @@ export function parseRunConfigText(text: string, file: string): RunConfig {
     }
     return undefined;
   };
-  const cfg = parseRunConfig(doc.toJS() ?? {}, file, { lineOf });
-  return resolvePaths(cfg, dirname(resolve(file)));
+  return parseConfig(schema, doc.toJS() ?? {}, file, what, { lineOf });
 }
 
-/** Makes the config's relative paths absolute against `base`. */
-export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
+/** Makes the config's relative paths (benchmark, out, data, the models' recordings) absolute against `base`. */
+export function resolvePaths<C extends Pick<RunConfig, "benchmark" | "out" | "data" | "models">>(cfg: C, base: string): C {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   // A built-in benchmark name is not a path; anything that looks like a file is.
   const benchmark = /[/\\]|\.jsonl$/.test(cfg.benchmark) ? abs(cfg.benchmark) : cfg.benchmark;
@@ -259,7 +280,7 @@ export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
 }
 
 /** The split a config runs on: its own, else the benchmark's usual one. */
-export function configSplit(cfg: RunConfig): string {
+export function configSplit(cfg: Pick<RunConfig, "benchmark" | "split">): string {
   return cfg.split ?? (cfg.benchmark === "mbpp" ? "test" : "all");
 }
 

@@ -9,7 +9,7 @@ import type { SamplingSettings } from "./generate.js";
 import { configSplit, type ModelConfig, type RunConfig, type SamplingConfig } from "./run-config.js";
 
 /** Loads the benchmark the config names, cut to its first `limit` tasks. */
-export async function loadConfiguredBenchmark(cfg: RunConfig): Promise<BenchmarkSpec> {
+export async function loadConfiguredBenchmark(cfg: Pick<RunConfig, "benchmark" | "split" | "data" | "limit">): Promise<BenchmarkSpec> {
   const spec = await loadBenchmark(cfg.benchmark, { split: configSplit(cfg), ...(cfg.data !== undefined ? { dataDir: cfg.data } : {}) });
   return cfg.limit !== undefined ? { ...spec, tasks: spec.tasks.slice(0, cfg.limit) } : spec;
 }

@@ -68,10 +68,11 @@ export function rate(successes: number, n: number): Rate {
   return { successes, n, ...wilsonInterval(successes, n) };
 }
 
-type Decision = "pass" | "fail" | "undetermined" | "untested";
+/** What a program's verdicts on its task's valid generated tests say of it. */
+export type ProgramDecision = "pass" | "fail" | "undetermined" | "untested";
 
-/** A program's verdict on its task's generated tests: any real failure decides; sandbox errors alone do not. */
-function decide(tests: readonly TestVerdict[]): Decision {
+/** A program's verdict on its task's generated tests: any real failure decides; sandbox errors alone do not; no test, untested. */
+export function decideProgram(tests: readonly TestVerdict[]): ProgramDecision {
   if (tests.length === 0) return "untested";
   if (tests.some((t) => t.outcome !== "pass" && t.outcome !== "sandbox_error")) return "fail";
   return tests.some((t) => t.outcome === "sandbox_error") ? "undetermined" : "pass";
@@ -84,7 +85,7 @@ function programRate(programs: readonly ProgramOnGeneratedTests[], roles: readon
   let undetermined = 0;
   for (const p of programs) {
     if (!roles.includes(p.role)) continue;
-    const d = decide(p.tests);
+    const d = decideProgram(p.tests);
     if (d === "untested") untested++;
     else if (d === "undetermined") undetermined++;
     else {
