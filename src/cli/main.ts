@@ -14,6 +14,7 @@ import { registerTable1Command } from "./commands/table1.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerSandboxCommands } from "./commands/sandbox.js";
+import { registerSearchCommand } from "./commands/search.js";
 import { registerSoakCommand } from "./commands/soak.js";
 
 const program = new Command();
@@ -32,6 +33,7 @@ registerTable1Command(program);
 registerServeCommand(program);
 registerSchemaCommand(program);
 registerReportCommand(program);
+registerSearchCommand(program);
 /** Exit code of a usage error (an unknown command or option, a bad or missing flag value): the same as any other bad input. */
 const USAGE_EXIT = 2;
 

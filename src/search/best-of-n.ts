@@ -36,6 +36,8 @@ export interface BestOfNOptions extends SearchInputs {
   /** Per task id: what the search spent there (searchBudgets). A task without one gets no paths. */
   budgets: ReadonlyMap<string, TaskBudget>;
   unit?: BudgetUnit;
+  /** Called with each task's result as it finishes (a caller that keeps them on disk). */
+  onTask?: (result: BestOfNTaskResult) => void;
 }
 
 /** One independent path. */
@@ -75,7 +77,9 @@ export async function runBestOfN(opts: BestOfNOptions): Promise<BestOfNTaskResul
     opts.tasks,
     opts.tasksInFlight ?? opts.tasks.length,
     async (task, at, signal) => {
-      results[at] = await bestOfNTask(opts, task, rewards, signal);
+      const result = await bestOfNTask(opts, task, rewards, signal);
+      results[at] = result;
+      opts.onTask?.(result);
     },
     opts.signal,
   );

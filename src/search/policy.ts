@@ -88,3 +88,24 @@ export function meanLogprobs(raw: unknown, api: OpenAIApi, count: number): (numb
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A policy that stops waiting as soon as `signal` aborts: the request in flight is abandoned
+ * (its answer, if any, is never logged) and the call rejects with the signal's reason, so an
+ * interrupt does not wait for a slow model server. A resume asks again.
+ */
+export function abortablePolicy(policy: StepPolicy, signal: AbortSignal): StepPolicy {
+  return {
+    id: () => policy.id(),
+    propose: (request) =>
+      new Promise<StepProposal>((resolve, reject) => {
+        const onAbort = (): void => reject(signal.reason as Error);
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        policy
+          .propose(request)
+          .then(resolve, reject)
+          .finally(() => signal.removeEventListener("abort", onAbort));
+      }),
+  };
+}

@@ -19,9 +19,9 @@ export const searchSettingsSchema = z.strictObject({
   alpha: z.number().min(0).max(1).default(0).describe("reward = alpha·compiles + (1 − alpha)·passed/total"),
   tests: z
     .string()
-    .regex(/^(benchmark|tcg:.+)$/, "benchmark, or tcg:RUN_DIR for generated tests")
+    .regex(/^(benchmark|tcg:.+|benchmark\+tcg:.+)$/, "expected benchmark, tcg:RUN_DIR or benchmark+tcg:RUN_DIR")
     .default("benchmark")
-    .describe("which tests give rewards: the benchmark's, or those of a `verdict tcg` run"),
+    .describe("which tests give rewards: the benchmark's, the valid tests of a `verdict tcg` run (tcg:RUN_DIR), or both (benchmark+tcg:RUN_DIR)"),
   temperature: z.number().min(0).default(0.8),
   top_p: z.number().gt(0).max(1).default(0.95),
   top_k: z.int().optional().default(40).describe("vLLM / SGLang top_k, sent as is"),

@@ -23,7 +23,7 @@ export interface ExportOptions {
 export const SEARCH_EXPORTS = {
   sft: (trees) => sftExport(trees),
   dpo: (trees, o) => dpoExport(trees, { margin: o.margin, minVisits: o.minVisits }),
-  "trl-prm": (trees, o) => trlPrmExport(trees, { threshold: o.threshold }),
+  prm: (trees, o) => trlPrmExport(trees, { threshold: o.threshold }),
   "openrlhf-prm": (trees, o) => openRlhfPrmExport(trees, { placeholder: o.placeholder }),
 } satisfies Record<string, (trees: readonly TreeSummary[], options: ExportOptions) => ExportResult<object>>;
 

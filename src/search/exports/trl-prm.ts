@@ -20,5 +20,5 @@ export function trlPrmExport(trees: readonly TreeSummary[], options: { threshold
       labels: path.map((n) => (n.q ?? 0) >= threshold),
     })),
   );
-  return finishExport("trl-prm", 'TRL PRMTrainer (stepwise supervision; step_separator "\\n")', trees, rowsByTask, { threshold });
+  return finishExport("prm", 'TRL PRMTrainer (stepwise supervision; step_separator "\\n")', trees, rowsByTask, { threshold });
 }

@@ -15,7 +15,7 @@ describe("TRL PRM export", () => {
       { prompt: tree.header, completions: [marked(1, 1), marked(2, 4)], labels: [true, true] },
     ]);
     for (const row of rows) expect(Object.keys(row)).toEqual(["prompt", "completions", "labels"]);
-    expect(manifest).toMatchObject({ format: "trl-prm", rows: 3, options: { threshold: 0.5 } });
+    expect(manifest).toMatchObject({ format: "prm", rows: 3, options: { threshold: 0.5 } });
     expect(trlPrmExport([tree], { threshold: 0.6 }).rows.map((r) => r.labels)).toEqual([[false], [false], [true, true]]);
   });
 });
