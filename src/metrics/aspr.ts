@@ -177,6 +177,12 @@ export const SEARCH_ASPR_DEFINITIONS: Record<SearchAsprDefinition, string> = {
   D: "ASPR (D): the fraction of tasks whose search reached a correct terminal",
 };
 
+/** Every ASPR reading: A and B from sampled paths, C and D from a search run's trees. */
+export type AnyAsprDefinition = AsprDefinition | SearchAsprDefinition;
+
+/** One line per definition, A to D, for tables that may name any of them. */
+export const ALL_ASPR_DEFINITIONS: Record<AnyAsprDefinition, string> = { ...ASPR_DEFINITIONS, ...SEARCH_ASPR_DEFINITIONS };
+
 /** One task's search, as C and D read it. */
 export interface AsprSearchTask {
   taskId: string;

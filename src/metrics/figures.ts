@@ -1,5 +1,5 @@
 import type { SampleVerdict } from "../core/sample-verdict.js";
-import { definedMeanCi, type AsprDefinition, type AsprTask } from "./aspr.js";
+import { definedMeanCi, type AnyAsprDefinition, type AsprTask } from "./aspr.js";
 import { bootstrapMeanCi } from "./bootstrap.js";
 import { perTaskCounts } from "./per-task-counts.js";
 import { wilsonInterval } from "./wilson.js";
@@ -38,7 +38,8 @@ export interface Pass1Figure {
 
 /** ASPR of one (model, style). */
 export interface AsprFigure {
-  definition: AsprDefinition;
+  /** A or B: sampled paths; C or D: read from a search run's trees. */
+  definition: AnyAsprDefinition;
   value: number | null;
   ci: FigureCi | null;
   /** Tasks whose paths and finals were all generated (a task whose generation failed is left out). */

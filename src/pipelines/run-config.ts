@@ -81,17 +81,18 @@ const asprSchema = z
     temperature: samplingFields.temperature.default(0.8),
     top_p: samplingFields.top_p.default(0.95),
     definition: z
-      .string()
+      .enum(["A", "B", "C", "D"], {
+        error: () => "expected A or B (from sampled paths), or C or D (from the trees of aspr.search_run)",
+      })
       .default("A")
-      .pipe(
-        z.enum(["A", "B"], {
-          error: (issue) =>
-            issue.input === "C" || issue.input === "D"
-              ? `ASPR definition ${String(issue.input)} needs MCTS values, which this harness does not compute yet; use A or B`
-              : `expected A (fraction of final steps on correct paths that pass) or B (their mean test pass fraction)`,
-        }),
-      )
-      .describe("A: fraction of final steps sampled on correct paths that pass all tests; B: their mean fraction of tests passed"),
+      .describe(
+        "A: fraction of final steps sampled on correct paths that pass all tests; B: their mean fraction of tests passed; C: mean value of the step before the code step on the correct paths of a search run's trees; D: fraction of tasks whose search reached a correct terminal",
+      ),
+    search_run: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("definitions C and D: a `verdict search` run directory of the same benchmark and split whose models have the names of this config's; no ASPR samples are drawn"),
     paths: z.int().positive().default(4).describe("P: reasoning paths sampled per task"),
     finals: z.int().positive().default(4).describe("M: final (code) steps sampled from each path's prefix"),
   })
@@ -161,6 +162,13 @@ export const runConfigSchema = z
       else seen.set(m.name, i);
     });
     if (new Set(cfg.styles).size !== cfg.styles.length) ctx.addIssue({ code: "custom", path: ["styles"], message: "a style is listed twice" });
+    const fromSearch = cfg.aspr.definition === "C" || cfg.aspr.definition === "D";
+    if (fromSearch && cfg.aspr.search_run === undefined) {
+      ctx.addIssue({ code: "custom", path: ["aspr", "search_run"], message: `ASPR definition ${cfg.aspr.definition} is read from a search run's trees: give aspr.search_run (a \`verdict search\` run directory)` });
+    }
+    if (!fromSearch && cfg.aspr.search_run !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["aspr", "search_run"], message: "read only by ASPR definitions C and D (set aspr.definition)" });
+    }
     if (cfg.ci.method === "wilson" && cfg.pass1.n > 1) {
       ctx.addIssue({
         code: "custom",
@@ -225,7 +233,10 @@ export async function loadRunConfig(file: string): Promise<RunConfig> {
 /** Parses and validates the text of a run config (see loadRunConfig). */
 export function parseRunConfigText(text: string, file: string): RunConfig {
   const cfg = parseConfigText(runConfigSchema, text, file, "run config");
-  return resolvePaths(cfg, dirname(resolve(file)));
+  const base = dirname(resolve(file));
+  const resolved = resolvePaths(cfg, base);
+  // ASPR C and D read a search run: its directory is relative to the file too.
+  return cfg.aspr.search_run === undefined ? resolved : { ...resolved, aspr: { ...resolved.aspr, search_run: resolve(base, cfg.aspr.search_run) } };
 }
 
 /** Reads a YAML config file's text; a file that cannot be read is an InputError naming it. */

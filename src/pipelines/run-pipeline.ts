@@ -20,6 +20,7 @@ import { openJudgingSession } from "../session/judging-session.js";
 import type { LocalJudgingSession } from "../session/session-options.js";
 import { VERSION } from "../version.js";
 import { loadFewShot, promptTaskFromSpec, type GenerationFailure } from "./generate.js";
+import { checkSearchRun, isSearchAspr, noAsprFigure, searchAsprFigure } from "./run-search-aspr.js";
 import type { ModelConfig, RunConfig } from "./run-config.js";
 import { cellLabel, runModelCells, type CellId, type CellRun } from "./run-cells.js";
 import { openRunRecord } from "./run-record.js";
@@ -140,6 +141,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const generateWith = (name: string): boolean => opts.onlyModels === undefined || opts.onlyModels.includes(name);
   const spec = await loadConfiguredBenchmark(cfg);
   if (spec.tasks.length === 0) throw new InputError(`benchmark ${spec.name} split ${spec.split} has no tasks`);
+  if (cfg.aspr.search_run !== undefined) checkSearchRun(cfg.aspr.search_run, spec.name, spec.split, cfg.models.map((m) => m.name));
   const shots = cfg.styles.includes("vanilla") ? await loadFewShot(cfg.prompt.shots, cfg.data) : [];
   const providers = new Map(cfg.models.map((m) => [m.name, providerFor(m, { enabled: !opts.noCache, ...(opts.responseCacheDir !== undefined ? { dir: opts.responseCacheDir } : {}) })]));
   const runDir = resolve(opts.resume ?? opts.outDir ?? join(cfg.out, newRunId(spec.name)));
@@ -170,7 +172,7 @@ async function runLocked(c: {
   const limits: JobLimits = { ...DEFAULT_LIMITS, testSeconds: cfg.sandbox.timeout_s, memoryMb: cfg.sandbox.memory_mb, ...(sampleSeconds !== undefined ? { sampleSeconds } : {}) };
   const cells = cfg.models.flatMap((m) =>
     cfg.styles.flatMap((style) =>
-      (["pass1", "aspr"] as const).map((purpose): CellRun => ({ id: { model: m.name, style, purpose }, model: m, dir: join(runDir, m.name, style, purpose), records: new Map(), verdicts: [], judged: 0 })),
+      (isSearchAspr(cfg.aspr.definition) ? (["pass1"] as const) : (["pass1", "aspr"] as const)).map((purpose): CellRun => ({ id: { model: m.name, style, purpose }, model: m, dir: join(runDir, m.name, style, purpose), records: new Map(), verdicts: [], judged: 0 })),
     ),
   );
   const generation = { requests: 0, cachedRequests: 0, samples: 0, failures: [] as (GenerationFailure & CellId)[] };
@@ -332,31 +334,44 @@ function modelResult(m: RunConfig["models"][number], cfg: RunConfig, cells: Cell
   for (const style of cfg.styles) {
     const pass1Cell = cellOf(style, "pass1");
     const asprCell = cellOf(style, "aspr");
-    if (!pass1Cell || !asprCell) continue;
+    if (!pass1Cell) continue;
     const rates = pass1Rates(taskIds, pass1Cell.verdicts);
-    const unfinished = new Set(incomplete.find((c) => sameCell(c, asprCell.id))?.tasks ?? []);
-    const generated = (taskId: string, index: number): boolean => asprCell.records.has(sampleKey(taskId, index));
-    const aspr = computeAspr(asprInputs(taskIds, cfg.aspr.paths, cfg.aspr.finals, generated, asprCell.verdicts, unfinished), cfg.aspr.definition);
-    perTask[style] = { pass1: rates.map((r) => (r ? r.c / r.n : null)), aspr: aspr.perTask.map((t) => t.value) };
-    styles[style] = {
-      pass1: pass1Figure(rates, cfg.ci.method, bootstrap),
-      aspr: {
-        definition: aspr.definition,
-        value: aspr.value,
-        ci: ciOf(definedMeanCi(aspr.perTask.map((t) => t.value), undefined, bootstrap)),
-        tasks: aspr.tasks - unfinished.size,
-        tasksCounted: aspr.tasksCounted,
-        paths: aspr.paths,
-        correctPaths: aspr.correctPaths,
-        finalsCounted: aspr.finalsCounted,
-      },
-      dirs: { pass1: pass1Cell.dir, aspr: asprCell.dir },
-    };
+    const aspr = asprCell !== undefined ? sampledAspr(asprCell, cfg, incomplete, taskIds, bootstrap) : searchedAspr(cfg, m.name, style, taskIds, bootstrap);
+    if (aspr === undefined) continue;
+    perTask[style] = { pass1: rates.map((r) => (r ? r.c / r.n : null)), aspr: aspr.perTask };
+    styles[style] = { pass1: pass1Figure(rates, cfg.ci.method, bootstrap), aspr: aspr.figure, dirs: { pass1: pass1Cell.dir, aspr: asprCell?.dir ?? aspr.dir } };
   }
   const v = perTask.vanilla;
   const p = perTask.pseudocode;
   const delta: DeltaResult | null = v && p ? { pass1: deltaOf(v.pass1, p.pass1, bootstrap), aspr: deltaOf(v.aspr, p.aspr, bootstrap) } : null;
   return { name: m.name, model: m.model, provider, styles, delta, paper: m.paper ?? null };
+}
+
+/** ASPR A or B of a style, from its ASPR cell's samples and verdicts. */
+function sampledAspr(asprCell: CellRun, cfg: RunConfig, incomplete: PipelineResult["incomplete"], taskIds: string[], bootstrap: { resamples: number; seed: number }): { figure: AsprFigure; perTask: (number | null)[]; dir: string } {
+  const unfinished = new Set(incomplete.find((c) => sameCell(c, asprCell.id))?.tasks ?? []);
+  const generated = (taskId: string, index: number): boolean => asprCell.records.has(sampleKey(taskId, index));
+  const aspr = computeAspr(asprInputs(taskIds, cfg.aspr.paths, cfg.aspr.finals, generated, asprCell.verdicts, unfinished), cfg.aspr.definition === "B" ? "B" : "A");
+  const perTask = aspr.perTask.map((t) => t.value);
+  const figure: AsprFigure = {
+    definition: aspr.definition,
+    value: aspr.value,
+    ci: ciOf(definedMeanCi(perTask, undefined, bootstrap)),
+    tasks: aspr.tasks - unfinished.size,
+    tasksCounted: aspr.tasksCounted,
+    paths: aspr.paths,
+    correctPaths: aspr.correctPaths,
+    finalsCounted: aspr.finalsCounted,
+  };
+  return { figure, perTask, dir: asprCell.dir };
+}
+
+/** ASPR C or D of a style, from the search run's trees (pseudocode only: vanilla has no search tree). */
+function searchedAspr(cfg: RunConfig, model: string, style: PromptStyleName, taskIds: string[], bootstrap: { resamples: number; seed: number }): { figure: AsprFigure; perTask: (number | null)[]; dir: string } | undefined {
+  const { definition, search_run: dir } = cfg.aspr;
+  if (!isSearchAspr(definition) || dir === undefined) return undefined;
+  if (style !== "pseudocode") return { figure: noAsprFigure(definition), perTask: taskIds.map(() => null), dir };
+  return { ...searchAsprFigure(dir, model, definition, taskIds, bootstrap), dir };
 }
 
 function sameCell(a: CellId, b: CellId): boolean {

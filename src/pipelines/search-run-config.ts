@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { searchSettingsSchema } from "../search/search-config.js";
-import { modelConfigSchema, parseConfigText, readConfigFile, runConfigSchema, sandboxSchema } from "./run-config.js";
+import { modelConfigSchema, parseConfigText, readConfigFile, resolvePaths, runConfigSchema, sandboxSchema } from "./run-config.js";
 import { DEFAULT_LIMITS } from "../sandbox/limits.js";
 
 /**
@@ -66,16 +66,9 @@ export function parseSearchConfigText(text: string, file: string): SearchConfig 
 
 /** Makes a search config's relative paths absolute against `base`. */
 export function resolveSearchPaths(cfg: SearchConfig, base: string): SearchConfig {
-  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const resolved = resolvePaths(cfg, base);
   const tcg = /^(benchmark\+)?tcg:(.+)$/.exec(cfg.search.tests);
-  return {
-    ...cfg,
-    benchmark: /[/\\]|\.jsonl$/.test(cfg.benchmark) ? abs(cfg.benchmark) : cfg.benchmark,
-    out: abs(cfg.out),
-    ...(cfg.data !== undefined ? { data: abs(cfg.data) } : {}),
-    models: cfg.models.map((m) => ({ ...m, ...(m.replay !== undefined ? { replay: abs(m.replay) } : {}), ...(m.record !== undefined ? { record: abs(m.record) } : {}) })),
-    search: { ...cfg.search, ...(tcg !== null ? { tests: `${tcg[1] ?? ""}tcg:${abs(tcg[2] ?? "")}` } : {}) },
-  };
+  return tcg === null ? resolved : { ...resolved, search: { ...resolved.search, tests: `${tcg[1] ?? ""}tcg:${isAbsolute(tcg[2] ?? "") ? tcg[2] : resolve(base, tcg[2] ?? "")}` } };
 }
 
 /** The split a search runs on: its own, else the benchmark's usual one. */

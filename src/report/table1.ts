@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import { ASPR_DEFINITIONS, type AsprDefinition } from "../metrics/aspr.js";
+import { ALL_ASPR_DEFINITIONS, type AnyAsprDefinition } from "../metrics/aspr.js";
 
 /**
  * The o1-Coder paper's Table 1 (pseudocode-based generation on MBPP): for each model, Vanilla,
@@ -39,7 +39,8 @@ export interface Table1Input {
   benchmark: { name: string; split: string; tasks: number };
   settings: {
     pass1: { temperature: number; top_p: number; n: number };
-    aspr: { definition: AsprDefinition; paths: number; finals: number; temperature: number; top_p: number; top_k?: number; repetition_penalty?: number };
+    /** C and D come from the trees of `search_run` (pseudocode only); A and B from sampled paths. */
+    aspr: { definition: AnyAsprDefinition; search_run?: string; paths: number; finals: number; temperature: number; top_p: number; top_k?: number; repetition_penalty?: number };
     ci: { resamples: number };
   };
   models: {
@@ -90,7 +91,7 @@ export interface Table1Json {
   complete: boolean;
   incomplete: Table1Incomplete[];
   pass1: { temperature: number; top_p: number; n: number; ci: string };
-  aspr: { definition: AsprDefinition; description: string; paths: number; finals: number; temperature: number; top_p: number; top_k?: number; repetition_penalty?: number; ci: string };
+  aspr: { definition: AnyAsprDefinition; description: string; search_run?: string; paths: number; finals: number; temperature: number; top_p: number; top_k?: number; repetition_penalty?: number; ci: string };
   rows: Table1JsonRow[];
 }
 
@@ -134,7 +135,8 @@ export function buildTable1Json(input: Table1Input): Table1Json {
     pass1: { temperature: pass1.temperature, top_p: pass1.top_p, n: pass1.n, ci: ciMethod(input, "pass1") },
     aspr: {
       definition: aspr.definition,
-      description: ASPR_DEFINITIONS[aspr.definition],
+      description: ALL_ASPR_DEFINITIONS[aspr.definition],
+      ...(aspr.search_run !== undefined ? { search_run: aspr.search_run } : {}),
       paths: aspr.paths,
       finals: aspr.finals,
       temperature: aspr.temperature,
@@ -225,7 +227,9 @@ export function table1Notes(t: Table1Json): string[] {
     `${t.benchmark} ${t.split} split, ${t.tasks} tasks. Δ = Pseudocode − Vanilla, in points.`,
     `Pass@1: ${t.pass1.n} sample(s) per task at temperature ${t.pass1.temperature}, top_p ${t.pass1.top_p}; interval: ${t.pass1.ci}.`,
     `${a.description}.`,
-    `ASPR sampling: P = ${a.paths} paths per task, M = ${a.finals} final steps per path, temperature ${a.temperature}, top_p ${a.top_p}${extras.length > 0 ? `, ${extras.join(", ")}` : ""}; interval: ${a.ci}.`,
+    a.search_run !== undefined
+      ? `ASPR-${a.definition} is read from the finished MCTS trees of the search run ${a.search_run} (pseudocode; vanilla has no search tree: -); interval: ${a.ci}.`
+      : `ASPR sampling: P = ${a.paths} paths per task, M = ${a.finals} final steps per path, temperature ${a.temperature}, top_p ${a.top_p}${extras.length > 0 ? `, ${extras.join(", ")}` : ""}; interval: ${a.ci}.`,
     `Paper: o1-Coder (arXiv 2412.00154), Table 1; it states neither its ASPR formula nor its sampling settings.`,
   ];
 }

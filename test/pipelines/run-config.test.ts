@@ -54,12 +54,15 @@ describe("run config", () => {
       "/configs/run.yaml",
     );
     expect(cfg).toMatchObject({ benchmark: "/configs/tasks.jsonl", data: "/data", out: "/abs/out", models: [{ replay: "/configs/rec.jsonl", record: "/tmp/rec.jsonl" }] });
+    const searched = parseRunConfigText(`models:\n  - {name: r, model: m, replay: rec.jsonl}\naspr: {definition: D, search_run: ../runs/s1}\n`, "/configs/run.yaml");
+    expect(searched.aspr).toMatchObject({ definition: "D", search_run: "/runs/s1" });
   });
 
   it.each([
     [`models:\n  - name: a\n    model: m\n    base_url: nope\n`, "models[0].base_url (line 4): Invalid URL"],
     [`models:\n  - {name: a, model: m}\n`, "models[0].base_url (line 2): give base_url (a server) or replay (a recording)"],
-    [`models:\n  - {name: a, model: m, base_url: "http://x/v1"}\naspr: {definition: C}\n`, "aspr.definition (line 3): ASPR definition C needs MCTS values"],
+    [`models:\n  - {name: a, model: m, base_url: "http://x/v1"}\naspr: {definition: C}\n`, "aspr.search_run (line 3): ASPR definition C is read from a search run's trees: give aspr.search_run"],
+    [`models:\n  - {name: a, model: m, base_url: "http://x/v1"}\naspr: {definition: B, search_run: s}\n`, "aspr.search_run (line 3): read only by ASPR definitions C and D"],
     [`models:\n  - {name: a, model: m, base_url: "http://x/v1"}\naspr: {definition: E}\n`, "aspr.definition (line 3): expected A"],
     [`models:\n  - {name: a, model: m, base_url: "http://x/v1"}\npass1: {temprature: 0}\n`, "pass1.temprature (line 3): unknown field"],
     [`models: []\n`, "models (line 1): Too small"],

@@ -147,7 +147,7 @@ describe("verdict search on MBPP train tasks, rewards from the sandbox", () => {
     // All three judged together; each earns 0; the first is kept, the others are recorded as dropped.
     expect(byLabel(hostile, "F")).toMatchObject({ reward: 0, passed: 0, total: 3 });
     expect(byLabel(hostile, "F").tests?.every((t) => t.outcome === "timeout")).toBe(true);
-    const dropped = Object.fromEntries(hostile.dropped.map((d) => [d.step.split(" ")[0], d]));
+    const dropped: Record<string, TreeSummary["dropped"][number]> = Object.fromEntries(hostile.dropped.map((d) => [d.step.split(" ")[0] ?? "", d]));
     expect(dropped.L).toMatchObject({ reward: 0, passed: 0 });
     expect(dropped.L?.tests?.every((t) => t.outcome === "timeout")).toBe(true);
     expect(dropped.G).toMatchObject({ reward: 0, passed: 0 });
