@@ -16,6 +16,7 @@ import { registerRunsCommand } from "./commands/runs.js";
 import { registerSandboxCommands } from "./commands/sandbox.js";
 import { registerSearchCommand } from "./commands/search.js";
 import { registerSoakCommand } from "./commands/soak.js";
+import { registerTcgCommand } from "./commands/tcg.js";
 
 const program = new Command();
 program.name("verdict").description("Sandboxed evaluation harness for code models").version(VERSION);
@@ -33,6 +34,7 @@ registerTable1Command(program);
 registerServeCommand(program);
 registerSchemaCommand(program);
 registerReportCommand(program);
+registerTcgCommand(program);
 registerSearchCommand(program);
 /** Exit code of a usage error (an unknown command or option, a bad or missing flag value): the same as any other bad input. */
 const USAGE_EXIT = 2;
