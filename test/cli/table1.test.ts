@@ -119,6 +119,6 @@ describe.skipIf(!HAS_DATA)("verdict table1 (built CLI) against a scripted model 
     const { code, stderr } = await verdictCli(["table1", bad]);
     expect(code).toBe(2);
     expect(stderr).toContain("models[0].base_url (line 2): give base_url (a server) or replay (a recording)");
-    expect(stderr).toContain("aspr.definition (line 3): ASPR definition D needs MCTS values");
+    expect(stderr).toContain("aspr.search_run (line 3): ASPR definition D is read from a search run's trees: give aspr.search_run");
   });
 });

@@ -68,7 +68,8 @@ describe("judging session", () => {
     expect([all.passed, all.total]).toEqual([2, 3]);
     // The search's judge sees the same counts.
     const score = await sessionRewardJudge(session).judge({ taskId: "double", prompt: { taskId: "double", text: "", tests: [] }, testsDigest: "t" }, LOOPS_ON_2);
-    expect(score).toEqual({ compiles: true, passed: 2, total: 3 });
+    expect(score).toMatchObject({ compiles: true, passed: 2, total: 3 });
+    expect(score.tests?.map((t) => t.outcome)).toEqual(["pass", "timeout", "pass"]);
   });
 
   it("judges any tests asked for (a subset, generated ones) instead of the task's own", async () => {
