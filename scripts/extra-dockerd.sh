@@ -4,6 +4,7 @@
 #
 #   scripts/extra-dockerd.sh up DIR [--only unix,tls,ssh] [--default-runtime NAME] [--owner PID]
 #   scripts/extra-dockerd.sh down DIR
+#   scripts/extra-dockerd.sh revive DIR NAME  # start NAME's dockerd again (after a test killed it)
 #   scripts/extra-dockerd.sh sweep          # `down` every /tmp/verdict-engines-* whose owner died
 #
 # `up` starts, each with its own data root, exec root, pidfile, socket, trust key and cgroup
@@ -93,11 +94,43 @@ start_dockerd() {
   "log-level": "warn"
 }
 JSON
+  # Kept, one per line, so `revive` starts the same daemon again.
+  : >"$e/dockerd.args"
+  [[ $# -eq 0 ]] || printf '%s\n' "$@" >"$e/dockerd.args"
+  launch_dockerd "$e" "$@"
+}
+
+# launch_dockerd ENGINE_DIR [extra dockerd args...]
+launch_dockerd() {
+  local e="$1"
+  shift
   nohup dockerd --config-file "$e/daemon.json" --data-root "$e/data" --exec-root "$e/exec" \
     --pidfile "$e/dockerd.pid" -H "unix://$e/docker.sock" \
     --bridge none --iptables=false --ip-masq=false --userland-proxy=false \
-    "$@" >"$e/dockerd.log" 2>&1 </dev/null &
+    "$@" >>"$e/dockerd.log" 2>&1 </dev/null &
   echo $! >"$e/dockerd.launch-pid"
+}
+
+cmd_revive() {
+  local dir="${1:-}" name="${2:-}"
+  [[ -n "$dir" && -n "$name" && -f "$dir/$name/daemon.json" ]] || die "usage: $0 revive DIR NAME (an engine \`up\` started)"
+  local e="$dir/$name" pid args=()
+  pid=$(cat "$e/dockerd.pid" 2>/dev/null || true)
+  if [[ -n "$pid" ]] && running "$pid"; then die "dockerd $name is running (pid $pid)"; fi
+  # dockerd refuses a pidfile whose process exists, and a killed one may linger as a zombie;
+  # the containerd it started dies with it, and must be gone before a new one starts.
+  rm -f "$e/dockerd.pid"
+  local cpid
+  cpid=$(cat "$e/exec/containerd/containerd.pid" 2>/dev/null || true)
+  for _ in $(seq 1 40); do
+    [[ -n "$cpid" ]] && running "$cpid" || break
+    sleep 0.25
+  done
+  rm -f "$e/exec/containerd/containerd.pid"
+  mapfile -t args <"$e/dockerd.args"
+  launch_dockerd "$e" "${args[@]}"
+  wait_dockerd "$dir" "$name"
+  say "dockerd $name is back (pid $(cat "$e/dockerd.pid"))"
 }
 
 wait_dockerd() {
@@ -321,5 +354,6 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
   sweep) shift; cmd_sweep ;;
-  *) die "usage: $0 up DIR [--only unix,tls,ssh] [--default-runtime NAME] [--owner PID] | down DIR | sweep" ;;
+  revive) shift; cmd_revive "$@" ;;
+  *) die "usage: $0 up DIR [--only unix,tls,ssh] [--default-runtime NAME] [--owner PID] | down DIR | revive DIR NAME | sweep" ;;
 esac

@@ -1,4 +1,6 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { resolvePlacement, runtimeSchema, type PlacementSources } from "../session/sandbox-placement.js";
+import type { SandboxPlacement } from "../session/session-options.js";
 import { z } from "zod";
 
 /**
@@ -21,3 +23,27 @@ export function schemaFlag<T>(name: string, schema: z.ZodType<T>): (text: string
 
 /** A whole number of at least `min` (default 1). */
 export const countSchema = (min = 1) => z.int().min(min);
+
+/** What `addPlacementFlags` adds to a command's options. */
+export interface PlacementFlags {
+  engines?: string;
+  runtime?: string;
+}
+
+/**
+ * Adds `--engines` and `--runtime` (where the sandboxes run) to a command that judges: every
+ * such command takes them from here, and hands `placementOf(...)` to its judging session.
+ */
+export function addPlacementFlags(command: Command): Command {
+  return command
+    .option(
+      "--engines <list>",
+      "one sandbox pool over several Docker engines, comma-separated: unix:///path, tcp://host:2376?cert_path=DIR (TLS), ssh://user@host?identity=KEY&known_hosts=FILE; each may add &workers=N (default: its CPUs, or --workers when given) (default: $VERDICT_ENGINES, else one engine: DOCKER_HOST or the local socket)",
+    )
+    .option("--runtime <name>", "OCI runtime of every sandbox container, registered with every engine: runsc for gVisor (scripts/ensure-docker.sh --with-runsc) (default: the engine's)", schemaFlag("--runtime", runtimeSchema));
+}
+
+/** The placement a command's flags (and, below them, VERDICT_ENGINES and a config's sandbox section) ask for. */
+export function placementOf(flags: PlacementFlags, more: Omit<PlacementSources, "engines" | "runtime"> = {}): SandboxPlacement {
+  return resolvePlacement({ ...more, engines: flags.engines, runtime: flags.runtime });
+}

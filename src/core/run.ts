@@ -1,6 +1,6 @@
 import type { JobLimits } from "./job.js";
 import type { Outcome } from "./outcome.js";
-import type { SandboxInfo } from "./sandbox.js";
+import type { EngineSummary, SandboxInfo } from "./sandbox.js";
 
 /**
  * What `verdict eval` does with benchmark tasks that have no sample: `error` refuses the
@@ -55,11 +55,34 @@ export interface RunSummary {
   tasks_unscorable?: string[];
   /** Per task, the tests its reference solution failed, why, and what became of each. */
   reference_failures?: Record<string, ReferenceFailure[]>;
+  /** A pool over several Docker engines: what each engine did in this session. */
+  engines?: EngineSummary[];
+  /**
+   * What came from the caches: verdicts reused from the verdict cache (of `samples`), and
+   * whether the expected values (and the reference timings the limits derive from) were cached.
+   */
+  cached?: { verdicts: number; expected_values?: boolean };
+  /**
+   * Tasks with a sample that finished a test within 25% of its time limit: on a busier machine
+   * the same program may time out, so their verdicts can flip between runs (timing-bound).
+   */
+  timing_bound?: string[];
 }
 
 /** The limits a manifest records: the candidates' limits, and how long computing the expected values took. */
 export interface ManifestLimits extends Partial<JobLimits> {
+  /** Seconds the reference runs took (information, not a limit: `compare` does not compare it). */
   reference_seconds?: number;
+  /** The per-test CPU limits the run derived (max(--timeout, the test's calibrated limit)), as a digest and totals. */
+  test_limits?: TestLimitsDigest;
+}
+
+/** Every per-test time limit of a run in one line: equal digests, equal limits on every test. */
+export interface TestLimitsDigest {
+  tests: number;
+  total_s: number;
+  max_s: number;
+  sha256: string;
 }
 
 /** manifest.json: everything needed to reproduce and compare a run. */
@@ -72,6 +95,10 @@ export interface RunManifest {
   data_sha256: Record<string, string>;
   samples_source: string;
   samples_sha256?: string;
+  /** The tests the samples were judged on, when not only the benchmark's: `tcg:RUN_DIR` or `benchmark+tcg:RUN_DIR`. */
+  tests?: string;
+  /** sha256 of that TCG run's tests.jsonl. */
+  tests_sha256?: string;
   sandbox: SandboxInfo;
   limits: ManifestLimits;
   k: number[];

@@ -5,6 +5,8 @@ export interface TestVerdict {
   id: string;
   outcome: Outcome;
   seconds?: number;
+  /** The test's time limit in CPU seconds, when it ran (the run's --timeout, or more for a test calibrated on a slow reference). */
+  limit_s?: number;
   /** Why it did not pass: exception type and message, or a short expected/actual diff. */
   detail?: string;
   weak?: boolean;

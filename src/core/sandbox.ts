@@ -61,6 +61,12 @@ export interface EngineRecord {
   image_id: string;
 }
 
+/** What one engine of a pool did in a run, as summary.json records it. */
+export interface EngineSummary extends EngineStats {
+  /** Its jobs over the run's wall time. */
+  jobs_per_second: number;
+}
+
 /** What one engine of a pool did (summary.json, the final manifest, progress). */
 export interface EngineStats extends EngineRecord {
   /** Jobs whose result it gave. */

@@ -54,8 +54,21 @@ export interface Test {
   weak?: boolean;
   /** Per-test time limit in CPU seconds (wall-clock backstop 3×), overriding the run's default. */
   seconds?: number;
+  /**
+   * Where `seconds` came from, when the reference's time calibrated it: `seconds` =
+   * max(floorSeconds, factor × referenceSeconds). Said in a timeout's detail; not part of what is judged.
+   */
+  calibration?: CalibratedLimit;
   /** Human-readable form for reports, e.g. the original assert. */
   display?: string;
+}
+
+/** How a test's time limit was derived from the reference solution's time on it. */
+export interface CalibratedLimit {
+  factor: number;
+  referenceSeconds: number;
+  /** The benchmark's own minimum (MBPP+: 4 s); the run's --timeout is another floor, applied when the job is built. */
+  floorSeconds: number;
 }
 
 /** A benchmark task, with every test's expectation resolved. */

@@ -38,6 +38,8 @@ export interface JudgeSampleOptions {
   programSha256: string;
   /** Groups reported separately; "base" and "plus" fill base_status and plus_status. */
   groups: string[];
+  /** The job's per-test CPU limits (seconds), as it ran: each test's verdict records its limit, and a timeout says it. */
+  testSeconds?: readonly number[];
 }
 
 /** What sandboxErrorVerdict needs. */
@@ -102,8 +104,10 @@ function judgeLoad(load: RawLoad): Judged | undefined {
     case "ok":
       return undefined;
     case "syntax_error": {
-      const line = typeof load.line === "number" && Number.isInteger(load.line) ? ` (line ${load.line})` : "";
-      return { outcome: "syntax_error", detail: exceptionText(load.exc, load.msg, "SyntaxError") + line };
+      const text = exceptionText(load.exc, load.msg, "SyntaxError");
+      // Python's message usually names the line itself ("invalid syntax (<program>, line 2)"): say it once.
+      const line = typeof load.line === "number" && Number.isInteger(load.line) && !text.includes(`line ${load.line}`) ? ` (line ${load.line})` : "";
+      return { outcome: "syntax_error", detail: text + line };
     }
     case "raised":
       if (load.exc === "MemoryError") return { outcome: "memory_exceeded", detail: exceptionText(load.exc, load.msg, "") };
@@ -212,12 +216,43 @@ function judgeRaw(test: Test, r: RawTestResult, atol: EvalplusAtolState): Judged
   }
 }
 
-function testVerdict(test: Test, judged: Judged, seconds?: unknown): TestVerdict {
+function testVerdict(test: Test, judged: Judged, seconds?: unknown, limit?: number): TestVerdict {
   const v: TestVerdict = { id: test.id, outcome: judged.outcome };
   if (typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0) v.seconds = seconds;
+  if (limit !== undefined) v.limit_s = limit;
   if (judged.detail !== undefined) v.detail = judged.detail;
   if (test.weak) v.weak = true;
   return v;
+}
+
+/** A wall-clock time near this multiple of the CPU limit means the runner's backstop ended the test. */
+const WALL_BACKSTOP = 3;
+
+/** Seconds as a person reads them: "4.0", "0.93", "0.012". */
+function secondsText(x: number): string {
+  return x >= 1 ? x.toFixed(1) : String(Number(x.toPrecision(2)));
+}
+
+/**
+ * What a timeout's limit was and how it was counted: "4.0 s CPU limit (4 × reference 0.93 s),
+ * 11.0 s wall". The limit is the larger of the run's --timeout and the test's calibrated
+ * limit (max(the benchmark's floor, factor × the reference's time)); the runner stops a test on
+ * CPU time, or on wall time at 3 × the limit (a program that sleeps or waits).
+ */
+function timeoutDetail(test: Test, limit: number, r: RawTestResult): string {
+  const cal = test.calibration;
+  const scaled = cal !== undefined ? `${cal.factor} × reference ${secondsText(cal.referenceSeconds)} s` : undefined;
+  let how: string;
+  if (test.seconds !== undefined && limit === test.seconds && cal !== undefined) {
+    how = cal.factor * cal.referenceSeconds >= cal.floorSeconds ? scaled ?? "" : `the benchmark's floor; ${scaled} is less`;
+  } else {
+    how = scaled !== undefined ? `--timeout; ${scaled} is less` : "--timeout";
+  }
+  const wall = typeof r.t === "number" && Number.isFinite(r.t) ? r.t : undefined;
+  const backstop = wall !== undefined && wall >= WALL_BACKSTOP * limit * 0.98 ? ` (the wall-clock backstop, ${WALL_BACKSTOP} × the limit)` : "";
+  const counted = `${secondsText(limit)} s CPU limit (${how})${wall !== undefined ? `, ${secondsText(wall)} s wall${backstop}` : ""}`;
+  // The runner's own words come first when it says more (the sample's whole budget was spent).
+  return typeof r.msg === "string" && r.msg !== "" ? `${clip(r.msg, MSG_MAX)}; ${counted}` : counted;
 }
 
 /** Raw results by test index, checked against the job's tests. */
@@ -235,7 +270,7 @@ function indexResults(task: Task, raw: RawJobResult): Map<number, RawTestResult>
   return byIndex;
 }
 
-function judgeTests(task: Task, raw: RawJobResult): TestVerdict[] {
+function judgeTests(task: Task, raw: RawJobResult, limits?: readonly number[]): TestVerdict[] {
   const byIndex = indexResults(task, raw);
   const atol = new EvalplusAtolState();
   // The last test that did not return normally: what a later "skipped" inherits.
@@ -247,9 +282,11 @@ function judgeTests(task: Task, raw: RawJobResult): TestVerdict[] {
       if (ender === undefined) throw new SandboxFault(`malformed raw result: test ${i} skipped but nothing ended the process`);
       return testVerdict(test, { outcome: ender.judged.outcome, detail: `not run: test ${ender.id} ended the process` });
     }
-    const judged = judgeRaw(test, r, atol);
+    const limit = limits?.[i];
+    const found = judgeRaw(test, r, atol);
+    const judged = found.outcome === "timeout" && limit !== undefined ? { ...found, detail: timeoutDetail(test, limit, r) } : found;
     ender = r.st === "value" ? undefined : { id: test.id, judged };
-    return testVerdict(test, judged, r.t);
+    return testVerdict(test, judged, r.t, limit);
   });
 }
 
@@ -287,7 +324,7 @@ export function judgeSample(task: Task, sample: Sample, raw: RawJobResult, opts:
   const load = judgeLoad(raw.load);
   const tests = load
     ? task.tests.map((test) => testVerdict(test, { outcome: load.outcome }))
-    : judgeTests(task, raw);
+    : judgeTests(task, raw, opts.testSeconds);
   const verdict: SampleVerdict = {
     task_id: sample.taskId,
     sample_index: sample.sampleIndex,

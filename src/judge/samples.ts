@@ -64,8 +64,21 @@ export async function loadSamples(pathOrReference: string, benchmark: SampleTarg
   return { samples, missing, source: path, sha256: sha256(bytes) };
 }
 
+/** A samples file names a task the benchmark (its split) does not have; `taskId` as the file spells it. */
+export class UnknownTaskError extends InputError {
+  override name = "UnknownTaskError";
+  constructor(
+    readonly taskId: string,
+    message: string,
+    file: string,
+    line: number,
+  ) {
+    super(message, file, line);
+  }
+}
+
 /** "Mbpp/2", "mbpp/2", "2" and "002" name the same task; any other id only itself. */
-function idKey(id: string): string {
+export function idKey(id: string): string {
   const m = /^(?:mbpp\/)?0*(\d+)$/i.exec(id.trim());
   return m ? `#${m[1]}` : `=${id}`;
 }
@@ -96,7 +109,7 @@ function readJsonl(path: string, text: string, benchmark: SampleTarget): Map<num
       throw new InputError("task_id: missing or not a string or integer", path, line);
     }
     const at = index.get(idKey(String(id)));
-    if (at === undefined) throw new InputError(`task_id: ${JSON.stringify(id)} is not a task of this benchmark`, path, line);
+    if (at === undefined) throw new UnknownTaskError(String(id), `task_id: ${JSON.stringify(id)} is not a task of this benchmark`, path, line);
     const { solution, completion } = fields;
     let program: string;
     if (typeof solution === "string") program = solution;

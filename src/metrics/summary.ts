@@ -3,6 +3,7 @@ import type { Outcome } from "../core/outcome.js";
 import type { MissingPolicy, ReferenceFailure, RunSummary } from "../core/run.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { meanPassAtK } from "./pass-at-k.js";
+import { timingBoundTasks } from "./timing-bound.js";
 
 /** What summarize needs: the run's identity, its verdicts and the k to report. */
 export interface SummaryInput {
@@ -25,6 +26,8 @@ export interface SummaryInput {
   unscorable?: readonly string[];
   /** Tests the reference failed, per task. */
   referenceFailures?: Readonly<Record<string, readonly ReferenceFailure[]>>;
+  /** Whether the expected values came from their cache (recorded as is). */
+  expectedValuesCached?: boolean;
 }
 
 interface TaskCounts {
@@ -45,7 +48,8 @@ function passAtKs(counts: readonly { n: number; c: number }[], ks: readonly numb
 
 /**
  * summary.json for a set of verdicts: pass@k for each requested k, outcome counts by sample
- * status, weak passes, and how much of the benchmark the figures cover. pass@k needs k samples
+ * status, weak passes, how much of the benchmark the figures cover, what came from the caches
+ * and which tasks are timing-bound. pass@k needs k samples
  * of every task, so a k above some task's sample count is an InputError, never a column left
  * out; a task scored `missing` has no sample and fails at every k. A (task, sample) judged
  * twice is an error, never counted twice.
@@ -55,7 +59,9 @@ export function summarize(input: SummaryInput): RunSummary {
   const seen = new Set<string>();
   const outcomes: Partial<Record<Outcome, number>> = {};
   let weakPasses = 0;
+  let cachedVerdicts = 0;
   for (const v of input.verdicts) {
+    if (v.cached) cachedVerdicts++;
     const key = JSON.stringify([v.task_id, v.sample_index]);
     if (seen.has(key)) throw new InputError(`task ${v.task_id} sample ${v.sample_index} has two verdicts`);
     seen.add(key);
@@ -88,6 +94,8 @@ export function summarize(input: SummaryInput): RunSummary {
     weak_passes: weakPasses,
     seconds: input.seconds,
     ...coverage,
+    cached: { verdicts: cachedVerdicts, ...(input.expectedValuesCached !== undefined ? { expected_values: input.expectedValuesCached } : {}) },
+    timing_bound: timingBoundTasks(input.verdicts),
   };
   if (input.groups.includes("plus") && counts.length > 0) {
     summary.base_pass_at_k = passAtKs(

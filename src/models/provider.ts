@@ -47,6 +47,11 @@ export const generationErrorSchema = z.object({
 /** Why a request produced no texts. */
 export type GenerationError = z.infer<typeof generationErrorSchema>;
 
+/** A failed request as people read it: the server's status first when it answered one ("HTTP 500: CUDA out of memory"). */
+export function describeGenerationError(e: GenerationError): string {
+  return e.kind === "http" && e.status !== undefined ? `HTTP ${e.status}: ${e.message}` : e.message;
+}
+
 export const generationResultSchema = z.object({
   /** One text per sample, in the server's choice order. Empty when `error` is set. */
   texts: z.array(z.string()),

@@ -8,6 +8,7 @@ import { MISSING_POLICIES, type MissingPolicy } from "../core/run.js";
 import { ISOLATION_MODES, type Isolation } from "../core/sandbox.js";
 import { jobLimitsSchema } from "../runner/run-format.js";
 import { readRunJson, RUN_FILES } from "../runner/run-format.js";
+import type { SandboxPlacement } from "../session/session-options.js";
 
 /** Everything `verdict eval` needs. */
 export interface EvalOptions {
@@ -39,8 +40,12 @@ export interface EvalOptions {
   docker?: Docker;
   /** Aborting it stops the run: containers removed, verdicts kept, manifest `interrupted`. */
   signal?: AbortSignal;
+  /** Which tests judge the samples (src/pipelines/tests-source.ts): `benchmark` (the default), `tcg:RUN_DIR`, `benchmark+tcg:RUN_DIR`. */
+  tests?: string;
   /** How long jobs wait for a Docker engine that went away (a restart) before the run stops. */
   engineWaitSeconds?: number;
+  /** Where the sandboxes run: several engines, a runtime (`--engines`, `--runtime`). */
+  placement?: SandboxPlacement;
 }
 
 /** What a run directory keeps of its `verdict eval` options, so `--resume <dir>` alone continues it. */
@@ -57,8 +62,12 @@ export const storedEvalOptionsSchema = z.object({
   k: z.array(z.int().positive()),
   noCache: z.boolean(),
   noVerdictCache: z.boolean().optional(),
+  /** The tests source with an absolute run directory (absent: the benchmark's tests). */
+  tests: z.string().optional(),
   limits: jobLimitsSchema,
   hashSeed: z.int(),
+  /** The OCI runtime the run started with (absent: the engine's default). */
+  runtime: z.string().optional(),
 });
 
 /** The options of a run as stored in its directory (eval-options.json). */
@@ -91,7 +100,9 @@ export function storedOptions(opts: EvalOptions): StoredEvalOptions {
     k: opts.k,
     noCache: opts.noCache,
     ...(opts.noVerdictCache === true ? { noVerdictCache: true } : {}),
+    ...(opts.tests !== undefined && opts.tests !== "benchmark" ? { tests: opts.tests } : {}),
     limits: opts.limits,
     hashSeed: opts.hashSeed,
+    ...(opts.placement?.runtime !== undefined ? { runtime: opts.placement.runtime } : {}),
   };
 }

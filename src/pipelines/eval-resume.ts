@@ -15,6 +15,8 @@ export interface RunIdentity {
   limits: JobLimits;
   hashSeed: number;
   runDir: string;
+  /** The benchmark's data files (sha256 by name). */
+  dataSha256?: Record<string, string>;
 }
 
 /**
@@ -27,16 +29,20 @@ export function assertSameRun(previous: RunManifest, now: RunIdentity, via: "res
   const differ = (what: string, then: unknown, current: unknown): InputError =>
     via === "out"
       ? new InputError(
-          `${now.runDir} holds a different run (${previous.status}, ${previous.samples_source}): ${what} is ${JSON.stringify(then)} there, ${JSON.stringify(current)} here; nothing was changed: choose another --out, or delete that directory`,
+          `${now.runDir} holds a different run (${previous.status}, ${previous.samples_source}): ${what}: ${JSON.stringify(then)} there, ${JSON.stringify(current)} here; nothing was changed: choose another --out, or delete that directory`,
         )
       : new InputError(`cannot resume: ${what} differs from the interrupted run's (${JSON.stringify(then)} then, ${JSON.stringify(current)} now)`, file);
-  if (previous.benchmark !== now.benchmark) throw differ("the benchmark", previous.benchmark, now.benchmark);
+  // A benchmark file named by another path (relative then, absolute in eval-options.json now) is the same benchmark when its data is.
+  const digests = (d: Record<string, string>): string => JSON.stringify(Object.values(d).sort());
+  const sameData = now.dataSha256 !== undefined && Object.keys(now.dataSha256).length > 0 && digests(previous.data_sha256) === digests(now.dataSha256);
+  if (previous.benchmark !== now.benchmark && !sameData) throw differ("the benchmark", previous.benchmark, now.benchmark);
   if (previous.split !== now.split) throw differ("the split", previous.split, now.split);
   // Runs from before samples were hashed have no sha256; their verdicts' program hashes still are checked.
   if (previous.samples_sha256 !== undefined && previous.samples_sha256 !== now.samplesSha256) {
     throw differ("the samples file (sha256)", previous.samples_sha256 ?? "reference", now.samplesSha256 ?? "reference");
   }
-  const { reference_seconds: _r, ...limits } = previous.limits;
+  // What the run derived (from the reference's timings) is not a setting of it.
+  const { reference_seconds: _r, test_limits: _t, ...limits } = previous.limits;
   if (JSON.stringify(sortKeys(limits)) !== JSON.stringify(sortKeys(now.limits))) throw differ("the limits", limits, now.limits);
   if (previous.sandbox.hashSeed !== now.hashSeed) throw differ("the hash seed", previous.sandbox.hashSeed, now.hashSeed);
 }

@@ -3,23 +3,27 @@ import { cpus } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { InputError, VerdictError } from "../core/errors.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
-import type { BenchmarkSpec, Task } from "../core/task.js";
+import type { EngineStats, EngineSummary } from "../core/sandbox.js";
+import type { BenchmarkSpec, Task, Test } from "../core/task.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
-import { loadSamples } from "../judge/samples.js";
 import { summarize } from "../metrics/summary.js";
 import { interruptedError, runSessionCleanup, shellWord } from "../runner/cleanup.js";
 import { describeReferenceFailure, failuresByTask } from "../runner/ground-truth.js";
 import { judgeSamples } from "../runner/judge-samples.js";
+import { engineRates } from "../runner/progress.js";
 import { openResultsStore, readManifest, writeJsonAtomic, type ResultsStore } from "../runner/results-store.js";
 import { newRunId } from "../runner/run-id.js";
 import { RUN_FILES, sampleKey } from "../runner/run-format.js";
 import { checkSamplesCover, missingVerdict, setAsideUnscorable } from "../runner/task-coverage.js";
+import { testLimitsDigest } from "../session/job-builder.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
 import { VERSION } from "../version.js";
 import { storedOptions, type EvalOptions } from "./eval-options.js";
 import { assertSameImage, assertSameRun, assertVerdictsMatchSamples } from "./eval-resume.js";
+import { loadRunSamples } from "./samples-split.js";
+import { loadTestsSource, parseTestsSource, testsSourceText, type SourcedTests } from "./tests-source.js";
 
 /** The outcome of `verdict eval`. */
 export interface EvalResult {
@@ -43,17 +47,18 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const { signal } = opts;
   // The input is checked first: a samples file that cannot give a complete figure fails before any container starts.
   const spec = await loadBenchmark(opts.benchmark, { split: opts.split, ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), challenge: opts.challenge ?? false });
-  const loaded = await loadSamples(opts.samples, spec);
+  const loaded = await loadRunSamples(opts.samples, spec, opts);
   const policy = opts.missing ?? "error";
   checkSamplesCover(loaded, spec.tasks.length, policy, opts.k);
   const { samples } = loaded;
+  const testsSource = parseTestsSource(opts.tests ?? "benchmark");
 
   const runDir = resolve(opts.resume ?? opts.outDir ?? join(opts.resultsDir, newRunId(spec.name)));
   // `--out` naming a run directory continues that run when it is this one, and is refused, untouched, when it is another.
   const previous = opts.resume !== undefined || opts.outDir !== undefined ? readManifest(runDir) : undefined;
   if (opts.resume !== undefined && previous === undefined) throw new InputError(`not a run directory: ${runDir} has no ${RUN_FILES.manifest}; nothing to resume`);
   if (previous !== undefined) {
-    const identity = { benchmark: spec.name, split: spec.split, samplesSha256: loaded.sha256, limits: opts.limits, hashSeed: opts.hashSeed, runDir };
+    const identity = { benchmark: spec.name, split: spec.split, samplesSha256: loaded.sha256, limits: opts.limits, hashSeed: opts.hashSeed, runDir, dataSha256: spec.dataSha256 };
     assertSameRun(previous, identity, opts.resume !== undefined ? "resume" : "out");
   }
 
@@ -65,13 +70,16 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     if (previous !== undefined) store = openStore(runDir, log);
     session = await openJudgingSession(sessionOptions(opts, spec, runDir, previous !== undefined, log));
     const { benchmark, groundTruth } = session;
-    const scorable = setAsideUnscorable(samples, groundTruth.unscorable, groundTruth.failures, policy);
-    if (groundTruth.unscorable.length > 0) log(`warning: ${groundTruth.unscorable.length} task(s) have no test left and are left out of the figures: ${groundTruth.unscorable.join(", ")}`);
+    // Generated tests (--tests tcg:RUN_DIR) replace or join each task's; a task left with none is unscorable.
+    const sourced = await loadTestsSource(testsSource, benchmark.tasks);
+    const unscorable = [...groundTruth.unscorable, ...sourced.withoutTests];
+    const scorable = setAsideUnscorable(samples, unscorable, groundTruth.failures, policy);
+    if (unscorable.length > 0) log(`warning: ${unscorable.length} task(s) have no test left and are left out of the figures: ${unscorable.join(", ")}`);
     store ??= openStore(runDir, log);
     assertVerdictsMatchSamples(store, samples, loaded.missing, runDir);
     if (previous !== undefined) log(`resume: ${store.existing.size} of ${samples.length} samples already judged in ${runDir}`);
     if (previous !== undefined) assertSameImage(previous, session.sandbox.imageId, runDir);
-    manifest = runManifest(opts, spec, loaded.sha256, session, runDir, previous?.created_at);
+    manifest = { ...runManifest(opts, spec, loaded.sha256, session, runDir, previous), ...testsManifest(sourced) };
     writeJsonAtomic(join(runDir, RUN_FILES.evalOptions), storedOptions(opts));
     store.writeManifest(manifest);
     await session.warm();
@@ -80,16 +88,20 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
     const ordered = [...scorable].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
     const judging = session;
-    const verdicts = await judgeSamples(ordered, (s) => judging.judgeSample(s), {
-      concurrency: opts.workers * 2,
+    const judgingStarted = Date.now();
+    const verdicts = await judgeSamples(ordered, (s) => judging.judgeSample(s, testsOf(sourced, s.taskId)), {
+      // Twice the pool's workers: over several engines, the sum of theirs.
+      concurrency: session.sandbox.workers * 2,
       store,
       progress: opts.progress,
+      progressDetail: () => engineRates(judging.engineStats(), (Date.now() - judgingStarted) / 1000),
       total: scorable.length,
       ...(signal !== undefined ? { signal } : {}),
     });
     if (policy === "fail") verdicts.push(...missingVerdicts(store, loaded.missing, benchmark.groups));
     const summary = summarize({
-      benchmark: spec.name,
+      // A resume keeps the name the run started with (a benchmark file may be named by another path now).
+      benchmark: previous?.benchmark ?? spec.name,
       split: spec.split,
       verdicts,
       ks: opts.k,
@@ -97,11 +109,14 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       seconds: (Date.now() - started) / 1000,
       taskIds: spec.tasks.map((t) => t.taskId),
       missingPolicy: policy,
-      unscorable: groundTruth.unscorable,
+      unscorable,
       referenceFailures: failuresByTask(groundTruth.failures),
+      expectedValuesCached: groundTruth.cached,
     });
+    const engines = engineSummaries(session.engineStats(), (Date.now() - judgingStarted) / 1000);
+    if (engines !== undefined) summary.engines = engines;
     store.writeSummary(summary);
-    store.writeManifest({ ...manifest, status: "complete" });
+    store.writeManifest({ ...manifest, ...(engines !== undefined ? { sandbox: { ...manifest.sandbox, engines } } : {}), status: "complete" });
     return { summary, runDir, verdicts, referenceFailures: manifest.reference_failures ?? [], tasks: benchmark.tasks };
   } catch (err) {
     throw stoppedRun(err, { store, manifest, runDir, total: samples.length, signal, log });
@@ -133,23 +148,30 @@ function sessionOptions(opts: EvalOptions, spec: BenchmarkSpec, runDir: string, 
     log,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(opts.engineWaitSeconds !== undefined ? { engineWaitSeconds: opts.engineWaitSeconds } : {}),
+    ...opts.placement,
   };
 }
 
+/** Each engine's part of a run over several engines, with its rate over the judging's wall time. */
+function engineSummaries(stats: EngineStats[] | undefined, seconds: number): EngineSummary[] | undefined {
+  return stats?.map((e) => ({ ...e, jobs_per_second: e.jobs / Math.max(0.001, seconds) }));
+}
+
 /** The manifest of a run as it starts: what was judged, how, and with which sandbox. */
-function runManifest(opts: EvalOptions, spec: BenchmarkSpec, samplesSha256: string | undefined, session: LocalJudgingSession, runDir: string, createdAt: string | undefined): RunManifest {
+function runManifest(opts: EvalOptions, spec: BenchmarkSpec, samplesSha256: string | undefined, session: LocalJudgingSession, runDir: string, previous: RunManifest | undefined): RunManifest {
   const { groundTruth } = session;
   return {
     run_id: basename(runDir),
     verdict_version: VERSION,
-    created_at: createdAt ?? new Date().toISOString(),
-    benchmark: spec.name,
+    // A resumed run keeps when it started and the name its benchmark had then.
+    created_at: previous?.created_at ?? new Date().toISOString(),
+    benchmark: previous?.benchmark ?? spec.name,
     split: spec.split,
     data_sha256: spec.dataSha256,
     samples_source: opts.samples,
     ...(samplesSha256 !== undefined ? { samples_sha256: samplesSha256 } : {}),
     sandbox: session.sandbox,
-    limits: { ...opts.limits, reference_seconds: groundTruth.refSeconds },
+    limits: { ...opts.limits, reference_seconds: groundTruth.refSeconds, test_limits: testLimitsDigest(session.benchmark.tasks, session.limits) },
     reference_failures: groundTruth.failures.map(describeReferenceFailure),
     missing_policy: opts.missing ?? "error",
     k: opts.k,
@@ -197,4 +219,16 @@ function stoppedRun(
   if (run.signal?.aborted) return interruptedError(run.signal, saved, saved ? resume : "");
   if (err instanceof VerdictError && saved) err.message = `${err.message}\n${saved}; continue with: ${resume}`;
   return err;
+}
+
+/** The judge options of a sample under the run's tests source: its task's generated tests, when they replace or join the benchmark's. */
+function testsOf(sourced: SourcedTests, taskId: string): { tests?: Test[] } {
+  const tests = sourced.testsFor(taskId);
+  return tests === undefined ? {} : { tests };
+}
+
+/** What a manifest records of the tests source: the source, and the generated tests' file hash. */
+function testsManifest(sourced: SourcedTests): Pick<RunManifest, "tests" | "tests_sha256"> {
+  if (sourced.tcg === undefined) return {};
+  return { tests: testsSourceText(sourced.source), tests_sha256: sourced.tcg.tests_sha256 };
 }

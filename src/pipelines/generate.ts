@@ -70,6 +70,8 @@ export interface GenerationStats {
   requests: number;
   /** Requests answered by the response cache or a recording. */
   cachedRequests: number;
+  /** Records made now whose answer held code (the rest have an empty solution: a sure failure). */
+  withCode: number;
   failures: GenerationFailure[];
   seconds: number;
 }
@@ -140,7 +142,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
   }
   const queue = createAsyncQueue<GenerationRecord>();
   const started = performance.now();
-  const stats: GenerationStats = { samples: 0, requests: 0, cachedRequests: 0, failures: [], seconds: 0 };
+  const stats: GenerationStats = { samples: 0, requests: 0, cachedRequests: 0, withCode: 0, failures: [], seconds: 0 };
   const style = PROMPT_STYLES[opts.style];
   const ctx: UnitContext = {
     opts,
@@ -151,6 +153,7 @@ export function startGeneration(opts: GenerateOptions): Generation {
     ask: asker(opts, stats),
     emit: (record) => {
       stats.samples++;
+      if (record.solution.trim() !== "") stats.withCode++;
       opts.onRecord?.(record);
       queue.push(record);
     },
@@ -312,6 +315,15 @@ function asprUnits(ctx: UnitContext, task: PromptTask, plan: { paths: number; fi
     units.push({ task, what: `path ${p} and its finals`, run });
   }
   return units;
+}
+
+/**
+ * "0 of 3 answers contained code", and when none did, what usually causes it: a run where every
+ * sample is an empty program fails every task, and should say why rather than score 0%.
+ */
+export function codeCountLine(stats: Pick<GenerationStats, "samples" | "withCode">): string {
+  const line = `${stats.withCode} of ${stats.samples} answers contained code`;
+  return stats.samples > 0 && stats.withCode === 0 ? `${line}: check the prompt style, the API (completions for base models, chat for instruct models) and max_tokens` : line;
 }
 
 /** Generates everything and hands each record to `onSample` as it is made. */

@@ -12,7 +12,7 @@ import { RUN_FILES, sampleKey, type GenerationRecord } from "../runner/run-forma
 import { openSamplesFile, type SamplesFile } from "../runner/samples-file.js";
 import type { LocalJudgingSession } from "../session/session-options.js";
 import { underSignal } from "../session/session-pools.js";
-import { startGeneration, type Generation, type GenerationFailure, type GenerationPlan } from "./generate.js";
+import { codeCountLine, startGeneration, type Generation, type GenerationFailure, type GenerationPlan } from "./generate.js";
 import type { ModelConfig, RunConfig } from "./run-config.js";
 import { samplingOf } from "./run-providers.js";
 
@@ -181,6 +181,7 @@ async function judgeCell(p: PreparedCell, ctx: ModelContext): Promise<void> {
       taskIds: order,
       missingPolicy: "skip",
       referenceFailures: ctx.referenceFailures,
+      expectedValuesCached: ctx.session.groundTruth.cached,
     }),
   );
   p.store.writeManifest({ ...p.manifest, status: ctx.signal.aborted ? "interrupted" : "complete" });
@@ -221,7 +222,7 @@ async function generateCells(prepared: PreparedCell[], ctx: ModelContext): Promi
     try {
       const stats = await generation.done;
       ctx.onStats(cell.id, stats);
-      ctx.log(`${cellLabel(cell.id)}: generated ${stats.samples} samples (${stats.requests} requests, ${stats.cachedRequests} cached) in ${stats.seconds.toFixed(1)} s`);
+      ctx.log(`${cellLabel(cell.id)}: generated ${stats.samples} samples (${stats.requests} requests, ${stats.cachedRequests} cached) in ${stats.seconds.toFixed(1)} s; ${codeCountLine(stats)}`);
     } catch (err) {
       for (const q of prepared.slice(i + 1)) q.rejectGeneration(err);
       throw err;

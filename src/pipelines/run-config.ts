@@ -6,6 +6,7 @@ import { InputError } from "../core/errors.js";
 import { ISOLATION_MODES } from "../core/sandbox.js";
 import { PROMPT_STYLE_NAMES } from "../prompts/prompt-style.js";
 import { DEFAULT_LIMITS } from "../sandbox/limits.js";
+import { PLACEMENT_CONFIG_FIELDS } from "../session/sandbox-placement.js";
 
 /**
  * The config of `verdict run` and `verdict table1` (YAML): which benchmark, which policy
@@ -123,6 +124,7 @@ export const sandboxSchema = z
         "per-sample CPU budget as EvalPlus's: min(this, the sum of the tests' limits) + 1 s for the whole sample; \"off\": none; default: the benchmark's (60 for mbpp-plus, else off)",
       ),
     hash_seed: z.int().min(0).default(0).describe("PYTHONHASHSEED of every sandboxed process"),
+    ...PLACEMENT_CONFIG_FIELDS,
   })
   .describe("where and how samples are judged");
 

@@ -8,7 +8,7 @@ import type { SampleVerdict } from "../core/sample-verdict.js";
 import { resolveSampleBudget } from "../benchmarks/sample-budget.js";
 import { computeAspr, definedMeanCi } from "../metrics/aspr.js";
 import { asprInputs, ciOf, deltaOf, pass1Figure, pass1Rates, type AsprFigure, type DeltaFigure, type Pass1Figure } from "../metrics/figures.js";
-import type { Provider } from "../models/provider.js";
+import { describeGenerationError, type Provider } from "../models/provider.js";
 import type { PromptStyleName } from "../prompts/prompt-style.js";
 import { describeReferenceFailure, explainUnscorable, failuresByTask } from "../runner/ground-truth.js";
 import { interruptedError, runSessionCleanup, shellWord } from "../runner/cleanup.js";
@@ -16,11 +16,13 @@ import { lockRunDir } from "../runner/results-store.js";
 import { newRunId } from "../runner/run-id.js";
 import { sampleKey, type GenerationRecord } from "../runner/run-format.js";
 import { DEFAULT_LIMITS, defaultWorkers } from "../sandbox/limits.js";
+import { testLimitsDigest } from "../session/job-builder.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import type { LocalJudgingSession } from "../session/session-options.js";
 import { VERSION } from "../version.js";
 import { loadFewShot, promptTaskFromSpec, type GenerationFailure } from "./generate.js";
 import { checkSearchRun, isSearchAspr, noAsprFigure, searchAsprFigure } from "./run-search-aspr.js";
+import type { SandboxPlacement } from "../session/session-options.js";
 import type { ModelConfig, RunConfig } from "./run-config.js";
 import { cellLabel, runModelCells, type CellId, type CellRun } from "./run-cells.js";
 import { openRunRecord } from "./run-record.js";
@@ -117,6 +119,8 @@ export interface PipelineOptions {
    * reported. On a host that serves one model at a time, run each in turn into the same directory.
    */
   onlyModels?: string[];
+  /** Where the sandboxes run: several engines, a runtime (`--engines`, `--runtime`, the config's sandbox section). */
+  placement?: SandboxPlacement;
   /**
    * Aborting it (an interrupt) stops the run at once: containers removed, every cell's manifest
    * and run.json marked interrupted, and an InterruptedError saying what is saved and how to resume.
@@ -190,6 +194,7 @@ async function runLocked(c: {
       ...runSessionCleanup(runDir, opts.resume !== undefined),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
+      ...opts.placement,
       log,
     });
     const { unscorable, failures } = session.groundTruth;
@@ -209,7 +214,7 @@ async function runLocked(c: {
   } finally {
     await session?.close();
   }
-  for (const f of generation.failures) log(`warning: ${cellLabel(f)}: task ${f.taskId}, ${f.what}: ${f.error.message} (resume the run to retry)`);
+  for (const f of generation.failures) log(`warning: ${cellLabel(f)}: task ${f.taskId}, ${f.what}: ${describeGenerationError(f.error)} (resume the run to retry)`);
   const taskIds = session.benchmark.tasks.map((t) => t.taskId);
   const incomplete = incompleteCells(cells.map((c) => c.id), generation.failures, taskIds);
   const result: PipelineResult = {
@@ -273,7 +278,7 @@ async function runCells(cells: CellRun[], c: RunContext): Promise<void> {
     split: c.spec.split,
     data_sha256: c.spec.dataSha256,
     sandbox: session.sandbox,
-    limits: { ...session.limits, reference_seconds: refSeconds },
+    limits: { ...session.limits, reference_seconds: refSeconds, test_limits: testLimitsDigest(session.benchmark.tasks, session.limits) },
     reference_failures: failures.map(describeReferenceFailure),
     k: [1],
     node: process.version,

@@ -41,6 +41,25 @@ function fingerprint(cfg: RunConfig): unknown {
 }
 
 /**
+ * Where two fingerprints differ, one entry per field: "limit: 2 then, 3 now",
+ * "models[0].model: "a" then, "b" now", "styles: ["vanilla"] then, ["vanilla","pseudocode"] now".
+ */
+export function differences(then: unknown, now: unknown, path = ""): string[] {
+  if (canonicalJson(then) === canonicalJson(now)) return [];
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const sameLength = Array.isArray(then) && Array.isArray(now) && then.length === now.length;
+  if (sameLength || (isObject(then) && isObject(now))) {
+    const a = then as Record<string, unknown>;
+    const b = now as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    const at = (k: string): string => (Array.isArray(then) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+    return keys.flatMap((k) => differences(a[k], b[k], at(k)));
+  }
+  const show = (v: unknown): string => (v === undefined ? "unset" : canonicalJson(v));
+  return [`${path || "config"}: ${show(then)} then, ${show(now)} now`];
+}
+
+/**
  * Writes run.json for a new run, or checks a resumed run's: a config that would mix different
  * samples is refused; the models generated with accumulate over invocations.
  */
@@ -62,8 +81,10 @@ export function openRunRecord(runDir: string, cfg: RunConfig, spec: BenchmarkSpe
   if (existsSync(runFile)) {
     if (!resume) throw new InputError("a run is already there; resume it or pick another directory", runDir);
     const before = JSON.parse(readFileSync(runFile, "utf8")) as { fingerprint?: unknown; created_at?: string; generated_models?: string[] };
-    if (canonicalJson(before.fingerprint) !== canonicalJson(record.fingerprint)) {
-      throw new InputError("the run was made with a different config (benchmark, split, limit, styles, prompt, sampling or models differ); start a new run", runFile);
+    const differ = differences(before.fingerprint, record.fingerprint);
+    if (differ.length > 0) {
+      const shown = differ.slice(0, 5).join("; ") + (differ.length > 5 ? `; and ${differ.length - 5} more` : "");
+      throw new InputError(`the run was made with a different config: ${shown}; resume with the config it was made with, or start a new run`, runFile);
     }
     if (before.created_at !== undefined) record.created_at = before.created_at;
     record.generated_models = cfg.models.map((m) => m.name).filter((n) => record.generated_models.includes(n) || (before.generated_models ?? []).includes(n));

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import { readRunJson } from "../runner/run-format.js";
+import { programFromSteps } from "../prompts/pseudocode.js";
 import { SEARCH_FILES } from "../search/driver.js";
+import { readTreeSummaries, type TreeSummary } from "../search/tree-summary.js";
 import { searchConfigSchema, type SearchConfig } from "./search-run-config.js";
 
 /**
@@ -65,4 +67,30 @@ export function modelDir(runDir: string, model: string): string {
 /** The resolved config a search run was started with. */
 export function storedSearchConfig(dir: string): SearchConfig {
   return readSearchManifest(dir).config;
+}
+
+/** One model's trees in a search run, with each code node's program (the report's tree view). */
+export interface SearchRunModel {
+  name: string;
+  model: string;
+  trees: TreeSummary[];
+  /** Per tree (same order), the program of each code node and dropped code step, by node id or `d<index>`. */
+  programs: Map<string, string>[];
+}
+
+/** A search run as a reader sees it: its manifest, and every model's stored trees. */
+export function readSearchRun(dir: string): { manifest: SearchManifest; models: SearchRunModel[] } {
+  const manifest = readSearchManifest(dir);
+  const models = manifest.models.map((m) => {
+    const treesDir = join(modelDir(dir, m.name), SEARCH_RUN_FILES.trees);
+    const trees = existsSync(treesDir) ? readTreeSummaries(treesDir) : [];
+    const programs = trees.map((t) => {
+      const out = new Map<string, string>();
+      for (const n of t.nodes) if (n.terminal === "code") out.set(String(n.id), programFromSteps([n.step]) ?? "");
+      t.dropped.forEach((d, i) => out.set(`d${i}`, programFromSteps([d.step]) ?? ""));
+      return out;
+    });
+    return { name: m.name, model: m.model, trees, programs };
+  });
+  return { manifest, models };
 }

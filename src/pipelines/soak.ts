@@ -20,7 +20,7 @@ import { openResultsStore } from "../runner/results-store.js";
 import { MANAGED_LABEL, RUN_LABEL } from "../sandbox/container-spec.js";
 import { RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
 import { openJudgingSession } from "../session/judging-session.js";
-import type { LocalJudgingSession } from "../session/session-options.js";
+import type { LocalJudgingSession, SandboxPlacement } from "../session/session-options.js";
 
 /** How a soak runs. */
 export interface SoakOptions {
@@ -31,6 +31,8 @@ export interface SoakOptions {
   docker?: Docker;
   /** Aborting it stops the soak (the pool and temp files are still cleaned up). */
   signal?: AbortSignal;
+  /** Where the sandboxes run: several engines, a runtime (`--engines`, `--runtime`). */
+  placement?: SandboxPlacement;
 }
 
 /** What a soak measured; every `left` count and `flips.other` must be zero. */
@@ -277,22 +279,23 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       containerMemoryMb: SOAK_LIMITS.memoryMb + RUNNER_HEADROOM_MB,
       container: { pidsLimit: 256, tmpfsMb: 64 },
       labels: { [RUN_LABEL]: label, "verdict.role": "soak" },
+      ...opts.placement,
       log,
     });
     await session.warm();
-    const image = session.sandbox.image;
-    log(`soak: ${perPass * passes} jobs (${passes} passes of ${perPass}) through a pool of ${opts.workers} container(s), image ${image}`);
+    const { image, workers } = session.sandbox;
+    log(`soak: ${perPass * passes} jobs (${passes} passes of ${perPass}) through a pool of ${workers} container(s), image ${image}`);
 
     const tally = createTally(cycle, perPass);
     const afterPass: number[] = [];
     const started = Date.now();
     for (let pass = 0; pass < passes; pass++) {
-      await soakPass(session, { pass, perPass, cycle, dir: join(root, `pass-${pass + 1}`), workers: opts.workers, tally, log, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) });
+      await soakPass(session, { pass, perPass, cycle, dir: join(root, `pass-${pass + 1}`), workers, tally, log, ...(opts.signal !== undefined ? { signal: opts.signal } : {}) });
       afterPass.push(process.memoryUsage().rss);
     }
     const seconds = (Date.now() - started) / 1000;
     const heapEnd = process.memoryUsage().heapUsed;
-    const sandboxProcesses = await strayProcesses(session, opts.workers);
+    const sandboxProcesses = await strayProcesses(session, workers);
     const { backend } = session;
     await session.close();
     session = undefined;
@@ -302,7 +305,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     return {
       jobs: perPass * passes,
       passes,
-      workers: opts.workers,
+      workers,
       image,
       seconds,
       jobsPerSecond: (perPass * passes) / seconds,

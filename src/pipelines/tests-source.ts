@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
@@ -29,13 +29,18 @@ export interface TestsSource {
   tcg?: string;
 }
 
-/** Reads a tests source (relative run directories are taken from `base`); an InputError names what was expected. */
+/**
+ * Reads a tests source (relative run directories are taken from `base`); an InputError names
+ * what was expected, or the TCG run directory without a tests.jsonl, before anything runs.
+ */
 export function parseTestsSource(text: string, base: string = process.cwd()): TestsSource {
   if (!testsSourceSchema.safeParse(text).success) throw new InputError(`--tests: expected ${TESTS_SOURCE_FORMS}, got "${text}"`);
   if (text === "benchmark") return { benchmark: true };
   const both = text.startsWith("benchmark+");
-  const dir = text.slice(text.indexOf("tcg:") + 4);
-  return { benchmark: both, tcg: isAbsolute(dir) ? dir : resolve(base, dir) };
+  const given = text.slice(text.indexOf("tcg:") + 4);
+  const dir = isAbsolute(given) ? given : resolve(base, given);
+  if (!existsSync(join(dir, TESTS_FILE))) throw new InputError(`--tests ${text}: not a \`verdict tcg\` run directory (no ${TESTS_FILE})`, dir);
+  return { benchmark: both, tcg: dir };
 }
 
 /** A tests source as written (with the run directory absolute): what a manifest records and a resume compares. */

@@ -1,4 +1,5 @@
 import Table from "cli-table3";
+import { tableStyle } from "./table-style.js";
 import type { BenchReport, Figure } from "../pipelines/bench.js";
 
 /** A figure as `median (min …, max …)`. */
@@ -8,7 +9,7 @@ function fmt(f: Figure, digits = 1): string {
 
 /** The bench report as tables, with each target and whether it is met. */
 export function renderBench(r: BenchReport): string {
-  const t = new Table({ head: ["measure", "median (min, max)", "target", "met"] });
+  const t = new Table({ head: ["measure", "median (min, max)", "target", "met"], style: tableStyle() });
   const { pool, fresh, host_fork, bare_process } = r.trivial_jobs_per_second;
   t.push(["trivial jobs/s, warm pool", fmt(pool), "", ""]);
   t.push(["trivial jobs/s, fresh container per job", fmt(fresh, 2), "", ""]);

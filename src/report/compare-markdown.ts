@@ -128,7 +128,8 @@ function headlineRows(r: CompareResult, code: (s: string) => string): string[][]
       ]);
     } else rows.push([`pass@${k}`, formatPercent(a), formatPercent(b), formatPoints(d)]);
   }
-  rows.push(["flips", `${r.flips.regressions.length} pass → fail`, `${r.flips.improvements.length} fail → pass`, ""]);
+  const timing = r.flips.timing_bound.length;
+  rows.push(["flips", `${r.flips.regressions.length} pass → fail`, `${r.flips.improvements.length} fail → pass`, timing > 0 ? `${timing} on timing-bound tasks` : ""]);
   return rows;
 }
 
@@ -150,14 +151,20 @@ function describeCi(r: CompareResult): string {
   );
 }
 
-function flipSections(r: CompareResult): [string, Flip[], "A" | "B"][] {
+/** Who failed, for a flips table's last column: a run, or either (flips both ways). */
+type FailingSide = "A" | "B" | "the failing run";
+
+function flipSections(r: CompareResult): [string, Flip[], FailingSide][] {
   return [
     [`Regressions (${r.flips.regressions.length}): passed in A, failed in B`, r.flips.regressions, "B"],
     [`Improvements (${r.flips.improvements.length}): failed in A, passed in B`, r.flips.improvements, "A"],
+    ...(r.flips.timing_bound.length > 0
+      ? [[`Flips on timing-bound tasks (${r.flips.timing_bound.length}): a sample ran within 25% of a time limit, so a busier machine alone may flip it`, r.flips.timing_bound, "the failing run"] as [string, Flip[], FailingSide]]
+      : []),
   ];
 }
 
-function flipHead(r: CompareResult, failing: "A" | "B"): string[] {
+function flipHead(r: CompareResult, failing: FailingSide): string[] {
   const why = `why ${failing} failed`;
   return r.matched.samples_per_task.max > 1 ? ["task", "sample", "A", "B", why] : ["task", "A", "B", why];
 }

@@ -111,10 +111,15 @@ export interface CompareResult {
   /** B's pass@1 is above A's and the test rejects equality at `alpha`. */
   better: boolean;
   flips: {
-    /** Passed in A, failed in B. */
+    /** Passed in A, failed in B (flips on timing-bound tasks are in `timing_bound`). */
     regressions: Flip[];
-    /** Failed in A, passed in B. */
+    /** Failed in A, passed in B (flips on timing-bound tasks are in `timing_bound`). */
     improvements: Flip[];
+    /**
+     * Flips either way on timing-bound tasks: a sample of the task finished a test within 25%
+     * of its time limit in either run, so a busier machine alone may have flipped it.
+     */
+    timing_bound: Flip[];
     /** Count of each flip kind, both directions. */
     kinds: Record<string, number>;
   };

@@ -1,3 +1,4 @@
+import type { TestLimitsDigest } from "../core/run.js";
 import type { CompareResult } from "./compare-result.js";
 import { coverageNotes, referenceFailureLabel } from "./coverage.js";
 import type { RunDir } from "./run-dir.js";
@@ -10,8 +11,13 @@ export function collectWarnings(a: RunDir, b: RunDir, r: CompareResult): string[
   if (ma.sandbox.imageId !== mb.sandbox.imageId) {
     warnings.push(`different sandbox images: A ${ma.sandbox.imageId || ma.sandbox.image}, B ${mb.sandbox.imageId || mb.sandbox.image}`);
   }
-  const limitDiffs = diffRecords(ma.limits, mb.limits);
+  // The reference's timings are an input of the per-test limits, not a limit: the limits themselves are compared.
+  const { reference_seconds: _ra, test_limits: la, ...limitsA } = ma.limits;
+  const { reference_seconds: _rb, test_limits: lb, ...limitsB } = mb.limits;
+  const limitDiffs = diffRecords(limitsA, limitsB);
   if (limitDiffs.length > 0) warnings.push(`different limits: ${limitDiffs.join("; ")}`);
+  const perTest = testLimitWarning(a, b, la, lb);
+  if (perTest) warnings.push(perTest);
   if (ma.sandbox.hashSeed !== mb.sandbox.hashSeed) {
     warnings.push(`different PYTHONHASHSEED: A ${ma.sandbox.hashSeed}, B ${mb.sandbox.hashSeed} (set iteration order can flip verdicts)`);
   }
@@ -44,6 +50,25 @@ export function collectWarnings(a: RunDir, b: RunDir, r: CompareResult): string[
     if (failed) warnings.push(`run ${label}: the reference solution failed ${failed}; see its summary.json (reference_failures)`);
   }
   return warnings;
+}
+
+/**
+ * The runs derived different per-test time limits (from different reference timings): how
+ * many, and the tests both ran under different limits, with their limits ("Mbpp/599 plus/3: A
+ * 4.0 s, B 5.2 s"). Null when the digests agree or a run predates them.
+ */
+function testLimitWarning(a: RunDir, b: RunDir, la: TestLimitsDigest | undefined, lb: TestLimitsDigest | undefined): string | null {
+  if (la === undefined || lb === undefined || la.sha256 === lb.sha256) return null;
+  const limitsOf = (run: RunDir): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const v of run.verdicts) for (const t of v.tests) if (t.limit_s !== undefined) m.set(`${v.task_id} ${t.id}`, t.limit_s);
+    return m;
+  };
+  const inB = limitsOf(b);
+  const differ = [...limitsOf(a)].filter(([k, l]) => inB.has(k) && inB.get(k) !== l).map(([k, l]) => `${k}: A ${l.toFixed(1)} s, B ${(inB.get(k) ?? 0).toFixed(1)} s`);
+  const total = (d: TestLimitsDigest): string => `${d.tests.toLocaleString("en")} tests, ${d.total_s.toFixed(1)} s in all`;
+  const shown = differ.length > 0 ? `; on the tests both ran, ${differ.length} differ (${differ.slice(0, 5).join("; ")}${differ.length > 5 ? "; …" : ""})` : "";
+  return `different per-test time limits: A ${total(la)}, B ${total(lb)}; the reference timings they derive from differ (a run with --no-cache on a busier machine, or another expected-value cache)${shown}`;
 }
 
 /** "key A x, B y" for every key whose JSON value differs between two records. */

@@ -3,6 +3,7 @@ import type { Outcome, SampleVerdict } from "../core/index.js";
 import { bootstrapMeanCi, DEFAULT_RESAMPLES, pairedBootstrapCi } from "../metrics/bootstrap.js";
 import { mcnemarExact } from "../metrics/mcnemar.js";
 import { meanPassAtK } from "../metrics/pass-at-k.js";
+import { isTimingBound } from "../metrics/timing-bound.js";
 import { pairedPermutationTest } from "../metrics/permutation.js";
 import { wilsonInterval } from "../metrics/wilson.js";
 import type { CompareOptions, CompareResult, CompareSide, CompareTest, Flip } from "./compare-result.js";
@@ -252,22 +253,30 @@ function describeSide(
   };
 }
 
+/**
+ * The flips, in three lists: regressions and improvements, and apart from them the flips on
+ * timing-bound tasks (a sample of the task finished a test within 25% of its limit in either
+ * run), which a busier machine alone can cause.
+ */
 function collectFlips(pairs: readonly TaskPair[]): CompareResult["flips"] {
   const regressions: Flip[] = [];
   const improvements: Flip[] = [];
+  const timingBound: Flip[] = [];
   const kinds: Record<string, number> = {};
   for (const p of pairs) {
+    const timing = p.a.some(isTimingBound) || p.b.some(isTimingBound);
     p.a.forEach((va, i) => {
       const vb = p.b[i];
       if (!vb || passed(va) === passed(vb)) return;
       const flip: Flip = { task_id: p.taskId, sample_index: va.sample_index, a: va.status, b: vb.status, kind: `${va.status} → ${vb.status}` };
       const detail = failureDetail(passed(va) ? vb : va);
       if (detail) flip.detail = detail;
-      (passed(va) ? regressions : improvements).push(flip);
+      if (timing) timingBound.push(flip);
+      else (passed(va) ? regressions : improvements).push(flip);
       kinds[flip.kind] = (kinds[flip.kind] ?? 0) + 1;
     });
   }
-  return { regressions, improvements, kinds };
+  return { regressions, improvements, timing_bound: timingBound, kinds };
 }
 
 function failureDetail(v: SampleVerdict): string | undefined {

@@ -4,10 +4,46 @@ import type { Outcome, SampleVerdict } from "../core/index.js";
 import { sha256 } from "../util/hash.js";
 import { splitMismatch } from "./html/mismatch-detail.js";
 
-/** What a per-sample report needs of a task: its description and how its tests read. */
+/** What a per-sample report needs of a task: its description, how its tests read, and their groups. */
 export interface PerSampleTask {
   text?: string;
-  tests: readonly { id: string; display?: string }[];
+  tests: readonly { id: string; display?: string; group?: string }[];
+}
+
+/**
+ * How much a per-sample report tells its submitter (`--feedback`): `full`, every test with its
+ * input, expected value and answer; `first-failure`, the counts, the outcome kinds and the
+ * first failing base test's input only; `summary`, the counts and outcome kinds. Hidden tests
+ * (MBPP+'s plus inputs, MBPP's challenge asserts) are named by neither of the last two, so a
+ * submitter cannot fit them round after round.
+ */
+export const FEEDBACK_LEVELS = ["summary", "first-failure", "full"] as const;
+
+/** A `--feedback` level. */
+export type FeedbackLevel = (typeof FEEDBACK_LEVELS)[number];
+
+/** Test groups shown to whoever writes the program (in the prompt): the rest are hidden tests. */
+const BASE_GROUPS = new Set(["base", "test"]);
+
+/** A report that keeps the hidden tests hidden (`--feedback summary` or `first-failure`). */
+export interface LimitedReport {
+  task_id: string;
+  sample_index: number;
+  status: Outcome;
+  base_status?: Outcome;
+  plus_status?: Outcome;
+  summary: string;
+  task?: string;
+  tests_total: number;
+  tests_passed: number;
+  /** How many tests had each outcome (`not_run`: after a test that ended the process). */
+  outcomes: Record<string, number>;
+  load_error?: string;
+  /** `first-failure`: the first failing base test (its input and outcome), when a base test failed. */
+  first_failure?: { id: string; display?: string; outcome: Outcome; detail?: string };
+  weak: boolean;
+  program_sha256: string;
+  feedback: Exclude<FeedbackLevel, "full">;
 }
 
 /** A test that passed, as told to the submitter. */
@@ -73,6 +109,7 @@ export async function writePerSampleReports(
   dir: string,
   verdicts: readonly SampleVerdict[],
   tasksById?: ReadonlyMap<string, PerSampleTask>,
+  feedback: FeedbackLevel = "full",
 ): Promise<PerSampleIndexEntry[]> {
   await mkdir(dir, { recursive: true });
   const names = fileStems(verdicts.map((v) => v.task_id));
@@ -85,7 +122,8 @@ export async function writePerSampleReports(
   for (let i = 0; i < verdicts.length; i += WRITE_BATCH) {
     await Promise.all(
       verdicts.slice(i, i + WRITE_BATCH).map((v, j) => {
-        const report = perSampleReport(v, tasksById?.get(v.task_id));
+        const task = tasksById?.get(v.task_id);
+        const report = feedback === "full" ? perSampleReport(v, task) : limitedReport(v, task, feedback);
         return writeFile(join(dir, (index[i + j] as PerSampleIndexEntry).file), `${JSON.stringify(report, null, 2)}\n`);
       }),
     );
@@ -135,6 +173,53 @@ export function perSampleReport(v: SampleVerdict, task?: PerSampleTask): PerSamp
     failed,
     weak: v.weak,
     program_sha256: v.program_sha256,
+  };
+}
+
+/**
+ * The report of one sample at a level that keeps hidden tests hidden: counts and outcome kinds,
+ * and for `first-failure` the first failing base test's input (an error's text too, never the
+ * expected value of a wrong answer).
+ */
+export function limitedReport(v: SampleVerdict, task: PerSampleTask | undefined, feedback: Exclude<FeedbackLevel, "full">): LimitedReport {
+  const groups = new Map((task?.tests ?? []).map((t) => [t.id, t.group]));
+  // Without the task, a test's group is its id's prefix ("base/0", "plus/3", "test/1").
+  const groupOf = (id: string): string => groups.get(id) ?? id.split("/")[0] ?? "";
+  const outcomes: Record<string, number> = {};
+  for (const t of v.tests) {
+    const kind = t.outcome !== "pass" && t.detail?.startsWith("not run:") === true ? "not_run" : t.outcome;
+    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
+  }
+  const passed = outcomes.pass ?? 0;
+  const first = feedback === "first-failure" && !v.load_detail ? v.tests.find((t) => t.outcome !== "pass" && BASE_GROUPS.has(groupOf(t.id))) : undefined;
+  const display = first ? task?.tests.find((t) => t.id === first.id)?.display : undefined;
+  const firstFailure = first && {
+    id: first.id,
+    ...(display !== undefined ? { display: display.length > DISPLAY_CHARS ? `${display.slice(0, DISPLAY_CHARS - 1)}…` : display } : {}),
+    outcome: first.outcome,
+    ...(first.detail !== undefined && first.outcome !== "wrong_answer" ? { detail: first.detail } : {}),
+  };
+  const failedKinds = Object.entries(outcomes).filter(([k]) => k !== "pass").map(([k, n]) => `${k} ×${n}`);
+  const summary =
+    v.status === "sandbox_error" || v.status === "missing" || v.load_detail || failedKinds.length === 0
+      ? summaryLine(v, passed, [])
+      : `passed ${passed} of ${v.tests.length} tests; ${failedKinds.join(", ")}${firstFailure ? `; first failing base test: ${firstFailure.id}` : ""}`;
+  return {
+    task_id: v.task_id,
+    sample_index: v.sample_index,
+    status: v.status,
+    ...(v.base_status ? { base_status: v.base_status } : {}),
+    ...(v.plus_status ? { plus_status: v.plus_status } : {}),
+    summary,
+    ...(task?.text ? { task: task.text } : {}),
+    tests_total: v.tests.length,
+    tests_passed: passed,
+    outcomes,
+    ...(v.load_detail ? { load_error: v.load_detail } : {}),
+    ...(firstFailure ? { first_failure: firstFailure } : {}),
+    weak: v.weak,
+    program_sha256: v.program_sha256,
+    feedback,
   };
 }
 

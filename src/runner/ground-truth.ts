@@ -12,10 +12,11 @@ import type {
   Task,
   TaskSpec,
   Test,
+  CalibratedLimit,
   View,
 } from "../core/task.js";
 import { SetupError } from "../core/errors.js";
-import { calibratedSeconds } from "../benchmarks/time-calibration.js";
+import { calibratedSeconds, DEFAULT_CALIBRATION } from "../benchmarks/time-calibration.js";
 import { decodeValue } from "../judge/codec.js";
 import { runnerDigest } from "../sandbox/image.js";
 import { sha256 } from "../util/hash.js";
@@ -104,13 +105,21 @@ export async function resolveBenchmark(spec: BenchmarkSpec, opts: GroundTruthOpt
     }),
   );
   const path = cacheDir("ground-truth", `${key}.json`);
-  let record = opts.noCache ? undefined : readRecord(path);
+  const first = readRecord(path);
+  let record = opts.noCache ? undefined : first;
   const cached = record !== undefined;
   if (record === undefined) {
     record = await computeRecord(spec, decomposer, opts);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.tmp`, JSON.stringify(record));
-    renameSync(`${path}.tmp`, path);
+    if (first === undefined) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(`${path}.tmp`, JSON.stringify(record));
+      renameSync(`${path}.tmp`, path);
+    } else {
+      // Reference timings are an input of every run's limits: a busy machine's second
+      // measurement must not move them. The values are this run's own; the times stay the first.
+      record = withTimings(record, first);
+      opts.log?.(`expected values: computed afresh; time limits keep the first measurement of the reference's times (${path}; delete it to measure again)`);
+    }
   } else {
     opts.log?.(`expected values: cached (${path})`);
   }
@@ -125,6 +134,22 @@ export async function resolveBenchmark(spec: BenchmarkSpec, opts: GroundTruthOpt
     unscorable: tasks.filter((t) => t.tests.length === 0).map((t) => t.taskId),
     cached,
   };
+}
+
+/** `fresh` with each test's time taken from `first` wherever both measured it (same key: same tasks, same reference jobs). */
+function withTimings(fresh: GroundTruthRecord, first: GroundTruthRecord): GroundTruthRecord {
+  const references: Record<string, RawJobResult> = {};
+  for (const [taskId, raw] of Object.entries(fresh.references)) {
+    const earlier = new Map((first.references[taskId]?.tests ?? []).map((r) => [r.i, r]));
+    references[taskId] = {
+      ...raw,
+      tests: raw.tests.map((r) => {
+        const was = earlier.get(r.i);
+        return r.st === "value" && was?.st === "value" && typeof was.t === "number" ? { ...r, t: was.t } : r;
+      }),
+    };
+  }
+  return { ...fresh, references };
 }
 
 /** What the reference did instead of returning a value, e.g. "raised ZeroDivisionError: division by zero". */
@@ -283,8 +308,12 @@ function referenceJob(task: TaskSpec, decomposed: Map<string, Decomposed>): { jo
 }
 
 /** The reference's time × the calibration factor (src/benchmarks/time-calibration.ts). */
-function calibrate(spec: TaskSpec, refSeconds: number | undefined): number | undefined {
-  return calibratedSeconds(spec.timeCalibration, refSeconds);
+function calibrate(spec: TaskSpec, refSeconds: number | undefined): { seconds: number; calibration: CalibratedLimit } | undefined {
+  const seconds = calibratedSeconds(spec.timeCalibration, refSeconds);
+  if (seconds === undefined || refSeconds === undefined) return undefined;
+  // Kept beside the limit, so a timeout can say how its limit was counted.
+  const { factor, minSeconds } = spec.timeCalibration ?? DEFAULT_CALIBRATION;
+  return { seconds, calibration: { factor, referenceSeconds: refSeconds, floorSeconds: minSeconds } };
 }
 
 /**
@@ -332,12 +361,12 @@ function resolveTask(
       if (d?.ok && d.candidate !== undefined && d.comparator !== undefined && exp !== undefined) {
         const value = decodeValue(exp.value);
         if (value.ok) {
-          const seconds = calibrate(spec, timings.get(i));
+          const limit = calibrate(spec, timings.get(i));
           tests.push({
             ...base,
             input: { kind: "expr", src: d.candidate },
             expect: { expected: value.value, comparator: d.comparator, ...(d.view !== undefined ? { view: d.view } : {}) },
-            ...(seconds !== undefined ? { seconds } : {}),
+            ...(limit ?? {}),
           });
           return;
         }
@@ -365,8 +394,8 @@ function resolveTask(
       if (dv?.ok) alts.push({ expected: dv.value, comparator: a.comparator });
     });
     if (alts.length > 0) expect.alternatives = alts;
-    const seconds = calibrate(spec, exp.seconds) ?? t.seconds;
-    tests.push({ ...base, input: t.input, expect, ...(seconds !== undefined ? { seconds } : {}) });
+    const limit = calibrate(spec, exp.seconds) ?? (t.seconds !== undefined ? { seconds: t.seconds } : {});
+    tests.push({ ...base, input: t.input, expect, ...limit });
   });
   const { tests: _specTests, oracleCode: _o, timeCalibration: _c, ...rest } = spec;
   const peakMb = raw ? raw.maxRssKb / 1024 : 0;

@@ -33,6 +33,8 @@ export interface ScheduleOptions {
   total?: number;
   /** Where the progress bar draws (default stderr). */
   progressStream?: ProgressStream;
+  /** More for the progress bar, asked each time it draws (each engine's rate). */
+  progressDetail?: () => string;
   /** Called with each verdict as it is made. */
   onVerdict?: (v: SampleVerdict) => void;
   /**
@@ -65,7 +67,7 @@ export async function judgeSamples(
   /** Samples a resume found judged and not yet counted on the progress bar. */
   const found = new Set<string>(store?.existing.keys() ?? []);
   const order: string[] = [];
-  const progress = createProgress(opts.total ?? 0, "judging", opts.progress && opts.total !== undefined, opts.progressStream);
+  const progress = createProgress(opts.total ?? 0, "judging", opts.progress && opts.total !== undefined, opts.progressStream, opts.progressDetail);
   const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency) });
   // A resume's bar counts what is already judged: it ends at total/total, not at what was left.
   let done = 0;

@@ -1,3 +1,5 @@
+import type { EngineStats } from "../core/sandbox.js";
+
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
 export interface Progress {
   /** `done` items are accounted for, `now` of them by this process (the rate's count; default `done`). */
@@ -34,7 +36,7 @@ export function writeLine(stream: ProgressStream, line: string): void {
  * Progress for `total` items; a no-op unless `enabled` (stderr is a TTY and output is not
  * JSON-only). `done` counts every item accounted for, those a resume found already done included.
  */
-export function createProgress(total: number, label: string, enabled: boolean, stream: ProgressStream = process.stderr): Progress {
+export function createProgress(total: number, label: string, enabled: boolean, stream: ProgressStream = process.stderr, detail?: () => string): Progress {
   const start = Date.now();
   let last = 0;
   const draw = (done: number, now: number) => {
@@ -42,7 +44,8 @@ export function createProgress(total: number, label: string, enabled: boolean, s
     const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
     // The rate counts what this process did, not what a resumed run found done.
     const rate = now / Math.max(0.001, (Date.now() - start) / 1000);
-    stream.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s `);
+    const more = detail?.() ?? "";
+    stream.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s ${more === "" ? "" : `(${more}) `}`);
     openBar = stream;
   };
   return {
@@ -59,4 +62,10 @@ export function createProgress(total: number, label: string, enabled: boolean, s
       openBar = undefined;
     },
   };
+}
+
+/** Each engine's jobs/s over `seconds`, for a progress line: `unix 3.1/s, tls 2.9/s, ssh away`. */
+export function engineRates(stats: readonly EngineStats[] | undefined, seconds: number): string {
+  if (stats === undefined || stats.length < 2) return "";
+  return stats.map((e) => `${e.label} ${e.up ? `${(e.jobs / Math.max(0.001, seconds)).toFixed(1)}/s` : "away"}`).join(", ");
 }

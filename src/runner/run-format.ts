@@ -50,7 +50,11 @@ export const jobLimitsSchema = z.object({
 }) satisfies z.ZodType<JobLimits>;
 
 /** The manifest's limits: the candidates' limits and the expected values' time (all optional: old runs). */
-export const manifestLimitsSchema = z.looseObject({ ...jobLimitsSchema.partial().shape, reference_seconds: z.number().optional() }) satisfies z.ZodType<ManifestLimits>;
+export const manifestLimitsSchema = z.looseObject({
+  ...jobLimitsSchema.partial().shape,
+  reference_seconds: z.number().optional(),
+  test_limits: z.looseObject({ tests: z.number(), total_s: z.number(), max_s: z.number(), sha256: z.string() }).optional(),
+}) satisfies z.ZodType<ManifestLimits>;
 
 /** manifest.json. */
 export const manifestSchema = z.looseObject({
@@ -99,6 +103,8 @@ export const summarySchema = z.looseObject({
   reference_failures: z
     .record(z.string(), z.array(z.looseObject({ test: z.string(), why: z.string(), handling: z.enum(REFERENCE_FAILURE_HANDLINGS) })))
     .optional(),
+  cached: z.looseObject({ verdicts: z.number().int().nonnegative(), expected_values: z.boolean().optional() }).optional(),
+  timing_bound: z.array(z.string()).optional(),
 }) satisfies z.ZodType<RunSummary>;
 
 /** One line of verdicts.jsonl. */
@@ -113,6 +119,7 @@ export const verdictSchema = z.looseObject({
       id: z.string(),
       outcome,
       seconds: z.number().optional(),
+      limit_s: z.number().optional(),
       detail: z.string().optional(),
       weak: z.boolean().optional(),
     }),

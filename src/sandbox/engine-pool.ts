@@ -85,6 +85,8 @@ interface Member {
   heartbeat: NodeJS.Timeout | undefined;
   pinging: boolean;
   misses: number;
+  /** When it was last given a job (a count of dispatches). */
+  lastDispatch: number;
   stats: { jobs: number; busy: number; faults: number; outages: number; requeued: number };
 }
 
@@ -109,12 +111,14 @@ export async function createEnginePool(opts: EnginePoolOptions): Promise<Sandbox
     heartbeat: undefined,
     pinging: false,
     misses: 0,
+    lastDispatch: 0,
     stats: { jobs: 0, busy: 0, faults: 0, outages: 0, requeued: 0 },
   }));
   const queue: Pending[] = [];
   const closer = new AbortController();
   const pending = new Set<Promise<unknown>>();
   let closed = false;
+  let dispatches = 0;
   let allGone: { timer: NodeJS.Timeout | undefined; error: SetupError | undefined } = { timer: undefined, error: undefined };
 
   const track = (p: Promise<unknown>): void => {
@@ -138,7 +142,10 @@ export async function createEnginePool(opts: EnginePoolOptions): Promise<Sandbox
   const elapsed = (d: Dispatch): number => (Date.now() - d.started) / 1000;
   const current = (m: Member, d: Dispatch): boolean => !closed && d.pending.attempt === d.attempt && m.inflight.has(d);
 
-  /** Hands queued jobs to free slots, the engine with the most room first. */
+  /**
+   * Hands queued jobs to free slots: the engine with the most room first, and among equals the
+   * one that was given a job longest ago, so jobs one at a time still go round every engine.
+   */
   const pump = (): void => {
     while (!closed && queue.length > 0) {
       let best: Member | undefined;
@@ -146,9 +153,10 @@ export async function createEnginePool(opts: EnginePoolOptions): Promise<Sandbox
       for (const m of members) {
         if (!m.up || m.pool === null) continue;
         const free = (m.connected.workers - m.inflight.size) / m.connected.workers;
-        if (free > room) [best, room] = [m, free];
+        if (free > room || (free === room && free > 0 && best !== undefined && m.lastDispatch < best.lastDispatch)) [best, room] = [m, free];
       }
       if (best === undefined) return;
+      best.lastDispatch = ++dispatches;
       dispatch(best, queue.shift()!);
     }
   };

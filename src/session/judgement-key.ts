@@ -27,7 +27,9 @@ export function hashReplacer(_key: string, value: unknown): unknown {
 
 /** sha256 of what a task judges a program with: setup, memory and tests with their expectations. */
 export function testsDigest(task: Pick<Task, "setup" | "memoryMb" | "tests">): string {
-  return sha256(JSON.stringify({ setup: task.setup, mem: task.memoryMb ?? 0, tests: task.tests }, hashReplacer));
+  // How a limit was derived is said in reports, never judged: only the limit (`seconds`) is part of the work.
+  const tests = task.tests.map(({ calibration: _c, ...t }) => t);
+  return sha256(JSON.stringify({ setup: task.setup, mem: task.memoryMb ?? 0, tests }, hashReplacer));
 }
 
 /** The session-wide part of every key. */

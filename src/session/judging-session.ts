@@ -249,7 +249,8 @@ function createJudging(p: SessionParts): { judge(task: Task, program: string, o:
       return { verdict: v };
     }
     // The runner's own clock: time in the sandbox, not time queued for a container.
-    const judged = judgeRaw(task, sample, raw, { seconds: raw.wallSeconds, cached: false, programSha256, groups: p.benchmark.groups });
+    const testSeconds = Array.isArray(job.limits.testSeconds) ? job.limits.testSeconds : undefined;
+    const judged = judgeRaw(task, sample, raw, { seconds: raw.wallSeconds, cached: false, programSha256, groups: p.benchmark.groups, ...(testSeconds ? { testSeconds } : {}) });
     const { task_id: _t, sample_index: _s, ...verdict } = judged;
     const { cached: _c, ...kept } = verdict;
     cache.put(key, kept);

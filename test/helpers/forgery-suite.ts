@@ -12,6 +12,7 @@ import type { Isolation } from "../../src/core/sandbox.js";
 import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { runEval } from "../../src/pipelines/eval.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
+import type { SandboxPlacement } from "../../src/session/session-options.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/python/forgery");
 /** Each hostile program, and the task it answers (a `# task: N` first line, else task 1). */
@@ -82,8 +83,11 @@ function strongPasses(v: SampleVerdict): string[] {
   return v.tests.filter((t) => t.outcome === "pass" && t.weak !== true).map((t) => t.id);
 }
 
-/** Runs every forging program, each followed by its task's clean one in the same container, and checks none passed. */
-export async function expectNoForgedPass(isolation: Isolation): Promise<void> {
+/**
+ * Runs every forging program, each followed by its task's clean one in the same container (one
+ * worker; over several engines, one each), checks none passed, and returns the verdicts.
+ */
+export async function expectNoForgedPass(isolation: Isolation, placement?: SandboxPlacement): Promise<SampleVerdict[]> {
   const dir = mkdtempSync(join(tmpdir(), "verdict-forgery-"));
   const result = await runEval({
     benchmark: writeBenchmark(dir),
@@ -99,6 +103,7 @@ export async function expectNoForgedPass(isolation: Isolation): Promise<void> {
     limits: { ...DEFAULT_LIMITS, testSeconds: 2, loadSeconds: 5 },
     hashSeed: 0,
     progress: false,
+    ...(placement !== undefined ? { placement } : {}),
   });
   // Verdicts come back in task order, each task's samples in file order.
   const byTask = (task: number) => result.verdicts.filter((v) => v.task_id === String(task));
@@ -123,4 +128,5 @@ export async function expectNoForgedPass(isolation: Isolation): Promise<void> {
   // No non-pass ever came back from a sandbox fault: every hostile program got a real verdict.
   expect(result.verdicts.filter((v) => v.status === "sandbox_error")).toEqual([]);
   expect(result.summary.pass_at_k["1"]).toBeCloseTo(0.5);
+  return result.verdicts;
 }

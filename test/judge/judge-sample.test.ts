@@ -338,3 +338,41 @@ describe("sandboxErrorVerdict", () => {
     expect(v).not.toHaveProperty("plus_status");
   });
 });
+
+describe("judgeSample: a timeout says its limit and how it was counted", () => {
+  const calibrated = (seconds: number, referenceSeconds: number, floorSeconds = 0): Partial<Test> => ({ seconds, calibration: { factor: 4, referenceSeconds, floorSeconds } });
+  it.each<[string, Partial<Test>, number, Omit<RawTestResult, "i">, string]>([
+    ["a limit of 4 × the reference's time", calibrated(3.6, 0.9), 3.6, { st: "timeout", t: 9 }, "3.6 s CPU limit (4 × reference 0.9 s), 9.0 s wall"],
+    ["the run's --timeout, above 4 × the reference's", calibrated(0.4, 0.1), 4, { st: "timeout", t: 4.2 }, "4.0 s CPU limit (--timeout; 4 × reference 0.1 s is less), 4.2 s wall"],
+    ["the benchmark's floor (MBPP+: 4 s)", calibrated(4, 0.012, 4), 4, { st: "timeout", t: 4.05 }, "4.0 s CPU limit (the benchmark's floor; 4 × reference 0.012 s is less), 4.0 s wall"],
+    ["no calibration at all", {}, 2, { st: "timeout", t: 6 }, "2.0 s CPU limit (--timeout), 6.0 s wall (the wall-clock backstop, 3 × the limit)"],
+    [
+      "the sample's whole budget spent",
+      calibrated(3.6, 0.9),
+      3.6,
+      { st: "timeout", t: 2, msg: "the sample's time budget of 61 s is spent" },
+      "the sample's time budget of 61 s is spent; 3.6 s CPU limit (4 × reference 0.9 s), 2.0 s wall",
+    ],
+  ])("%s", (_name, extra, limit, result, detail) => {
+    const task = makeTask([callTest("plus/3", "plus", eq(3n), extra)]);
+    const v = judgeSample(task, SAMPLE, rawResult([result]), { ...OPTS, testSeconds: [limit] });
+    expect(v.tests[0]).toMatchObject({ outcome: "timeout", limit_s: limit, detail });
+  });
+
+  it("every test that ran records its limit; one that did not run records none", () => {
+    const task = makeTask([callTest("test/0", "test", eq(3n)), callTest("test/1", "test", eq(3n)), callTest("test/2", "test", eq(3n))]);
+    const v = judgeSample(task, SAMPLE, rawResult([{ st: "value", v: 3, t: 0.5 }, { st: "timeout", t: 1.1 }, { st: "skipped" }]), { ...OPTS, testSeconds: [1, 1, 1] });
+    expect(v.tests.map((t) => t.limit_s)).toEqual([1, 1, undefined]);
+  });
+});
+
+describe("judgeSample: a syntax error names its line once", () => {
+  it.each<[string, RawLoad, string]>([
+    ["Python's message names the line", { st: "syntax_error", exc: "SyntaxError", msg: "invalid syntax (<program>, line 22)", line: 22 }, "SyntaxError: invalid syntax (<program>, line 22)"],
+    ["it does not", { st: "syntax_error", exc: "SyntaxError", msg: "invalid syntax", line: 22 }, "SyntaxError: invalid syntax (line 22)"],
+  ])("%s", (_name, load, detail) => {
+    const v = judgeSample(makeTask([callTest("test/0", "test", eq(3n))]), SAMPLE, rawResult([], load), OPTS);
+    expect(v.load_detail).toBe(detail);
+    expect(v.load_detail?.match(/line 22/g)).toHaveLength(1);
+  });
+});

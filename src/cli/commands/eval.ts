@@ -8,13 +8,14 @@ import { renderSummaryTable } from "../../report/summary-table.js";
 import { withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
 import { RUN_FILES } from "../../runner/run-format.js";
-import { writePerSampleReports } from "../../report/per-sample.js";
+import { FEEDBACK_LEVELS, writePerSampleReports, type FeedbackLevel } from "../../report/per-sample.js";
 import { runEval } from "../../pipelines/eval.js";
 import { readEvalOptions, type EvalOptions, type StoredEvalOptions } from "../../pipelines/eval-options.js";
 import { DEFAULT_LIMITS, defaultWorkers } from "../../sandbox/limits.js";
 import { sandboxSchema } from "../../pipelines/run-config.js";
 import { z } from "zod";
-import { schemaFlag } from "../flags.js";
+import { addPlacementFlags, placementOf, schemaFlag } from "../flags.js";
+import { parseTestsSource, testsSourceText, TESTS_SOURCE_FORMS } from "../../pipelines/tests-source.js";
 
 /** The run config's sandbox fields: the flags of the same name accept what the config accepts. */
 const SANDBOX = sandboxSchema.shape;
@@ -39,11 +40,11 @@ export function parseSampleBudget(text: string): number | "off" {
 }
 
 /** Flags of `verdict eval` that fix what a run judges and how; a resume keeps the run's own. */
-const RUN_IDENTITY_FLAGS = ["benchmark", "split", "samples", "missing", "data", "challenge", "timeout", "memory", "sampleBudget", "hashSeed"] as const;
+const RUN_IDENTITY_FLAGS = ["benchmark", "split", "samples", "missing", "data", "challenge", "timeout", "memory", "sampleBudget", "hashSeed", "tests", "runtime"] as const;
 
 /** `verdict eval`: score samples against a benchmark in the sandbox. */
 export function registerEvalCommand(program: Command): void {
-  program
+  const command = program
     .command("eval")
     .description("score samples against a benchmark inside Docker sandboxes")
     .option("--benchmark <name|path>", "mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema (required unless --resume)")
@@ -73,10 +74,17 @@ export function registerEvalCommand(program: Command): void {
     )
     .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", schemaFlag("--hash-seed", SANDBOX.hash_seed.unwrap()), 0)
     .option("--engine-wait <seconds>", "how long to wait for a Docker engine that went away (a restart) before stopping the run", schemaFlag("--engine-wait", z.number().positive()), 120)
+    .option("--tests <source>", `which tests judge the samples: ${TESTS_SOURCE_FORMS} (the valid tests a \`verdict tcg\` run generated, alone or after the benchmark's)`, "benchmark")
     .option("--per-sample-report <dir>", "also write one small JSON per sample (what passed, what failed and why), ready to send to its submitter")
-    .option("--json", "print exactly one JSON object (the summary) on stdout", false)
-    .action(async (o, cmd: Command) => {
+    .addOption(
+      new Option("--feedback <level>", "what --per-sample-report tells a submitter: full (every test, input, expected and answer), first-failure (counts, outcome kinds, the first failing base test's input), summary (counts and outcome kinds) (default: first-failure with --isolation fresh, else full)").choices([
+        ...FEEDBACK_LEVELS,
+      ]),
+    )
+    .option("--json", "print exactly one JSON object (the summary) on stdout", false);
+  addPlacementFlags(command).action(async (o, cmd: Command) => {
       const fromCli = (name: string): boolean => cmd.getOptionValueSource(name) === "cli";
+      if (o.feedback !== undefined && o.perSampleReport === undefined) throw new InputError("--feedback says what --per-sample-report writes: give --per-sample-report DIR too");
       const flagged: EvalOptions = {
         benchmark: o.benchmark,
         split: o.split ?? (o.benchmark === "mbpp" ? "test" : "all"),
@@ -96,6 +104,8 @@ export function registerEvalCommand(program: Command): void {
         resume: o.resume,
         progress: Boolean(process.stderr.isTTY),
         engineWaitSeconds: o.engineWait,
+        tests: testsSourceText(parseTestsSource(o.tests)),
+        placement: placementOf(o, { workers: o.workers }),
         log: stderrLine,
       };
       let options = flagged;
@@ -111,8 +121,10 @@ export function registerEvalCommand(program: Command): void {
       // runEval says itself what an interrupt saved and how to resume.
       const result = await withInterrupts((signal) => runEval({ ...options, signal }), () => ({ saved: "", resume: "" }));
       if (o.perSampleReport) {
-        const written = await writePerSampleReports(resolve(o.perSampleReport), result.verdicts, new Map(result.tasks.map((t) => [t.taskId, t])));
-        process.stderr.write(`per-sample reports: ${written.length} files in ${resolve(o.perSampleReport)}\n`);
+        // Untrusted submissions (fresh isolation) get feedback that keeps the hidden tests hidden, unless asked otherwise.
+        const feedback: FeedbackLevel = o.feedback ?? (options.isolation === "fresh" ? "first-failure" : "full");
+        const written = await writePerSampleReports(resolve(o.perSampleReport), result.verdicts, new Map(result.tasks.map((t) => [t.taskId, t])), feedback);
+        process.stderr.write(`per-sample reports (feedback: ${feedback}): ${written.length} files in ${resolve(o.perSampleReport)}\n`);
       }
       if (o.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
       else process.stdout.write(renderSummaryTable(result.summary, result.runDir));
@@ -142,6 +154,8 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     memory: flagged.limits.memoryMb,
     sampleBudget: flagged.limits.sampleSeconds ?? "off",
     hashSeed: flagged.hashSeed,
+    tests: flagged.tests ?? "benchmark",
+    runtime: flagged.placement?.runtime,
   };
   const kept: Record<(typeof RUN_IDENTITY_FLAGS)[number], unknown> = {
     benchmark: stored.benchmark,
@@ -155,6 +169,8 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     memory: stored.limits.memoryMb,
     sampleBudget: stored.limits.sampleSeconds ?? "off",
     hashSeed: stored.hashSeed,
+    tests: stored.tests ?? "benchmark",
+    runtime: stored.runtime,
   };
   for (const flag of RUN_IDENTITY_FLAGS) {
     if (!fromCli(flag)) continue;
@@ -176,6 +192,8 @@ export function resumeOptions(stored: StoredEvalOptions, flagged: EvalOptions, f
     challenge: stored.challenge,
     limits: stored.limits,
     hashSeed: stored.hashSeed,
+    tests: stored.tests ?? "benchmark",
+    placement: { ...flagged.placement, ...(stored.runtime !== undefined ? { runtime: stored.runtime } : {}) },
     isolation: fromCli("isolation") ? flagged.isolation : stored.isolation,
     workers: fromCli("workers") ? flagged.workers : stored.workers,
     k: fromCli("k") ? flagged.k : stored.k,

@@ -1,12 +1,14 @@
+import { existsSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { InputError } from "../../core/errors.js";
 import { loadBenchmark } from "../../benchmarks/registry.js";
 import { z } from "zod";
 import { schemaFlag } from "../flags.js";
-import { generateSamples, loadFewShot, promptTaskFromSpec, type GenerationPlan, type GenerationStats } from "../../pipelines/generate.js";
+import { codeCountLine, generateSamples, loadFewShot, promptTaskFromSpec, type GenerationPlan, type GenerationStats } from "../../pipelines/generate.js";
 import { modelConfigSchema } from "../../pipelines/run-config.js";
 import { providerFor } from "../../pipelines/run-providers.js";
+import { describeGenerationError } from "../../models/provider.js";
 import type { PromptStyleName } from "../../prompts/prompt-style.js";
 import { openSamplesFile } from "../../runner/samples-file.js";
 
@@ -59,6 +61,10 @@ export interface GenerateReport {
   samples: number;
   /** Records made by this call (the rest were already there). */
   generated: number;
+  /** Records made by this call whose answer held code. */
+  with_code: number;
+  /** Whether `out` exists now (a call that generated nothing leaves no file it did not find). */
+  written: boolean;
   requests: number;
   cached_requests: number;
   failures: { task_id: string; what: string; error: string }[];
@@ -96,6 +102,7 @@ export async function runGenerate(flags: GenerateFlags, log: (line: string) => v
   const fewShot = flags.style === "vanilla" ? await loadFewShot(shots, flags.data) : [];
 
   const out = resolve(flags.out);
+  const existed = existsSync(out);
   const file = openSamplesFile(out);
   const already = file.existing.size;
   if (already > 0) log(`${out}: ${already} samples already there; generating the rest`);
@@ -128,13 +135,20 @@ export async function runGenerate(flags: GenerateFlags, log: (line: string) => v
     throw err;
   }
   file.finalize(tasks.map((t) => t.taskId));
+  if (!existed && already + stats.samples === 0) {
+    // Every request failed: an empty samples file would only wait to be scored as nothing.
+    rmSync(out, { force: true });
+    log(`no sample was generated: ${out} was not written`);
+  }
   return {
     out,
+    written: existsSync(out),
     samples: already + stats.samples,
     generated: stats.samples,
     requests: stats.requests,
     cached_requests: stats.cachedRequests,
-    failures: stats.failures.map((f) => ({ task_id: f.taskId, what: f.what, error: f.error.message })),
+    with_code: stats.withCode,
+    failures: stats.failures.map((f) => ({ task_id: f.taskId, what: f.what, error: describeGenerationError(f.error) })),
     seconds: stats.seconds,
   };
 }
@@ -180,8 +194,9 @@ export function registerGenerateCommand(program: Command): void {
       for (const f of report.failures) process.stderr.write(`warning: task ${f.task_id}, ${f.what}: ${f.error}\n`);
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
+        const where = report.written ? `in ${report.out}` : `(${report.out} not written)`;
         process.stdout.write(
-          `${report.samples} samples in ${report.out} (${report.generated} new; ${report.requests} requests, ${report.cached_requests} from cache) in ${report.seconds.toFixed(1)} s\n`,
+          `${report.samples} samples ${where} (${report.generated} new, ${codeCountLine({ samples: report.generated, withCode: report.with_code })}; ${report.requests} requests, ${report.cached_requests} from cache) in ${report.seconds.toFixed(1)} s\n`,
         );
       }
       if (report.failures.length > 0) {

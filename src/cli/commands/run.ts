@@ -5,6 +5,7 @@ import { loadRunConfig, type RunConfig } from "../../pipelines/run-config.js";
 import { runPipeline, type PipelineResult } from "../../pipelines/run-pipeline.js";
 import { shellWord, withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
+import { addPlacementFlags, placementOf } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags shared by `verdict run` and `verdict table1`. */
@@ -17,11 +18,13 @@ export interface RunFlags {
   cache: boolean;
   verdictCache: boolean;
   json?: boolean;
+  engines?: string;
+  runtime?: string;
 }
 
 /** Adds the flags `verdict run` and `verdict table1` share. */
 export function addRunFlags(command: Command): Command {
-  return command
+  return addPlacementFlags(command)
     .option("--out <dir>", "run directory (default: <config out>/<run-id>)")
     .option("--resume <run-dir>", "continue an interrupted run: keep its samples and verdicts, ask only for what is missing")
     .option("--limit <n>", "only the first N tasks (overrides the config's limit)", numberFlag("--limit", { integer: true, min: 1 }))
@@ -55,6 +58,7 @@ export async function runFromFlags(configPath: string, flags: RunFlags, log: (li
       runPipeline({
         config,
         signal,
+        placement: placementOf(flags, { config: config.sandbox, configFile: configPath, workers: config.sandbox.workers }),
         resumeCommand,
         progress: Boolean(process.stderr.isTTY) && flags.json !== true,
         ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),

@@ -10,6 +10,7 @@ import { loadToken } from "../../service/auth.js";
 import { assertSafeBinding, createJudgeServer } from "../../service/judge-server.js";
 import { DEFAULT_SERVICE_OPTIONS } from "../../service/service-options.js";
 import { openJudgingSession } from "../../session/judging-session.js";
+import { addPlacementFlags, placementOf } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags of `verdict serve vllm`. */
@@ -96,6 +97,8 @@ export interface ServeJudgeFlags {
   alpha: number;
   tcgRuns?: string;
   logPrograms: boolean;
+  engines?: string;
+  runtime?: string;
 }
 
 /** The environment variable the service token is read from when no --token-file is given. */
@@ -129,6 +132,7 @@ export async function runServeJudge(flags: ServeJudgeFlags, io: ServeIo): Promis
     limits: { ...DEFAULT_LIMITS, testSeconds: flags.timeout, memoryMb: flags.memory },
     hashSeed: flags.hashSeed,
     labels: { [RUN_LABEL]: label },
+    ...placementOf(flags, { workers: flags.workers }),
     log: (line) => io.stderr(`${line}\n`),
     signal: opening.signal,
   });
@@ -214,7 +218,7 @@ export function registerServeCommand(program: Command): void {
 function registerServeJudge(serve: Command): void {
   const d = DEFAULT_SERVICE_OPTIONS;
   const int = (name: string, min = 1) => numberFlag(name, { integer: true, min });
-  serve
+  const judge = serve
     .command("judge")
     .description("serve a judging session over HTTP: POST /v1/judge (verdicts), /get_reward (OpenRLHF), /run_code (SandboxFusion, runs without judging); GET /healthz, /metrics")
     .option("--benchmark <name|path>", "mbpp, mbpp-sanitized, mbpp-plus, or a JSONL file in MBPP's schema", "mbpp-plus")
@@ -238,8 +242,8 @@ function registerServeJudge(serve: Command): void {
     .option("--reward <mode>", "/get_reward scoring: binary (1 when every test passes, else 0) or fraction (alpha*compiles + (1-alpha)*passed/total)", d.reward.mode)
     .option("--alpha <a>", "alpha of --reward fraction", numberFlag("--alpha", { min: 0 }), d.reward.alpha)
     .option("--tcg-runs <dir>", "directory of TCG runs: tests \"tcg:NAME\" reads NAME/tests.jsonl under it")
-    .option("--log-programs", "log each program's text (off: programs may be someone's submission)", false)
-    .action(async (flags: ServeJudgeFlags) => {
+    .option("--log-programs", "log each program's text (off: programs may be someone's submission)", false);
+  addPlacementFlags(judge).action(async (flags: ServeJudgeFlags) => {
       if (flags.isolation !== "pool" && flags.isolation !== "fresh") throw new InputError(`--isolation must be pool or fresh, got ${JSON.stringify(flags.isolation)}`);
       if (flags.reward !== "binary" && flags.reward !== "fraction") throw new InputError(`--reward must be binary or fraction, got ${JSON.stringify(flags.reward)}`);
       const stopRequested = stopSignal();

@@ -6,6 +6,7 @@ import type { CompareResult, Flip } from "../compare.js";
 import { coverageRows, formatPercent, formatPoints, headline, pText } from "../compare-markdown.js";
 import { coverageNotes, partialLabel, referenceFailureLabel, referenceFailureLines } from "../coverage.js";
 import type { RunDir } from "../run-dir.js";
+import { cacheLine, timingBoundLine } from "../summary-table.js";
 import { escapeHtml } from "./escape-html.js";
 import { renderOutcomeChart } from "./outcome-chart.js";
 import { OUTCOME_STYLE } from "./outcome-style.js";
@@ -33,6 +34,9 @@ export function renderRunSummary(run: RunDir, notes: readonly string[]): string 
   cards.push(card("tasks", tasksValue, partial ? "partial: figures cover these tasks only" : "", "tasks-total"));
   cards.push(card("samples", summary.samples.toLocaleString("en"), "", "samples-total"));
   if (summary.weak_passes) cards.push(card("weak passes", summary.weak_passes.toLocaleString("en"), "assert ran in the untrusted process"));
+  // A reused verdict (a timeout included) is not a measurement of this run: the page says how many.
+  const fromCache = summary.cached?.verdicts ?? 0;
+  if (fromCache > 0) cards.push(card("from cache", `${fromCache.toLocaleString("en")} of ${summary.samples.toLocaleString("en")}`, "verdicts reused from the verdict cache", "from-cache"));
   const failed = referenceFailureLabel(run.summary);
   if (failed) cards.push(card("reference failures", failed, "tests the reference solution itself failed", "reference-failures"));
   const meta = [
@@ -44,7 +48,14 @@ export function renderRunSummary(run: RunDir, notes: readonly string[]): string 
     `image <code>${escapeHtml(m.sandbox.image)}</code>`,
   ];
   const banner = partial ? `<p class="headline worse" id="partial">${escapeHtml(`${partial}: every figure on this page covers only these tasks`)}</p>` : "";
-  const coverage = [...coverageNotes(run.summary), ...referenceFailureLines(run.summary).map((l) => `reference failure: ${l}`)];
+  const cache = cacheLine({ samples: summary.samples, cached: { verdicts: fromCache, ...(run.summary?.cached?.expected_values !== undefined ? { expected_values: run.summary.cached.expected_values } : {}) } });
+  const timing = timingBoundLine(summary);
+  const coverage = [
+    ...coverageNotes(run.summary),
+    ...referenceFailureLines(run.summary).map((l) => `reference failure: ${l}`),
+    ...(timing ? [timing] : []),
+    ...(fromCache > 0 && cache ? [cache] : []),
+  ];
   return (
     `<header class="top"><h1>${escapeHtml(m.benchmark)} / ${escapeHtml(m.split)}</h1><p class="meta">${meta.join(" · ")}</p></header>` +
     banner +
@@ -104,6 +115,7 @@ export function renderCompareSummary(r: CompareResult, a: RunDir, b: RunDir, not
     `<div class="chart-box"><p class="muted small">Outcomes of the matched samples</p>${chart}</div></section>` +
     flipsSection(`Regressions: passed in A, failed in B`, r.flips.regressions, "down") +
     flipsSection(`Improvements: failed in A, passed in B`, r.flips.improvements, "up") +
+    (r.flips.timing_bound.length > 0 ? flipsSection(`Flips on timing-bound tasks: a sample ran within 25% of a time limit, so a busier machine alone may flip it`, r.flips.timing_bound, "down") : "") +
     (kinds ? `<p class="small">Flip kinds: ${kinds}</p>` : "") +
     renderNotes([...r.warnings, ...notes])
   );
