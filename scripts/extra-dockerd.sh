@@ -291,15 +291,36 @@ running() {
   [[ -n "$state" && "$state" != Z ]]
 }
 
+# Those of the given pids that are still running (a zombie is not: it has exited, and only
+# waits for its parent, never us, to read its status).
+still_running() {
+  local p
+  for p in "$@"; do running "$p" && echo "$p"; done
+  return 0
+}
+
+# wait_gone SECONDS PIDS...: waits until none of PIDS is running; false if some still are.
+wait_gone() {
+  local s="$1"
+  shift
+  for _ in $(seq 1 "$((s * 4))"); do
+    [[ -z "$(still_running "$@")" ]] && return 0
+    sleep 0.25
+  done
+  [[ -z "$(still_running "$@")" ]]
+}
+
 cmd_down() {
   local dir="${1:-}"
   [[ -n "$dir" && "$dir" == /* ]] || die "usage: $0 down DIR (absolute)"
   [[ -d "$dir" ]] || return 0
   local tag n e pid
   tag=$(dir_tag "$dir")
-  [[ -s "$dir/sshd/sshd.pid" ]] && kill "$(cat "$dir/sshd/sshd.pid")" 2>/dev/null || true
-  # Gracefully first: an engine that answers removes its containers and stops its containerd.
+  # Gracefully first: sshd, and every engine that answers removes its containers and stops its
+  # containerd (dockerd gives containerd up to 15 s, so the grace below is longer).
   local stopping=()
+  pid=$(cat "$dir/sshd/sshd.pid" 2>/dev/null || true)
+  if [[ -n "$pid" ]] && running "$pid" && kill "$pid" 2>/dev/null; then stopping+=("$pid"); fi
   for e in "$dir"/*/; do
     e="${e%/}"
     n="$(basename "$e")"
@@ -313,21 +334,25 @@ cmd_down() {
       stopping+=("$pid")
     fi
   done
-  for _ in $(seq 1 60); do
-    local alive=0
-    for pid in "${stopping[@]}"; do running "$pid" && alive=1; done
-    [[ $alive -eq 0 ]] && break
-    sleep 0.25
-  done
-  # Whatever is left (an engine that was killed leaves its containerd, shims and containers).
-  local left socks
-  left=$(pids_of "$dir" "$tag" | sort -u)
-  if [[ -n "$left" ]]; then
-    socks=$(shim_sockets_of $left)
+  wait_gone "${VERDICT_EXTRA_DOCKERD_GRACE_S:-20}" "${stopping[@]}" || say "still running after the grace: $(still_running "${stopping[@]}" | tr '\n' ' ')"
+  # Whatever is left (a daemon past its grace; an engine that was killed leaves its containerd,
+  # shims and containers) is SIGKILLed, and waited for: `down` returns once every process is
+  # gone, so a caller may check that nothing is left. Only processes that name DIR or live in
+  # its cgroups are ever signalled (never a pid that was reused).
+  local left socks=""
+  for _ in 1 2 3; do
+    left=$(still_running $(pids_of "$dir" "$tag" | sort -u))
+    [[ -n "$left" ]] || break
+    socks="$socks $(shim_sockets_of $left)"
     kill -9 $left 2>/dev/null || true
-    sleep 0.5
-    [[ -z "$socks" ]] || rm -f $socks
+    wait_gone 20 $left || true
+  done
+  left=$(still_running $(pids_of "$dir" "$tag" | sort -u))
+  if [[ -n "$left" ]]; then
+    ps -o pid,ppid,stat,wchan:20,args -p "$(echo $left | tr ' ' ,)" >&2 || true
+    die "processes of $dir survived SIGKILL: $(echo $left)"
   fi
+  [[ -z "${socks// /}" ]] || rm -f $socks
   # Container cgroups (every hierarchy), deepest first.
   find /sys/fs/cgroup -depth -type d -path "*verdict-engines-$tag-*" -exec rmdir {} + 2>/dev/null || true
   # Mounts (overlay layers, the shm and netns of containers), deepest first.

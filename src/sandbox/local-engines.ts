@@ -5,7 +5,8 @@
  * root only. `stop()` removes every daemon, container, mount, socket, key and certificate.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
@@ -28,6 +29,14 @@ export interface LocalEngine {
   sshd_pid?: number;
 }
 
+/** A process as it was when seen: its pid, and its start time (so a reused pid is not it). */
+export interface ProcessStamp {
+  pid: number;
+  /** Field 22 of /proc/PID/stat: clock ticks after boot. */
+  start: string;
+  what: string;
+}
+
 /** Started engines and how to reach, kill, revive and remove them. */
 export interface LocalEngines {
   dir: string;
@@ -38,8 +47,43 @@ export interface LocalEngines {
   kill(name: LocalEngineName): void;
   /** Starts `name`'s dockerd again, as it was. */
   revive(name: LocalEngineName): Promise<void>;
-  /** Removes every daemon, container, mount, socket, key and certificate. Idempotent. */
+  /** The daemons running now (each dockerd, as its pidfile names it, and the sshd). */
+  processes(): ProcessStamp[];
+  /**
+   * Removes every daemon, container, mount, socket, key and certificate, and returns once every
+   * daemon is gone (it throws naming any that is not). Idempotent.
+   */
   stop(): Promise<void>;
+}
+
+/** /proc/PID/stat's state and start time, or undefined when there is no such process. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  try {
+    // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", start: fields[19] ?? "" };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stamp of `pid` as it runs now, or undefined when it does not run. */
+export function stampProcess(pid: number, what: string): ProcessStamp | undefined {
+  const st = procStat(pid);
+  return st === undefined || st.state === "Z" ? undefined : { pid, start: st.start, what };
+}
+
+/**
+ * Those of `stamps` still running: the same process (same start time: a pid can be reused) and
+ * not a zombie (an exited daemon that its parent, init or whoever adopted it, has yet to reap:
+ * no longer a process, and not ours to reap).
+ */
+export function stillRunning(stamps: readonly ProcessStamp[]): ProcessStamp[] {
+  return stamps.filter((s) => {
+    const st = procStat(s.pid);
+    return st !== undefined && st.state !== "Z" && st.start === s.start;
+  });
 }
 
 /**
@@ -77,9 +121,31 @@ export async function startLocalEngines(opts: { only?: readonly LocalEngineName[
     async revive(name) {
       await execa("bash", [EXTRA_DOCKERD_SCRIPT, "revive", dir, name], quiet);
     },
+    processes() {
+      return daemonsOf(dir, engines);
+    },
     stop() {
-      stopped ??= execa("bash", [EXTRA_DOCKERD_SCRIPT, "down", dir], quiet).then(() => undefined);
+      stopped ??= (async () => {
+        const before = daemonsOf(dir, engines);
+        await execa("bash", [EXTRA_DOCKERD_SCRIPT, "down", dir], quiet);
+        // The script waits for them; this checks it, and waits out a process that the kernel is
+        // still tearing down (a SIGKILLed dockerd may take a moment on a loaded machine).
+        for (let i = 0; i < 100 && stillRunning(before).length > 0; i++) await sleep(100);
+        const left = stillRunning(before);
+        if (left.length > 0) throw new Error(`extra engines in ${dir}: still running after down: ${left.map((p) => `${p.what} (pid ${p.pid})`).join(", ")}`);
+      })();
       return stopped;
     },
   };
+}
+
+/** The daemons of `dir` running now: each dockerd as its pidfile names it, and the sshd. */
+function daemonsOf(dir: string, engines: LocalEngines["engines"]): ProcessStamp[] {
+  const found: (ProcessStamp | undefined)[] = [];
+  for (const [name, e] of Object.entries(engines)) {
+    const pidfile = `${dir}/${name}/dockerd.pid`;
+    if (existsSync(pidfile)) found.push(stampProcess(Number(readFileSync(pidfile, "utf8").trim()), `dockerd ${name}`));
+    if (e.sshd_pid !== undefined) found.push(stampProcess(e.sshd_pid, "sshd"));
+  }
+  return found.filter((p) => p !== undefined);
 }

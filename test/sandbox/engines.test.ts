@@ -13,6 +13,7 @@ import { connectEngine, connectEngines, type ConnectedEngine } from "../../src/s
 import { parseEngineEntry, parseEngineList } from "../../src/sandbox/engine-endpoint.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
 import { copyImage, ensureImageOnEngines } from "../../src/sandbox/image-transfer.js";
+import { stillRunning } from "../../src/sandbox/local-engines.js";
 import { extraEnginesUnavailable, startExtraEngines, type ExtraEngines } from "../helpers/extra-engines.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
@@ -33,11 +34,13 @@ describe.skipIf(unavailable !== undefined)("a pool's engines over unix, TLS and 
 
   afterAll(async () => {
     if (!extra) return;
-    const pids = Object.values(extra.engines).flatMap((e) => [e.dockerd_pid, ...(e.sshd_pid !== undefined ? [e.sshd_pid] : [])]);
+    const daemons = extra.processes();
+    expect(daemons.map((p) => p.what).sort()).toEqual(["dockerd ssh", "dockerd tls", "dockerd unix", "sshd"]);
     await extra.stop();
-    // Nothing is left: no directory (sockets, certificates, keys, data roots), no daemon.
+    // Nothing is left: no directory (sockets, certificates, keys, data roots), no daemon (a
+    // zombie, dead but not yet reaped by whoever adopted it, is no daemon; a reused pid neither).
     expect(existsSync(extra.dir)).toBe(false);
-    expect(pids.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+    expect(stillRunning(daemons)).toEqual([]);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(extra.dir);
   });
 
