@@ -47,6 +47,8 @@ describe("summarize", () => {
       tasks_missing: [],
       tasks_unscorable: [],
       reference_failures: {},
+      cached: { verdicts: 0 },
+      timing_bound: [],
     });
     expect(Object.keys(passAtK)).toEqual(["1"]);
     expect(passAtK["1"]).toBeCloseTo(0.2, 15);
@@ -125,5 +127,29 @@ describe("summarize: how much of the benchmark the figures cover", () => {
 
   it("refuses a verdict for a task the benchmark does not have", () => {
     expect(() => summarize({ ...BASE, verdicts: [verdict("Z", 0, "pass")], ks: [1], groups: [], taskIds: TASKS })).toThrow(/task Z, which is not a task of mbpp/);
+  });
+});
+
+describe("summarize: what came from the caches, and what is timing-bound", () => {
+  const verdicts = [0, 1, 2, 3, 4, 5, 6].map((i) => verdict(i < 4 ? "A" : "B", i, "pass"));
+
+  it("counts the verdicts reused from the verdict cache, and records whether the expected values were cached", () => {
+    const mixed = verdicts.map((v, i) => (i % 3 === 0 ? { ...v, cached: true } : v));
+    expect(summarize({ ...BASE, verdicts: mixed, ks: [1], groups: [], expectedValuesCached: true }).cached).toEqual({ verdicts: 3, expected_values: true });
+    expect(summarize({ ...BASE, verdicts, ks: [1], groups: [], expectedValuesCached: false }).cached).toEqual({ verdicts: 0, expected_values: false });
+    expect(summarize({ ...BASE, verdicts, ks: [1], groups: [] }).cached).toEqual({ verdicts: 0 });
+  });
+
+  it("lists the timing-bound tasks: a sample finished a test (not a timeout) within 25% of its limit", () => {
+    const test = (seconds: number, limit: number, outcome: Outcome = "pass") => ({ id: "plus/0", outcome, seconds, limit_s: limit });
+    const timed = [
+      verdict("A", 0, "pass", { tests: [test(1, 4)] }),
+      verdict("B", 0, "pass", { tests: [test(0.5, 4), test(3.1, 4)] }),
+      verdict("C", 0, "timeout", { tests: [test(12, 4, "timeout")] }),
+      verdict("D", 0, "pass", { tests: [test(3.5, 4)] }),
+      verdict("D", 1, "pass", { tests: [test(3.9, 4)] }),
+      verdict("E", 0, "pass", { tests: [{ id: "test/0", outcome: "pass", seconds: 3.9 }] }),
+    ];
+    expect(summarize({ ...BASE, verdicts: timed, ks: [1], groups: [] }).timing_bound).toEqual(["B", "D"]);
   });
 });

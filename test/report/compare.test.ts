@@ -289,3 +289,53 @@ describe("compareRuns on runs that differ", () => {
     expect(r.k).toEqual([1]);
   });
 });
+
+describe("compareRuns: time limits and timing-bound tasks", () => {
+  const digest = (tests: number, total: number, sha: string) => ({ tests, total_s: total, max_s: 4, sha256: sha.repeat(64) });
+
+  it("never warns about the reference's own time (an input of the limits, not a limit)", async () => {
+    const outcomes = { "11": ["pass"], "12": ["wrong_answer"] } as Record<string, Outcome[]>;
+    const a = await run({ outcomes, limits: { testSeconds: 4, memoryMb: 1024, reference_seconds: 45.654, test_limits: digest(2, 8, "a") } });
+    const b = await run({ outcomes, limits: { testSeconds: 4, memoryMb: 1024, reference_seconds: 39.473, test_limits: digest(2, 8, "a") } });
+    expect(compareRuns(a, b).warnings).toEqual([]);
+  });
+
+  it("warns when the runs derived different per-test limits, naming the tests both ran under different ones", async () => {
+    const outcomes = { "11": ["pass"], "12": ["pass"], "13": ["wrong_answer"] } as Record<string, Outcome[]>;
+    const limit = (l: number) => (taskId: string) => ({ limit_s: taskId === "12" ? l : 4 });
+    const a = await run({ outcomes, limits: { testSeconds: 4, memoryMb: 1024, reference_seconds: 45, test_limits: digest(3, 12, "a") }, testExtra: limit(4) });
+    const b = await run({ outcomes, limits: { testSeconds: 4, memoryMb: 1024, reference_seconds: 39, test_limits: digest(3, 13.2, "b") }, testExtra: limit(5.2) });
+    const warnings = compareRuns(a, b).warnings;
+    expect(warnings).toEqual([
+      "different per-test time limits: A 3 tests, 12.0 s in all, B 3 tests, 13.2 s in all; the reference timings they derive from differ (a run with --no-cache on a busier machine, or another expected-value cache); on the tests both ran, 1 differ (12 test/0: A 4.0 s, B 5.2 s)",
+    ]);
+    expect(warnings.join("\n")).not.toContain("reference_seconds");
+  });
+
+  it("lists flips on timing-bound tasks apart from regressions and improvements", async () => {
+    // Task 12: A's sample finished in 3.5 s of a 4 s limit (within 25%), B's timed out: a busier machine alone can do that.
+    const times = (run: "a" | "b") => (taskId: string) => (taskId === "12" && run === "a" ? { seconds: 3.5, limit_s: 4 } : { seconds: 0.1, limit_s: 4 });
+    const a = await run({ outcomes: { "11": ["pass"], "12": ["pass"], "13": ["wrong_answer"] }, testExtra: times("a") });
+    const b = await run({ outcomes: { "11": ["wrong_answer"], "12": ["timeout"], "13": ["pass"] }, testExtra: times("b") });
+    const r = compareRuns(a, b);
+    expect(r.flips.regressions.map((f) => f.task_id)).toEqual(["11"]);
+    expect(r.flips.improvements.map((f) => f.task_id)).toEqual(["13"]);
+    expect(r.flips.timing_bound).toEqual([{ task_id: "12", sample_index: 0, a: "pass", b: "timeout", kind: "pass → timeout", detail: "test/0: timeout detail" }]);
+    expect(r.flips.kinds).toEqual({ "pass → wrong_answer": 1, "pass → timeout": 1, "wrong_answer → pass": 1 });
+    const text = renderCompareText(r);
+    expect(text).toContain("Flips on timing-bound tasks (1): a sample ran within 25% of a time limit, so a busier machine alone may flip it:");
+    expect(text).toMatch(/│ flips\s+│ 1 pass → fail\s+│ 1 fail → pass\s+│ 1 on timing-bound tasks\s+│/);
+    const md = renderCompareMarkdown(r);
+    expect(md).toContain("Flips on timing-bound tasks (1)");
+    expect(md).toContain("| 12 | pass | timeout | test/0: timeout detail |");
+  });
+
+  it("has no timing-bound section when no task ran near its limit", async () => {
+    const a = await run({ outcomes: { "11": ["pass"] } });
+    const b = await run({ outcomes: { "11": ["timeout"] } });
+    const r = compareRuns(a, b);
+    expect(r.flips.timing_bound).toEqual([]);
+    expect(renderCompareText(r)).not.toContain("timing-bound");
+    expect(renderCompareMarkdown(r)).not.toContain("timing-bound");
+  });
+});

@@ -246,6 +246,26 @@ describe("createHtmlReport", () => {
     expect(both).toMatch(/<tr><th>tasks<\/th><td>6<\/td><td>2 of 6 \(partial\)<\/td>/);
   });
 
+  it("says how many verdicts came from the cache, which tasks are timing-bound, and how a timeout's limit was counted", async () => {
+    const dir = await writeRichRun("run-cached", "C", { "1": ["pass", "timeout"], "2": ["pass", "pass"] });
+    const summary = JSON.parse(await readFile(join(dir, "summary.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(dir, "summary.json"), JSON.stringify({ ...summary, cached: { verdicts: 3, expected_values: true } }));
+    const lines = (await readFile(join(dir, "verdicts.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as SampleVerdict);
+    const detail = "4.0 s CPU limit (4 × reference 0.9 s), 12.0 s wall (the wall-clock backstop, 3 × the limit)";
+    // The page counts from the verdicts (as its grid does): three reused, task 2's first sample 3.5 s into a 4 s limit.
+    const edited = lines.map((v, i) => ({
+      ...v,
+      cached: i > 0,
+      tests: v.tests.map((t, j) => ({ ...t, limit_s: 4, ...(t.outcome === "timeout" ? { detail } : {}), ...(v.task_id === "2" && v.sample_index === 0 && j === 0 ? { seconds: 3.5 } : {}) })),
+    }));
+    await writeFile(join(dir, "verdicts.jsonl"), `${edited.map((v) => JSON.stringify(v)).join("\n")}\n`);
+    const { html } = await createHtmlReport([dir]);
+    expect(html).toMatch(/id="from-cache"><div class="card-title">from cache<\/div><div class="card-value">3 of 4<\/div>/);
+    expect(html).toContain("<li>3 of 4 verdicts from cache (the verdict cache: --no-verdict-cache judges every sample afresh); expected values and reference timings from cache.</li>");
+    expect(html).toContain("<li>UNSTABLE: 1 task(s) are timing-bound (a sample finished a test within 25% of its time limit): 2; their verdicts may flip between runs.</li>");
+    expect(JSON.stringify(embedded(html))).toContain(JSON.stringify(detail).slice(1, -1));
+  });
+
   it("says what it cannot show when the benchmark data is not on this machine", async () => {
     const dir = await writeRun(root, { runId: "run-mbpp", outcomes: { "11": ["pass"] } });
     const saved = { data: process.env.VERDICT_DATA_DIR, cache: process.env.VERDICT_CACHE_DIR };

@@ -64,4 +64,20 @@ describe("renderSummaryTable", () => {
     expect(text).toContain("1 task(s) have no test left, the reference solution having failed them all (Mbpp/255): left out of the figures, never a pass.");
     expect(text).toContain("reference failures: 1 test(s) in 1 task(s), 1 task(s) unscorable\n  Mbpp/255 plus/86: memory limit exceeded (left out)");
   });
+
+  it("says how many verdicts came from the verdict cache, and how to judge afresh", () => {
+    const text = renderSummaryTable({ ...BASE, cached: { verdicts: 181, expected_values: true } }, "/runs/r");
+    expect(text).toContain("181 of 399 verdicts from cache (the verdict cache: --no-verdict-cache judges every sample afresh); expected values and reference timings from cache.");
+    expect(renderSummaryTable({ ...BASE, cached: { verdicts: 0, expected_values: false } }, "/runs/r")).toContain("\n0 of 399 verdicts from cache.\n");
+    // A summary written before the count says nothing rather than a wrong 0.
+    expect(renderSummaryTable(BASE, "/runs/r")).not.toContain("from cache");
+  });
+
+  it("flags timing-bound tasks as unstable, naming at most ten", () => {
+    const text = renderSummaryTable({ ...BASE, timing_bound: ["Mbpp/599"] }, "/runs/r");
+    expect(text).toContain("UNSTABLE: 1 task(s) are timing-bound (a sample finished a test within 25% of its time limit): Mbpp/599; their verdicts may flip between runs.");
+    const many = Array.from({ length: 12 }, (_, i) => `Mbpp/${i + 2}`);
+    expect(renderSummaryTable({ ...BASE, timing_bound: many }, "/runs/r")).toContain("UNSTABLE: 12 task(s) are timing-bound (a sample finished a test within 25% of its time limit): Mbpp/2, Mbpp/3, Mbpp/4, Mbpp/5, Mbpp/6, Mbpp/7, Mbpp/8, Mbpp/9, Mbpp/10, Mbpp/11, …;");
+    expect(renderSummaryTable({ ...BASE, timing_bound: [] }, "/runs/r")).not.toContain("UNSTABLE");
+  });
 });
