@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import type { SampleVerdict } from "../../src/core/index.js";
-import { perSampleReport, writePerSampleReports } from "../../src/report/per-sample.js";
-import type { PerSampleIndexEntry, PerSampleReport, PerSampleTask } from "../../src/report/per-sample.js";
+import { limitedReport, perSampleReport, writePerSampleReports } from "../../src/report/per-sample.js";
+import type { LimitedReport, PerSampleIndexEntry, PerSampleReport, PerSampleTask } from "../../src/report/per-sample.js";
 import { sha256 } from "../../src/util/hash.js";
 
 let root: string;
@@ -138,3 +138,121 @@ describe("writePerSampleReports", () => {
     expect(await readdir(dir)).toHaveLength(4);
   });
 });
+
+/*
+ * --feedback summary|first-failure: what a submitter of an untrusted round is told. The hidden
+ * tests (MBPP+'s plus inputs, MBPP's challenge asserts) are never named, shown or answered:
+ * a submitter who saw them could fit them round after round.
+ */
+describe("limitedReport: feedback that keeps hidden tests hidden", () => {
+  const HIDDEN_DISPLAY = "similar_elements(HIDDEN_INPUT_7, HIDDEN_INPUT_8)";
+  const TASK: PerSampleTask = {
+    text: "Write a function to find the shared elements from the given two lists.",
+    tests: [
+      { id: "base/0", display: "similar_elements((3, 4, 5, 6), (5, 7, 4, 10))", group: "base" },
+      { id: "base/1", display: "similar_elements((1, 2), (2, 3))", group: "base" },
+      { id: "plus/0", display: HIDDEN_DISPLAY, group: "plus" },
+      { id: "plus/1", display: `${HIDDEN_DISPLAY} + 1`, group: "plus" },
+    ],
+  };
+  const verdict = (tests: SampleVerdict["tests"], status: SampleVerdict["status"], extra: Partial<SampleVerdict> = {}): SampleVerdict => ({ ...base, task_id: "Mbpp/2", sample_index: 0, status, tests, ...extra });
+  /** Nothing of a hidden test in the report: its id, input, or the expected value of a wrong answer. */
+  const expectNothingHidden = (r: LimitedReport): void => {
+    const text = JSON.stringify(r);
+    expect(text).not.toMatch(/plus\/\d/);
+    expect(text).not.toContain("HIDDEN_INPUT");
+    expect(text).not.toContain("SECRET_EXPECTED");
+    expect(r).not.toHaveProperty("passed");
+    expect(r).not.toHaveProperty("failed");
+  };
+
+  it("first-failure: counts, outcome kinds and the first failing base test's input, never its expected value", () => {
+    const v = verdict(
+      [
+        { id: "base/0", outcome: "pass" },
+        { id: "base/1", outcome: "wrong_answer", detail: "expected SECRET_EXPECTED got (3,)" },
+        { id: "plus/0", outcome: "timeout", detail: "4.0 s CPU limit (--timeout), 12.0 s wall (the wall-clock backstop, 3 × the limit)" },
+        { id: "plus/1", outcome: "wrong_answer", detail: "not run: test plus/0 ended the process" },
+      ],
+      "wrong_answer",
+      { base_status: "wrong_answer", plus_status: "timeout" },
+    );
+    const r = limitedReport(v, TASK, "first-failure");
+    expect(r).toEqual<LimitedReport>({
+      task_id: "Mbpp/2",
+      sample_index: 0,
+      status: "wrong_answer",
+      base_status: "wrong_answer",
+      plus_status: "timeout",
+      summary: "passed 1 of 4 tests; wrong_answer ×1, timeout ×1, not_run ×1; first failing base test: base/1",
+      task: TASK.text,
+      tests_total: 4,
+      tests_passed: 1,
+      outcomes: { pass: 1, wrong_answer: 1, timeout: 1, not_run: 1 },
+      first_failure: { id: "base/1", display: "similar_elements((1, 2), (2, 3))", outcome: "wrong_answer" },
+      weak: false,
+      program_sha256: sha256("program"),
+      feedback: "first-failure",
+    });
+    expectNothingHidden(r);
+  });
+
+  it("first-failure: a sample that fails only hidden tests is told the kinds and counts, and no test", () => {
+    const v = verdict(
+      [
+        { id: "base/0", outcome: "pass" },
+        { id: "base/1", outcome: "pass" },
+        { id: "plus/0", outcome: "wrong_answer", detail: "expected SECRET_EXPECTED got 1" },
+        { id: "plus/1", outcome: "runtime_error", detail: "IndexError: HIDDEN_INPUT out of range" },
+      ],
+      "wrong_answer",
+    );
+    const r = limitedReport(v, TASK, "first-failure");
+    expect(r.summary).toBe("passed 2 of 4 tests; wrong_answer ×1, runtime_error ×1");
+    expect(r.outcomes).toEqual({ pass: 2, wrong_answer: 1, runtime_error: 1 });
+    expect(r).not.toHaveProperty("first_failure");
+    expectNothingHidden(r);
+  });
+
+  it("first-failure: an error's text on a base test is kept (it names no expected value)", () => {
+    const v = verdict([{ id: "base/0", outcome: "runtime_error", detail: "ZeroDivisionError: division by zero" }, { id: "plus/0", outcome: "pass" }], "runtime_error");
+    expect(limitedReport(v, TASK, "first-failure").first_failure).toEqual({
+      id: "base/0",
+      display: "similar_elements((3, 4, 5, 6), (5, 7, 4, 10))",
+      outcome: "runtime_error",
+      detail: "ZeroDivisionError: division by zero",
+    });
+  });
+
+  it("summary: counts and outcome kinds only, not even a base test", () => {
+    const v = verdict([{ id: "base/0", outcome: "wrong_answer", detail: "expected SECRET_EXPECTED got 2" }, { id: "plus/0", outcome: "pass" }], "wrong_answer");
+    const r = limitedReport(v, TASK, "summary");
+    expect(r).toMatchObject({ summary: "passed 1 of 2 tests; wrong_answer ×1", outcomes: { pass: 1, wrong_answer: 1 }, feedback: "summary" });
+    expect(r).not.toHaveProperty("first_failure");
+    expect(JSON.stringify(r)).not.toContain("similar_elements((3, 4");
+    expectNothingHidden(r);
+  });
+
+  it("without the task, a test's group is read from its id; a load error is still told", () => {
+    const hidden = verdict([{ id: "plus/0", outcome: "wrong_answer", detail: "expected SECRET_EXPECTED got 2" }], "wrong_answer");
+    expect(limitedReport(hidden, undefined, "first-failure")).not.toHaveProperty("first_failure");
+    const shown = verdict([{ id: "test/0", outcome: "wrong_answer", detail: "expected SECRET_EXPECTED got 2" }], "wrong_answer");
+    expect(limitedReport(shown, undefined, "first-failure").first_failure).toEqual({ id: "test/0", outcome: "wrong_answer" });
+    const broken = limitedReport({ ...BROKEN, tests: [{ id: "base/0", outcome: "syntax_error" }, { id: "plus/0", outcome: "syntax_error" }] }, TASK, "first-failure");
+    expect(broken).toMatchObject({ summary: "failed to load (syntax_error): SyntaxError: invalid syntax (line 3)", load_error: "SyntaxError: invalid syntax (line 3)" });
+    expect(broken).not.toHaveProperty("first_failure");
+  });
+
+  it("writePerSampleReports writes the level asked for into every file", async () => {
+    const dir = join(root, "summary-level");
+    const index = await writePerSampleReports(dir, [PASSING, WRONG], TASKS, "summary");
+    for (const entry of index) {
+      const text = await readFile(join(dir, entry.file), "utf8");
+      const r = JSON.parse(text) as LimitedReport;
+      expect(r.feedback).toBe("summary");
+      expect(text).not.toContain("similar_elements((1, 2), ");
+      expect(text).not.toContain("(3, 4)");
+    }
+  });
+});
+
