@@ -9,6 +9,7 @@ import { createOpenAICompatibleProvider } from "../../src/models/openai-compatib
 import type { PromptTask } from "../../src/prompts/prompt-task.js";
 import { runEval } from "../../src/pipelines/eval.js";
 import {
+  codeCountLine,
   generateSamples,
   loadFewShot,
   planSlots,
@@ -293,6 +294,27 @@ describe.skipIf(!HAS_DATA)("MBPP tasks and `verdict generate`", () => {
     // BASE_SCRIPT: tasks 11-13 right, 14-15 wrong.
     expect(scored.verdicts.map((v) => `${v.task_id}:${v.status}`).sort()).toEqual(["11:pass", "12:pass", "13:pass", "14:wrong_answer", "15:wrong_answer"]);
   }, 300_000);
+
+  it("a generate whose every request failed leaves no samples file, and each failure names the HTTP status", async () => {
+    server.respond(() => ({ kind: "status", status: 500, message: "CUDA out of memory" }));
+    const logged: string[] = [];
+    const report = await runGenerate(flags({ cache: false }), (line) => logged.push(line));
+    expect(report).toMatchObject({ samples: 0, generated: 0, with_code: 0, written: false });
+    expect(existsSync(report.out)).toBe(false);
+    expect(logged).toContain(`no sample was generated: ${report.out} was not written`);
+    expect(report.failures).toHaveLength(5);
+    expect(report.failures[0]?.error).toBe("HTTP 500: CUDA out of memory");
+  });
+
+  it("says how many answers contained code, and what to check when none did", async () => {
+    server.respond(() => ({ kind: "answer", texts: ["I am sorry, I cannot write that function."] }));
+    const report = await runGenerate(flags({ cache: false }));
+    expect(report).toMatchObject({ samples: 5, generated: 5, with_code: 0, written: true });
+    expect(codeCountLine({ samples: report.generated, withCode: report.with_code })).toBe(
+      "0 of 5 answers contained code: check the prompt style, the API (completions for base models, chat for instruct models) and max_tokens",
+    );
+    expect(codeCountLine({ samples: 3, withCode: 2 })).toBe("2 of 3 answers contained code");
+  });
 
   it("names the flag that is wrong", async () => {
     await expect(runGenerate(flags({ model: undefined }))).rejects.toThrow(/^--model: /);
