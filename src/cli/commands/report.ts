@@ -3,7 +3,9 @@ import { basename, join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import type { Command } from "commander";
 import { VerdictError } from "../../core/index.js";
+import { isSearchRun } from "../../pipelines/search-manifest.js";
 import { createHtmlReport } from "../../report/html/build-report.js";
+import { writeSearchTreeReport } from "../../report/html/search-report.js";
 import { resolveRunDir } from "../../report/run-dir.js";
 import type { CommandIo } from "./compare.js";
 
@@ -27,7 +29,8 @@ export function registerReportCommand(program: Command): void {
     .command("report")
     .description(
       "write a self-contained HTML report of a run (or of run B against baseline A): summary and outcome chart, " +
-        "a filterable grid of tasks × samples, and each sample's program, tests and output",
+        "a filterable grid of tasks × samples, and each sample's program, tests and output; " +
+        "of a search run (verdict search): every task's tree, nodes sized by visits and coloured by value, each with its step, program and tests",
     )
     .argument("<run>", "a run directory, or a run id under --results (the baseline when two are given)")
     .argument("[run-b]", "a second run to compare against the first")
@@ -45,6 +48,7 @@ export function registerReportCommand(program: Command): void {
 export async function runReportCommand(runs: readonly string[], flags: ReportFlags, io: CommandIo = processIo): Promise<number> {
   try {
     const dirs = await Promise.all(runs.map((r) => resolveRunDir(r, flags.results)));
+    if (dirs.some(isSearchRun)) return await writeSearchTreeReport(dirs, flags.html, io);
     const report = await createHtmlReport(dirs, {
       alpha: flags.alpha,
       seed: flags.seed,
