@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters as plain } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunSummary } from "../../src/core/run.js";
+import type { RunManifest, RunSummary } from "../../src/core/run.js";
+import type { LimitedReport } from "../../src/report/per-sample.js";
 import { runVerdict, startEvalTests, verdictLines } from "../helpers/eval-run.js";
 
 /*
@@ -97,3 +98,82 @@ describe("verdict eval: samples files that cannot give a score", () => {
     expect(existsSync(join(root, "never"))).toBe(false);
   });
 });
+
+/*
+ * What a run reused, and under which limits it judged, is said rather than hidden: the verdict
+ * cache's count on the terminal and in summary.json, each test's limit, a timeout's counted
+ * limit, and reference timings that a --no-cache run does not move. A cache of the tests' own
+ * (VERDICT_CACHE_DIR) so that nothing another test judged is reused.
+ */
+describe("verdict eval: caches and limits, visible", () => {
+  let cache: string;
+  let samples: string;
+  const env = (): Record<string, string> => ({ VERDICT_CACHE_DIR: cache });
+  const run = (out: string, ...extra: string[]) => runVerdict(evalArgs(samples, out, "--timeout", "1", ...extra), env());
+  const manifestOf = (out: string) => JSON.parse(readFileSync(join(root, out, "manifest.json"), "utf8")) as RunManifest;
+  const groundTruth = (): Record<string, string> => {
+    const dir = join(cache, "ground-truth");
+    return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+  };
+
+  beforeAll(() => {
+    cache = join(root, "cache");
+    samples = samplesFile("visible.jsonl", [
+      { task_id: 1, solution: "def add(a, b):\n    return a + b\n" },
+      { task_id: 2, solution: "def double(x):\n    return x + 1\n" },
+      { task_id: 3, solution: "def neg(x):\n    while True:\n        pass\n" },
+    ]);
+  });
+
+  it("a first run says none came from cache; a timeout says its limit and how it was counted; each test records its limit", async () => {
+    const r = await run("v1");
+    expect(r.code, r.stderr).toBe(0);
+    const out = plain(r.stdout);
+    expect(out).toContain("\n0 of 3 verdicts from cache.\n");
+    // stdout is a pipe here: no colour codes in what lands in a file.
+    expect(r.stdout).not.toContain("\u001b[");
+    expect(summaryOf("v1")).toMatchObject({ cached: { verdicts: 0, expected_values: false }, timing_bound: [], outcomes: { pass: 1, wrong_answer: 1, timeout: 1 } });
+    const verdicts = verdictLines(join(root, "v1")).verdicts;
+    expect(verdicts.flatMap((v) => v.tests.map((t) => t.limit_s))).toEqual([1, 1, 1]);
+    const timeout = verdicts.find((v) => v.task_id === "3")?.tests[0];
+    expect(timeout?.outcome).toBe("timeout");
+    expect(timeout?.detail).toMatch(/^1\.0 s CPU limit \(--timeout; 4 × reference [\d.]+ s is less\), [\d.]+ s wall/);
+    expect(manifestOf("v1").limits.test_limits).toMatchObject({ tests: 3, total_s: 3, max_s: 1 });
+  }, 120_000);
+
+  it("a second run says every verdict came from the cache, in the summary and in summary.json; feedback for fresh isolation is first-failure", async () => {
+    const feedback = join(root, "v2-feedback");
+    const r = await run("v2", "--isolation", "fresh", "--per-sample-report", feedback);
+    expect(r.code, r.stderr).toBe(0);
+    expect(plain(r.stdout)).toContain("3 of 3 verdicts from cache (the verdict cache: --no-verdict-cache judges every sample afresh); expected values and reference timings from cache.");
+    expect(summaryOf("v2").cached).toEqual({ verdicts: 3, expected_values: true });
+    expect(verdictLines(join(root, "v2")).verdicts.every((v) => v.cached)).toBe(true);
+    expect(r.stderr).toContain(`per-sample reports (feedback: first-failure): 3 files in ${feedback}`);
+    const report = JSON.parse(readFileSync(join(feedback, "3-0.json"), "utf8")) as LimitedReport;
+    expect(report).toMatchObject({ feedback: "first-failure", status: "timeout", first_failure: { id: "test/0", outcome: "timeout", detail: expect.stringMatching(/^1\.0 s CPU limit/) } });
+    const wrong = JSON.parse(readFileSync(join(feedback, "2-0.json"), "utf8")) as LimitedReport;
+    expect(wrong.first_failure).toEqual({ id: "test/0", display: "assert double(2) == 4", outcome: "wrong_answer" });
+    expect(JSON.stringify(wrong)).not.toContain("expected");
+  }, 120_000);
+
+  it("--no-cache judges afresh but keeps the reference timings the limits derive from, and compare finds the limits equal", async () => {
+    const before = groundTruth();
+    const r = await run("v3", "--no-cache");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("time limits keep the first measurement of the reference's times");
+    expect(groundTruth()).toEqual(before);
+    expect(summaryOf("v3").cached).toEqual({ verdicts: 0, expected_values: false });
+    expect(manifestOf("v3").limits.test_limits).toEqual(manifestOf("v1").limits.test_limits);
+    const compared = await runVerdict(["compare", join(root, "v1"), join(root, "v3"), "--json"], env());
+    expect(compared.code, compared.stderr).toBe(0);
+    expect((JSON.parse(compared.stdout) as { warnings: string[] }).warnings.join("\n")).not.toMatch(/limits|reference_seconds/);
+  }, 120_000);
+
+  it("--feedback without --per-sample-report is refused, naming both", async () => {
+    const r = await run("never-feedback", "--feedback", "summary");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--feedback says what --per-sample-report writes: give --per-sample-report DIR too");
+    expect(existsSync(join(root, "never-feedback"))).toBe(false);
+  });
+});
+
