@@ -141,6 +141,20 @@ describe.skipIf(!hasRealData)("verdict tcg on MBPP's train split against a scrip
     expect(server.requests.length).toBe(8);
   });
 
+  it("has a TCG section in verdict report with the same figures as the terminal", async () => {
+    const html = join(root, "tcg-report.html");
+    const r = await runVerdict(["report", runDir, "--html", html], env());
+    expect(r.code, r.stderr).toBe(0);
+    const page = readFileSync(html, "utf8");
+    const section = page.slice(page.indexOf('<section class="tcg" id="tcg">'));
+    expect(section).toMatch(/^<section class="tcg" id="tcg"><h2>Test case generation \(TCG\)<\/h2>/);
+    expect(section).toContain("<th>validity: valid / cases</th><td>54.2% [35.1%, 72.1%] (13/24)</td>");
+    expect(section).toContain("<td>85.7% [48.7%, 97.4%] (6/7)</td>");
+    expect(section).toContain("<th>&nbsp;&nbsp;wrong samples (--wrong)</th><td>60.0% [23.1%, 88.2%] (3/5)</td>");
+    expect(section).toContain("<th>unparsable</th><td>3</td>");
+    expect(section).toContain(`verdict eval --tests tcg:${runDir}`);
+  });
+
   it("refuses hostile cases unread: nothing ran on the host", () => {
     const rows = jsonl<{ task_id: string; validity: string; input_text: string; detail?: string }>(join(runDir, "tests.jsonl"));
     expect(rows).toHaveLength(HAND_COUNTS.cases);

@@ -7,6 +7,7 @@ import type { ReportRunInput } from "./report-data.js";
 import { readSampleRecords } from "./sample-records.js";
 import { renderCompareSummary, renderRunSummary } from "./summary-html.js";
 import { loadTaskInfo } from "./task-info.js";
+import { readTcgSummary, renderTcgSection } from "./tcg-html.js";
 
 /** Settings of an HTML report. */
 export interface HtmlReportOptions {
@@ -54,7 +55,10 @@ export async function createHtmlReport(runDirs: readonly string[], options: Html
     inputs.push({ run, samples: records.records, label });
   }
   const data = buildReportData(inputs, info.tasks);
-  const summaryHtml = second && comparison ? renderCompareSummary(comparison, first, second, notes) : renderRunSummary(first, notes);
+  // A `verdict tcg` run adds its section: the grid alone would show only the reference on the generated tests.
+  const tcg = second ? undefined : await readTcgSummary(first.dir);
+  const summaryHtml =
+    second && comparison ? renderCompareSummary(comparison, first, second, notes) : renderRunSummary(first, notes) + (tcg ? renderTcgSection(tcg, first.dir) : "");
   const m = first.manifest;
   const title = second ? `verdict: ${second.manifest.run_id} vs ${m.run_id} (${m.benchmark})` : `verdict: ${m.run_id} (${m.benchmark} / ${m.split})`;
   const html = renderHtmlDocument({ title, summaryHtml, data, generatedAt: options.now ?? new Date() });
