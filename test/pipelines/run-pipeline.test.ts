@@ -363,7 +363,7 @@ describe.skipIf(!HAS_DATA)("a run that fails part way is resumed", () => {
       // The samples files are back in plan order, so `verdict eval` numbers them as the plan does.
       const order = readFileSync(pass1Samples, "utf8").trimEnd().split("\n").map((l) => (JSON.parse(l) as { task_id: string }).task_id);
       expect(order).toEqual(["11", "12", "13", "14", "15"]);
-      await expect(runPipeline({ config: { ...cfg, limit: 4 }, resume: dir, noCache: true })).rejects.toThrow(/different config/);
+      await expect(runPipeline({ config: { ...cfg, limit: 4 }, resume: dir, noCache: true })).rejects.toThrow(/different config: limit: 5 then, 4 now; resume with the config it was made with/);
       await expect(runPipeline({ config: cfg, resume: join(root, "nowhere"), noCache: true })).rejects.toThrow(/no run to resume here/);
       await expect(runPipeline({ config: cfg, outDir: dir, noCache: true })).rejects.toThrow(/a run is already there/);
     } finally {
