@@ -54,8 +54,8 @@ const HEARTBEAT_MISSES = 2;
 const MAX_LOSSES_PER_JOB = 5;
 /** Default wait for some engine to come back once every engine is gone. */
 const DEFAULT_ENGINE_WAIT_SECONDS = 120;
-/** Backoff of the background reconnection. */
-const REJOIN_BACKOFF = { minTimeout: 500, maxTimeout: 10_000, factor: 2 } as const;
+/** Backoff of the background reconnection (a try is one connection and a ping: cheap). */
+const REJOIN_BACKOFF = { minTimeout: 500, maxTimeout: 5_000, factor: 2 } as const;
 
 /** A job waiting for, or holding, a slot. */
 interface Pending {
