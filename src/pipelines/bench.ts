@@ -13,11 +13,20 @@ import type { JudgingSessionOptions, LocalJudgingSession } from "../session/sess
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
 import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
 import { runServiceBench, type ServiceBenchReport } from "./bench-service.js";
+import { runTcgBench, type TcgBenchReport } from "./bench-tcg.js";
 
 const execFileAsync = promisify(execFile);
 
+/** The sections of `verdict bench`, in the order they run. */
+export const BENCH_SECTIONS = ["trivial", "references", "generation", "service", "tcg"] as const;
+
+/** One section of `verdict bench` (`--only`). */
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
 /** What `verdict bench` measures. */
 export interface BenchOptions {
+  /** Only these sections (default: all; `skipBenchmarks` leaves only "trivial"). The service's target needs the trivial pool's rate, so "service" measures it too. */
+  only?: ReadonlySet<BenchSection>;
   workers: number;
   trivialJobs: number;
   freshJobs: number;
@@ -49,8 +58,9 @@ export interface BenchReport {
    * host_fork: the runner on the host, a fork per job (the protocol without a sandbox);
    * bare_process: a fork+exec of the host's `python3 -S -c` per job, no runner protocol.
    */
-  trivial_jobs_per_second: { pool: Figure; fresh: Figure; host_fork: Figure; bare_process: Figure };
-  ratios: { pool_over_fresh: number; pool_over_host_fork: number; pool_over_bare_process: number };
+  /** Absent when `--only` left the trivial section out. */
+  trivial_jobs_per_second?: { pool: Figure; fresh: Figure; host_fork: Figure; bare_process: Figure };
+  ratios?: { pool_over_fresh: number; pool_over_host_fork: number; pool_over_bare_process: number };
   mbpp_test_reference?: { seconds: Figure; passed: number; samples: number };
   mbpp_plus_reference?: {
     seconds: Figure;
@@ -69,6 +79,8 @@ export interface BenchReport {
   generation?: GenerationBenchReport;
   /** The judging service under load (autocannon, loopback), against the trivial jobs/s above. */
   service?: ServiceBenchReport;
+  /** TCG validation cases/s against trivial jobs/s, both measured in the TCG section's own session. */
+  tcg?: TcgBenchReport;
 }
 
 /** The median, min and max of some runs of one measure. */
@@ -100,7 +112,7 @@ export async function jobsPerSecond(n: number, concurrency: number, one: (i: num
 }
 
 /** Jobs per second through the session's pool for `n` trivial jobs, keeping every worker busy. */
-function rate(session: LocalJudgingSession, n: number): Promise<number> {
+export function trivialJobsPerSecond(session: LocalJudgingSession, n: number): Promise<number> {
   return jobsPerSecond(n, session.sandbox.workers * 2, async (i) => {
     const r = await session.runJob(trivialJob(i));
     if (r.tests[0]?.st !== "value" || r.tests[0].v !== i) throw new Error(`bench job ${i} failed: ${JSON.stringify(r.tests[0])}`);
@@ -145,12 +157,39 @@ const NO_TASKS: Benchmark = { name: "trivial", split: "all", dataSha256: {}, gro
 
 /** Measure the sandbox's speed against its own baselines, all in one run. */
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
+  const only = opts.only ?? new Set<BenchSection>(opts.skipBenchmarks ? ["trivial"] : BENCH_SECTIONS);
+  const report: BenchReport = { workers: opts.workers };
+  if (only.has("trivial") || only.has("service")) await measureTrivial(opts, report);
+  if (only.has("references")) await scoreReferences(opts, report);
+  const shared = {
+    workers: opts.workers,
+    log: opts.log,
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+  };
+  if (only.has("generation")) {
+    opts.log("bench: generation against a local server that answers at once");
+    report.generation = await runGenerationBench({ ...shared, repeat: opts.repeat, ...(opts.docker !== undefined ? { docker: opts.docker } : {}) });
+  }
+  if (only.has("service")) {
+    report.service = await runServiceBench(
+      { ...shared, requests: opts.serviceRequests ?? 10_000, clients: opts.serviceClients ?? 64, ...(opts.docker !== undefined ? { session: { docker: opts.docker } } : {}) },
+      report.trivial_jobs_per_second?.pool.median ?? Number.NaN,
+    );
+  }
+  if (only.has("tcg")) {
+    report.tcg = await runTcgBench({ ...shared, repeat: opts.repeat, trivialJobs: opts.trivialJobs, ...(opts.docker !== undefined ? { docker: opts.docker } : {}) });
+  }
+  return report;
+}
+
+/** The trivial-job rates: warm pool, fresh containers, the runner on the host, bare processes, and their ratios. */
+async function measureTrivial(opts: BenchOptions, report: BenchReport): Promise<void> {
   const measure = async (more: Partial<JudgingSessionOptions>, n: number, label: string): Promise<Figure> => {
     opts.log(`bench: ${label} (${n} trivial jobs x ${opts.repeat})`);
     const session = await benchSession(opts, { containerMemoryMb: 1024, ...more });
     try {
       await session.warm();
-      return await repeatRate((k) => rate(session, k), n, session.sandbox.workers * 4, opts.repeat);
+      return await repeatRate((k) => trivialJobsPerSecond(session, k), n, session.sandbox.workers * 4, opts.repeat);
     } finally {
       await session.close();
     }
@@ -160,37 +199,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const hostFork = await measure({ backend: "host" }, opts.trivialJobs, "the runner on the host, a fork per job (no sandbox)");
   opts.log(`bench: bare processes, python3 -S -c per job (${opts.bareJobs} trivial jobs x ${opts.repeat})`);
   const bare = await repeatRate((k) => bareProcessRate(k, opts.workers), opts.bareJobs, opts.workers * 4, opts.repeat);
-  const report: BenchReport = {
-    workers: opts.workers,
-    trivial_jobs_per_second: { pool, fresh, host_fork: hostFork, bare_process: bare },
-    ratios: {
-      pool_over_fresh: pool.median / fresh.median,
-      pool_over_host_fork: pool.median / hostFork.median,
-      pool_over_bare_process: pool.median / bare.median,
-    },
+  report.trivial_jobs_per_second = { pool, fresh, host_fork: hostFork, bare_process: bare };
+  report.ratios = {
+    pool_over_fresh: pool.median / fresh.median,
+    pool_over_host_fork: pool.median / hostFork.median,
+    pool_over_bare_process: pool.median / bare.median,
   };
-  if (opts.skipBenchmarks) return report;
-  await scoreReferences(opts, report);
-  opts.log("bench: generation against a local server that answers at once");
-  report.generation = await runGenerationBench({
-    workers: opts.workers,
-    repeat: opts.repeat,
-    log: opts.log,
-    ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
-    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-  });
-  report.service = await runServiceBench(
-    {
-      workers: opts.workers,
-      requests: opts.serviceRequests ?? 10_000,
-      clients: opts.serviceClients ?? 64,
-      log: opts.log,
-      ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-      ...(opts.docker !== undefined ? { session: { docker: opts.docker } } : {}),
-    },
-    pool.median,
-  );
-  return report;
 }
 
 /** Scores MBPP's and MBPP+'s reference solutions (and, on MBPP+, a published model's samples), `repeat` times each. */
@@ -200,7 +214,7 @@ async function scoreReferences(opts: BenchOptions, report: BenchReport): Promise
     const { samples } = await loadSamples("reference", spec);
     const session = await benchSession(opts, { benchmark: spec, resolved: undefined });
     try {
-      await rate(session, opts.workers * 4);
+      await trivialJobsPerSecond(session, opts.workers * 4);
       const runs: number[] = [];
       let passed = 0;
       let basePassed = 0;

@@ -10,14 +10,16 @@ function fmt(f: Figure, digits = 1): string {
 /** The bench report as tables, with each target and whether it is met. */
 export function renderBench(r: BenchReport): string {
   const t = new Table({ head: ["measure", "median (min, max)", "target", "met"], style: tableStyle() });
-  const { pool, fresh, host_fork, bare_process } = r.trivial_jobs_per_second;
-  t.push(["trivial jobs/s, warm pool", fmt(pool), "", ""]);
-  t.push(["trivial jobs/s, fresh container per job", fmt(fresh, 2), "", ""]);
-  t.push(["trivial jobs/s, runner on the host, a fork per job (no sandbox)", fmt(host_fork), "", ""]);
-  t.push(["trivial jobs/s, bare python3 -S -c per job (no sandbox, no runner)", fmt(bare_process), "", ""]);
-  t.push(["pool / fresh", `${r.ratios.pool_over_fresh.toFixed(1)}x`, ">= 40x", r.ratios.pool_over_fresh >= 40 ? "yes" : "NO"]);
-  t.push(["pool / runner on the host", `${(r.ratios.pool_over_host_fork * 100).toFixed(0)}%`, ">= 50%", r.ratios.pool_over_host_fork >= 0.5 ? "yes" : "NO"]);
-  t.push(["pool / bare python3 -c", `${r.ratios.pool_over_bare_process.toFixed(1)}x`, "", ""]);
+  if (r.trivial_jobs_per_second && r.ratios) {
+    const { pool, fresh, host_fork, bare_process } = r.trivial_jobs_per_second;
+    t.push(["trivial jobs/s, warm pool", fmt(pool), "", ""]);
+    t.push(["trivial jobs/s, fresh container per job", fmt(fresh, 2), "", ""]);
+    t.push(["trivial jobs/s, runner on the host, a fork per job (no sandbox)", fmt(host_fork), "", ""]);
+    t.push(["trivial jobs/s, bare python3 -S -c per job (no sandbox, no runner)", fmt(bare_process), "", ""]);
+    t.push(["pool / fresh", `${r.ratios.pool_over_fresh.toFixed(1)}x`, ">= 40x", r.ratios.pool_over_fresh >= 40 ? "yes" : "NO"]);
+    t.push(["pool / runner on the host", `${(r.ratios.pool_over_host_fork * 100).toFixed(0)}%`, ">= 50%", r.ratios.pool_over_host_fork >= 0.5 ? "yes" : "NO"]);
+    t.push(["pool / bare python3 -c", `${r.ratios.pool_over_bare_process.toFixed(1)}x`, "", ""]);
+  }
   if (r.mbpp_test_reference) {
     const m = r.mbpp_test_reference;
     t.push([`MBPP test split, ${m.samples} reference solutions (s), ${m.passed} passed`, fmt(m.seconds, 2), "< 5 s", m.seconds.median < 5 ? "yes" : "NO"]);
@@ -75,6 +77,18 @@ export function renderBench(r: BenchReport): string {
       h.value.toFixed(2),
       `< ${h.limit} ms`,
       h.met ? "yes" : "NO",
+    ]);
+  }
+  if (r.tcg) {
+    const c = r.tcg;
+    t.push([`TCG validation: ${c.cases} cases of ${c.tasks} MBPP train tasks on the reference, one job per task (cases/s); ${c.valid} valid`, fmt(c.cases_per_second), "", ""]);
+    t.push(["TCG validation jobs/s (one per task)", fmt(c.units_per_second), "", ""]);
+    t.push(["trivial jobs/s, warm pool, in the TCG section's session", fmt(c.trivial_jobs_per_second), "", ""]);
+    t.push([
+      "TCG validation cases/s / trivial jobs/s",
+      `${(c.target.ratio * 100).toFixed(0)}%`,
+      `>= ${(c.target.limit * 100).toFixed(0)}%`,
+      c.target.met ? "yes" : "NO",
     ]);
   }
   return `workers: ${r.workers}\n${t.toString()}\n`;

@@ -62,4 +62,20 @@ describe("renderBench", () => {
     expect(row(text, "through the session alone")[1]).toBe("91% (110.0/s alone)");
     expect(row(text, "service overhead per request").slice(1)).toEqual(["0.60", "< 2 ms", "yes"]);
   });
+
+  it("shows TCG validation cases/s beside the trivial jobs/s of its session, with the 50% target met or not", () => {
+    const tcg = { workers: 2, tasks: 372, cases: 1114, valid: 1114, cases_per_second: fig(200), units_per_second: fig(66.5), trivial_jobs_per_second: fig(250) };
+    const met = renderBench({ ...base, tcg: { ...tcg, target: { ratio: 0.8, limit: 0.5, met: true } } });
+    expect(row(met, "TCG validation: 1114 cases of 372 MBPP train tasks")[1]).toMatch(/^200\.0/);
+    expect(row(met, "TCG section's session")[1]).toMatch(/^250\.0/);
+    expect(row(met, "TCG validation cases/s / trivial jobs/s").slice(1)).toEqual(["80%", ">= 50%", "yes"]);
+    const missed = renderBench({ ...base, tcg: { ...tcg, target: { ratio: 0.4, limit: 0.5, met: false } } });
+    expect(row(missed, "TCG validation cases/s / trivial jobs/s").slice(1)).toEqual(["40%", ">= 50%", "NO"]);
+  });
+
+  it("leaves out the trivial rows when --only left that section out", () => {
+    const text = renderBench({ workers: 2 });
+    expect(text).not.toContain("warm pool");
+    expect(text).toMatch(/^workers: 2\n/);
+  });
 });
