@@ -20,9 +20,10 @@ const LAYERS = {
   session: ["core", "util", "sandbox", "judge", "benchmarks", "runner"],
   tcg: ["core", "util", "sandbox", "judge", "benchmarks", "prompts", "metrics", "models", "training"],
   search: ["core", "util", "judge", "metrics", "models", "prompts", "training"],
+  selfplay: ["core", "util", "metrics"],
   service: ["core", "util", "judge", "benchmarks", "prompts", "metrics", "tcg", "search"],
-  pipelines: ["core", "util", "sandbox", "judge", "benchmarks", "models", "prompts", "metrics", "training", "runner", "session", "tcg", "search", "service"],
-  report: ["core", "util", "judge", "benchmarks", "metrics", "training", "runner", "pipelines"],
+  pipelines: ["core", "util", "sandbox", "judge", "benchmarks", "models", "prompts", "metrics", "training", "runner", "session", "tcg", "search", "service", "selfplay"],
+  report: ["core", "util", "judge", "benchmarks", "metrics", "training", "runner", "pipelines", "selfplay"],
   // cli: everything (it only parses flags and calls the layers below).
   cli: [],
 };

@@ -15,6 +15,7 @@ import { registerReportCommand } from "./commands/report.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerSandboxCommands } from "./commands/sandbox.js";
 import { registerSearchCommand } from "./commands/search.js";
+import { registerSelfplayCommand } from "./commands/selfplay.js";
 import { registerSoakCommand } from "./commands/soak.js";
 import { registerTcgCommand } from "./commands/tcg.js";
 
@@ -36,6 +37,7 @@ registerSchemaCommand(program);
 registerReportCommand(program);
 registerTcgCommand(program);
 registerSearchCommand(program);
+registerSelfplayCommand(program);
 /** Exit code of a usage error (an unknown command or option, a bad or missing flag value): the same as any other bad input. */
 const USAGE_EXIT = 2;
 

@@ -144,7 +144,8 @@ export async function startVllm(options: VllmOptions): Promise<VllmServer> {
   return { baseUrl, command, pid, stop };
 }
 
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
+/** Whether GET `url` answers 2xx within `timeoutMs` (a readiness probe). */
+export async function answers(url: string, timeoutMs: number): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await response.arrayBuffer();

@@ -3,9 +3,10 @@ import { type Command, InvalidArgumentError } from "commander";
 import { runConfigJsonSchema } from "../../pipelines/run-config.js";
 import { tcgConfigJsonSchema } from "../../pipelines/tcg-config.js";
 import { searchConfigJsonSchema } from "../../pipelines/search-run-config.js";
+import { selfplayConfigJsonSchema } from "../../pipelines/selfplay-config.js";
 
 /** The JSON Schemas verdict can emit, by name. */
-export const SCHEMAS = { "run-config": runConfigJsonSchema, "search-config": searchConfigJsonSchema, "tcg-config": tcgConfigJsonSchema } satisfies Record<string, () => Record<string, unknown>>;
+export const SCHEMAS = { "run-config": runConfigJsonSchema, "search-config": searchConfigJsonSchema, "tcg-config": tcgConfigJsonSchema, "selfplay-config": selfplayConfigJsonSchema } satisfies Record<string, () => Record<string, unknown>>;
 
 /** The text of a schema as committed (benchmarks/<name>.schema.json). */
 export function schemaText(name: keyof typeof SCHEMAS): string {
@@ -16,7 +17,7 @@ export function schemaText(name: keyof typeof SCHEMAS): string {
 export function registerSchemaCommand(program: Command): void {
   program
     .command("schema")
-    .description("print the JSON Schema of a config file format (run-config: the YAML of `verdict run` and `verdict table1`; search-config: that of `verdict search`; tcg-config: that of `verdict tcg`)")
+    .description("print the JSON Schema of a config file format (run-config: the YAML of `verdict run` and `verdict table1`; search-config: that of `verdict search`; tcg-config: that of `verdict tcg`; selfplay-config: that of `verdict selfplay`)")
     .argument("<name>", `one of: ${Object.keys(SCHEMAS).join(", ")}`, (name: string) => {
       if (!Object.hasOwn(SCHEMAS, name)) throw new InvalidArgumentError(`unknown schema "${name}"; known: ${Object.keys(SCHEMAS).join(", ")}`);
       return name as keyof typeof SCHEMAS;
