@@ -1,10 +1,11 @@
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters as plain } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunManifest, RunSummary } from "../../src/core/run.js";
 import type { LimitedReport } from "../../src/report/per-sample.js";
-import { runVerdict, startEvalTests, verdictLines } from "../helpers/eval-run.js";
+import { REPO, runVerdict, startEvalTests, verdictLines } from "../helpers/eval-run.js";
 
 /*
  * `verdict eval` checks the samples against the benchmark's task set: real runs of the built CLI
@@ -175,5 +176,56 @@ describe("verdict eval: caches and limits, visible", () => {
     expect(r.stderr).toContain("--feedback says what --per-sample-report writes: give --per-sample-report DIR too");
     expect(existsSync(join(root, "never-feedback"))).toBe(false);
   });
+});
+
+describe("verdict eval: a directory that already holds a run", () => {
+  const files = (out: string) => Object.fromEntries(["manifest.json", "verdicts.jsonl", "summary.json"].map((f) => [f, readFileSync(join(root, out, f), "utf8")]));
+
+  it("--out naming another file's complete run is refused, saying so, with nothing touched; --resume of a complete run keeps its created_at", async () => {
+    const made = await runVerdict(evalArgs(oneTask, "held", "--missing", "fail"));
+    expect(made.code, made.stderr).toBe(0);
+    const before = files("held");
+    const other = samplesFile("other.jsonl", [{ task_id: 1, solution: "def add(a, b):\n    return b + a\n" }]);
+    const refused = await runVerdict(evalArgs(other, "held", "--missing", "fail"));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`${join(root, "held")} holds a different run \\(complete, .*one-task\\.jsonl\\): the samples file \\(sha256\\): .* there, .* here; nothing was changed: choose another --out, or delete that directory`));
+    expect(refused.stderr).not.toMatch(/cannot resume|samples are judged/);
+    expect(files("held")).toEqual(before);
+
+    const resumed = await runVerdict(["eval", "--resume", join(root, "held"), "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(root, "held", "manifest.json"), "utf8")) as { created_at: string; status: string };
+    expect(manifest.created_at).toBe((JSON.parse(before["manifest.json"] ?? "{}") as { created_at: string }).created_at);
+    expect(manifest.status).toBe("complete");
+    expect(readFileSync(join(root, "held", "verdicts.jsonl"), "utf8")).toBe(before["verdicts.jsonl"]);
+  }, 120_000);
+});
+
+/** Runs the built CLI with stdout and stderr on a terminal (util-linux `script` gives it a pty); what the terminal showed. */
+function onTerminal(args: string[], env: Record<string, string>): Promise<{ code: number | null; screen: string }> {
+  const command = ["node", join(REPO, "bin", "verdict.js"), ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let screen = "";
+  child.stdout.on("data", (d: Buffer) => (screen += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (screen += d.toString()));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, screen })));
+}
+
+describe.skipIf(!existsSync("/usr/bin/script"))("verdict eval on a terminal", () => {
+  it("draws progress for the reference run and the judging; NO_COLOR leaves every colour code out", async () => {
+    const cache = join(root, "tty-cache");
+    const first = await onTerminal([...evalArgs(oneTask, "tty-1", "--missing", "fail")], { VERDICT_CACHE_DIR: cache });
+    expect(first.code, first.screen).toBe(0);
+    expect(first.screen).toMatch(/\rexpected values \[#+\] 3\/3 /);
+    // The two tasks without a sample are scored missing, not judged.
+    expect(first.screen).toMatch(/\rjudging \[#+\] 1\/1 /);
+    // On a terminal the table headers are bold, never red (31).
+    expect(first.screen).toContain("\u001b[1m");
+    expect(first.screen).not.toContain("\u001b[31m");
+    const plainRun = await onTerminal([...evalArgs(oneTask, "tty-2", "--missing", "fail")], { VERDICT_CACHE_DIR: cache, NO_COLOR: "1" });
+    expect(plainRun.code, plainRun.screen).toBe(0);
+    expect(plainRun.screen).toContain("1 of 3 verdicts from cache");
+    expect(plainRun.screen).not.toMatch(/\u001b\[[\d;]*m/);
+  }, 120_000);
 });
 
