@@ -392,3 +392,34 @@ describe.skipIf(!HAS_DATA)("one model at a time", () => {
     await expect(runPipeline({ config: config(), resume: dir, noCache: true, onlyModels: ["nobody"] })).rejects.toThrow(/no model named "nobody"/);
   }, 300_000);
 });
+
+describe.skipIf(!HAS_DATA)("what a run says about its answers and its failed requests", () => {
+  it("per model and style: how many answers contained code, and each failed request with its HTTP status", async () => {
+    // One server answers in prose only; the other fails every request.
+    const prose = await startOpenAITestServer((request) => ({ kind: "answer", texts: Array.from({ length: Number(request.body?.n ?? 1) }, () => "I would write a loop over the list.") }));
+    const failing = await startOpenAITestServer(() => ({ kind: "status", status: 503, message: "model is loading" }));
+    const logs: string[] = [];
+    try {
+      await runPipeline({
+        config: config({
+          limit: 1,
+          models: [
+            { name: "prose", base_url: prose.baseUrl, model: "m", api: "completions", retries: 0 },
+            { name: "down", base_url: failing.baseUrl, model: "m", api: "completions", retries: 0 },
+          ],
+          styles: ["vanilla"],
+          pass1: { temperature: 0, n: 3 },
+          aspr: { definition: "A", paths: 1, finals: 1 },
+        }),
+        outDir: join(root, "results", "no-code"),
+        noCache: true,
+        log: (line) => logs.push(line),
+      });
+    } finally {
+      await prose.close();
+      await failing.close();
+    }
+    expect(logs).toContainEqual(expect.stringMatching(/^prose\/vanilla\/pass1: generated 3 samples .*; 0 of 3 answers contained code: check the prompt style, the API \(completions for base models, chat for instruct models\) and max_tokens$/));
+    expect(logs).toContainEqual(expect.stringMatching(/^warning: down\/vanilla\/pass1: task 11, .*: HTTP 503: model is loading \(resume the run to retry\)$/));
+  }, 300_000);
+});
