@@ -225,7 +225,7 @@ describe.skipIf(!existsSync("/usr/bin/script"))("verdict eval on a terminal", ()
     const plainRun = await onTerminal([...evalArgs(oneTask, "tty-2", "--missing", "fail")], { VERDICT_CACHE_DIR: cache, NO_COLOR: "1" });
     expect(plainRun.code, plainRun.screen).toBe(0);
     expect(plainRun.screen).toContain("1 of 3 verdicts from cache");
-    expect(plainRun.screen).not.toMatch(/\u001b\[[\d;]*m/);
+    expect(plainRun.screen).not.toMatch(new RegExp(`${String.fromCharCode(27)}\\[[\\d;]*m`));
   }, 120_000);
 });
 
