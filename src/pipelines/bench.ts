@@ -13,12 +13,13 @@ import type { JudgingSessionOptions, LocalJudgingSession } from "../session/sess
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
 import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
 import { runServiceBench, type ServiceBenchReport } from "./bench-service.js";
+import { runSearchBench, type SearchBenchReport } from "./bench-search.js";
 import { runTcgBench, type TcgBenchReport } from "./bench-tcg.js";
 
 const execFileAsync = promisify(execFile);
 
 /** The sections of `verdict bench`, in the order they run. */
-export const BENCH_SECTIONS = ["trivial", "references", "generation", "service", "tcg"] as const;
+export const BENCH_SECTIONS = ["trivial", "references", "generation", "service", "tcg", "search"] as const;
 
 /** One section of `verdict bench` (`--only`). */
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
@@ -81,6 +82,8 @@ export interface BenchReport {
   service?: ServiceBenchReport;
   /** TCG validation cases/s against trivial jobs/s, both measured in the TCG section's own session. */
   tcg?: TcgBenchReport;
+  /** verdict search on MBPP train against a scripted server: nodes/s, rewards/s, pool busy, host cost per node, who waited on whom. */
+  search?: SearchBenchReport;
 }
 
 /** The median, min and max of some runs of one measure. */
@@ -178,6 +181,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   }
   if (only.has("tcg")) {
     report.tcg = await runTcgBench({ ...shared, repeat: opts.repeat, trivialJobs: opts.trivialJobs, ...(opts.docker !== undefined ? { docker: opts.docker } : {}) });
+  }
+  if (only.has("search")) {
+    report.search = await runSearchBench({ ...shared, repeat: opts.repeat, ...(opts.docker !== undefined ? { docker: opts.docker } : {}) });
   }
   return report;
 }

@@ -1,6 +1,7 @@
 import Table from "cli-table3";
 import { tableStyle } from "./table-style.js";
 import type { BenchReport, Figure } from "../pipelines/bench.js";
+import { searchBenchRows } from "./bench-search-rows.js";
 
 /** A figure as `median (min …, max …)`. */
 function fmt(f: Figure, digits = 1): string {
@@ -91,5 +92,6 @@ export function renderBench(r: BenchReport): string {
       c.target.met ? "yes" : "NO",
     ]);
   }
+  if (r.search) for (const row of searchBenchRows(r.search)) t.push(row);
   return `workers: ${r.workers}\n${t.toString()}\n`;
 }
