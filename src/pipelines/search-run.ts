@@ -12,7 +12,7 @@ import { newRunId } from "../runner/run-id.js";
 import { DEFAULT_LIMITS, defaultWorkers } from "../sandbox/limits.js";
 import type { SearchSettings } from "../search/search-config.js";
 import { openJudgingSession } from "../session/judging-session.js";
-import type { LocalJudgingSession } from "../session/session-options.js";
+import type { LocalJudgingSession, SandboxPlacement } from "../session/session-options.js";
 import { VERSION } from "../version.js";
 import { promptTaskFromSpec } from "./generate.js";
 import { providerFor } from "./run-providers.js";
@@ -34,6 +34,8 @@ import { searchTests } from "./search-tests.js";
 /** What the pipeline needs besides the config. */
 export interface SearchPipelineOptions {
   config: SearchConfig;
+  /** Where the sandboxes run (`--engines`, `--runtime`, the config's sandbox section); default: the one engine. */
+  placement?: SandboxPlacement;
   /** Continue the run in this directory. */
   resume?: string;
   /** Run directory (default `<config out>/<run-id>`). */
@@ -178,6 +180,7 @@ async function openSession(
     ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
     isolation: cfg.sandbox.isolation,
     workers: cfg.sandbox.workers ?? defaultWorkers(),
+    ...opts.placement,
     limits,
     hashSeed: cfg.sandbox.hash_seed,
     ...runSessionCleanup(runDir, resuming),

@@ -15,7 +15,7 @@ import { RUN_FILES } from "../runner/run-format.js";
 import { DEFAULT_LIMITS, defaultWorkers } from "../sandbox/limits.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import { underSignal } from "../session/session-pools.js";
-import type { LocalJudgingSession } from "../session/session-options.js";
+import type { LocalJudgingSession, SandboxPlacement } from "../session/session-options.js";
 import { tcgTarget } from "../tcg/generated-tests.js";
 import { VERSION } from "../version.js";
 import { promptTaskFromSpec } from "./generate.js";
@@ -42,6 +42,8 @@ import { rowsOf, runUnit, type UnitTask } from "./tcg-units.js";
 /** Everything `verdict tcg` needs besides the config. */
 export interface TcgOptions {
   config: TcgConfig;
+  /** Where the sandboxes run (`--engines`, `--runtime`, the config's sandbox section); default: the one engine. */
+  placement?: SandboxPlacement;
   resume?: string;
   outDir?: string;
   /** Extra run directories of known-correct (TPR) and wrong (kill rate) samples, beyond the config's. */
@@ -197,6 +199,7 @@ function sessionOptions(opts: TcgOptions, spec: BenchmarkSpec, runDir: string, l
     ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
     isolation: s.isolation,
     workers: s.workers ?? defaultWorkers(),
+    ...opts.placement,
     limits,
     hashSeed: s.hash_seed,
     ...runSessionCleanup(runDir, opts.resume !== undefined),

@@ -9,10 +9,11 @@ import { incompleteSearchBanner, renderSearchResult } from "../../report/search-
 import { shellWord, withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
 import type { ExportFormat } from "../../search/exports/registry.js";
+import { addPlacementFlags, placementOf, type PlacementFlags } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags of `verdict search [CONFIG]`. */
-interface SearchFlags {
+interface SearchFlags extends PlacementFlags {
   resume?: string;
   out?: string;
   limit?: number;
@@ -25,8 +26,7 @@ interface SearchFlags {
 /** `verdict search CONFIG.yaml` (MCTS over pseudocode steps) and `verdict search export RUN_DIR`. */
 export function registerSearchCommand(program: Command): void {
   const search = program.command("search").description("MCTS over pseudocode steps with sandboxed rewards (o1-Coder §3.2): trees, process-reward data, ASPR C and D, a best-of-N baseline");
-  search
-    .command("run", { isDefault: true })
+  addPlacementFlags(search.command("run", { isDefault: true }))
     .description("search every task of the config with every model (`verdict search CONFIG.yaml`); resumable")
     .argument("[config]", "search config (YAML; see benchmarks/search.yaml and benchmarks/search-config.schema.json); optional with --resume")
     .option("--resume <run-dir>", "continue an interrupted, killed or incomplete search: every logged expansion and reward is replayed, only what is missing is asked")
@@ -55,6 +55,7 @@ export function registerSearchCommand(program: Command): void {
           runSearchPipeline({
             config,
             signal,
+            placement: placementOf(flags, { config: config.sandbox, ...(configPath !== undefined ? { configFile: configPath } : {}), workers: config.sandbox.workers }),
             resumeCommand,
             ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
             ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),

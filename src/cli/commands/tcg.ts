@@ -5,10 +5,11 @@ import { runTcg, type TcgResult } from "../../pipelines/tcg.js";
 import { renderTcgResult } from "../../report/tcg-table.js";
 import { shellWord, withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
+import { addPlacementFlags, placementOf, type PlacementFlags } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags of `verdict tcg`, as commander hands them over. */
-export interface TcgFlags {
+export interface TcgFlags extends PlacementFlags {
   out?: string;
   resume?: string;
   limit?: number;
@@ -44,6 +45,7 @@ export async function tcgFromFlags(configPath: string, flags: TcgFlags, log: (li
       runTcg({
         config,
         signal,
+        placement: placementOf(flags, { config: config.sandbox, configFile: configPath, workers: config.sandbox.workers }),
         resumeCommand,
         progress: Boolean(process.stderr.isTTY) && flags.json !== true,
         ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
@@ -61,8 +63,7 @@ export async function tcgFromFlags(configPath: string, flags: TcgFlags, log: (li
 
 /** `verdict tcg CONFIG.yaml`: generate test cases with the config's models, validate them on the reference, measure them. */
 export function registerTcgCommand(program: Command): void {
-  program
-    .command("tcg")
+  addPlacementFlags(program.command("tcg"))
     .argument("<config>", "tcg config (YAML; see benchmarks/tcg.yaml and benchmarks/tcg-config.schema.json)")
     .description(
       "generate test cases with the config's models (o1-Coder's TCG), validate them on the reference in the sandbox, measure validity, TPR and kill rate, " +
