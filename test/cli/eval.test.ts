@@ -165,6 +165,10 @@ describe("verdict eval: caches and limits, visible", () => {
     expect(groundTruth()).toEqual(before);
     expect(summaryOf("v3").cached).toEqual({ verdicts: 0, expected_values: false });
     expect(manifestOf("v3").limits.test_limits).toEqual(manifestOf("v1").limits.test_limits);
+    // The timeout's limit was counted from the first measurement of the reference's time, not from this run's.
+    const referenceOf = (out: string) => /4 × reference ([\d.]+) s/.exec(verdictLines(join(root, out)).verdicts.find((v) => v.task_id === "3")?.tests[0]?.detail ?? "")?.[1];
+    expect(referenceOf("v3")).toBeDefined();
+    expect(referenceOf("v3")).toBe(referenceOf("v1"));
     const compared = await runVerdict(["compare", join(root, "v1"), join(root, "v3"), "--json"], env());
     expect(compared.code, compared.stderr).toBe(0);
     expect((JSON.parse(compared.stdout) as { warnings: string[] }).warnings.join("\n")).not.toMatch(/limits|reference_seconds/);
