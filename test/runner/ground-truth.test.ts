@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -170,4 +170,39 @@ describe("explainUnscorable", () => {
     expect(text).toContain("Mbpp/255 (the reference solution failed all 2 of its tests; plus/86: memory)");
     expect(text).toContain("The usual cause is too little memory for the reference solution (Mbpp/255's needs more than 4 GiB on plus input #86)");
   });
+});
+
+describe("reference timings under --no-cache", () => {
+  it("a recomputed record keeps the first measurement of the reference's times, from which the per-test limits derive", async () => {
+    const file = join(root, "timed.jsonl");
+    const task = { task_id: 7, text: "Square.", code: "def sq(x):\n    return x * x\n", test_list: ["assert sq(3) == 9", "assert sq(4) == 16"], test_setup_code: "" };
+    writeFileSync(file, `${JSON.stringify(task)}\n`);
+    const spec = await loadBenchmark(file, { split: "all", challenge: false });
+    const first = await resolveWith(spec, 0);
+    expect(first.cached).toBe(false);
+    // Stand in for a first measurement on a quiet machine: 0.5 s per test, as the cache keeps it.
+    const dir = join(root, "cache", "ground-truth");
+    type Record7 = { references: Record<string, { tests: { t?: number }[] }> };
+    // The record of this task (other tests of this file cached records of their own).
+    const path = readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => join(dir, f))
+      .find((p) => (JSON.parse(readFileSync(p, "utf8")) as Record7).references["7"] !== undefined);
+    if (path === undefined) throw new Error("no cached record of task 7");
+    const record = JSON.parse(readFileSync(path, "utf8")) as Record7;
+    for (const raw of Object.values(record.references)) for (const t of raw.tests) t.t = 0.5;
+    writeFileSync(path, JSON.stringify(record));
+
+    const logs: string[] = [];
+    const again = await resolveBenchmark(spec, { imageId: image.id, hashSeed: 0, noCache: true, log: (l) => logs.push(l), openPool: (memoryMb) => pool(0, memoryMb) });
+    expect(again.cached).toBe(false);
+    expect(again.benchmark.tasks[0]?.tests.map((t) => [t.seconds, t.calibration])).toEqual([
+      [2, { factor: 4, referenceSeconds: 0.5, floorSeconds: 0 }],
+      [2, { factor: 4, referenceSeconds: 0.5, floorSeconds: 0 }],
+    ]);
+    expect(logs).toContainEqual(expect.stringContaining(`time limits keep the first measurement of the reference's times (${path}; delete it to measure again)`));
+    const kept = (JSON.parse(readFileSync(path, "utf8")) as Record7).references["7"]?.tests.map((t) => t.t) ?? [];
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((t) => t === 0.5)).toBe(true);
+  }, 120_000);
 });
