@@ -124,6 +124,28 @@ describe("verdict search", () => {
     expect(treeFiles(out)).toEqual(reference);
   });
 
+  it("--baseline best-of-n spends each task's budget on independent paths and prints both solved rates side by side with a paired interval", async () => {
+    const out = join(root, "whole");
+    // A resume of the finished run asks the model nothing for the trees (all replayed) and adds the baseline.
+    const run = await runVerdict(["search", "--resume", out, "--baseline", "best-of-n"], env("cache-whole"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("MCTS solved % [95% CI]");
+    expect(run.stdout).toContain("best-of-N solved % [95% CI]");
+    expect(run.stdout).toContain("MCTS − best-of-N [95% CI]");
+    expect(run.stdout).toMatch(/the search's calls/);
+    expect(treeFiles(out)).toEqual(reference);
+    // n = 1 per step: every independent path takes the first candidate (S1, wrong code), so best-of-N solves nothing here.
+    const summary = JSON.parse(readFileSync(join(out, "search-summary.json"), "utf8")) as { models: { stats: { expansions: number }; baseline: { tasks: number; mcts: { solved: number }; best_of_n: { solved: number }; difference: { estimate: number; low: number; high: number } } }[] };
+    const [m] = summary.models;
+    expect(m?.stats.expansions).toBe(0);
+    expect(m?.baseline).toMatchObject({ tasks: 4, mcts: { solved: 4 }, best_of_n: { solved: 0 } });
+    expect(m?.baseline.difference.estimate).toBe(1);
+    expect(m?.baseline.difference.low).toBeLessThanOrEqual(1);
+    expect(m?.baseline.difference.high).toBeGreaterThanOrEqual(1);
+    const paths = readFileSync(join(out, "policy", "best-of-n.jsonl"), "utf8").trim().split("\n");
+    expect(paths).toHaveLength(4);
+  });
+
   it("prints the JSON Schema of its config as committed", async () => {
     const run = await runVerdict(["schema", "search-config"]);
     expect(run.stdout).toBe(schemaText("search-config"));
