@@ -1,5 +1,5 @@
 /**
- * A sandbox pool over several Docker engines (docs/ARCHITECTURE.md, "Many machines"): one Docker
+ * A sandbox pool over several Docker engines (docs/ARCHITECTURE.md, "Scale beyond one machine"): one Docker
  * pool per engine (docker-sandbox.ts, that engine's `workers` containers) behind one shared
  * queue. Whenever a slot of an engine is free it takes the next job, so a faster engine takes
  * more of them; jobs leave the queue in the order they came (the scheduler hands them out

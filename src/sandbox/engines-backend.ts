@@ -33,6 +33,8 @@ export function enginesBackend(o: EnginesBackendOptions): SandboxBackend {
   if (o.endpoints.length === 0) throw new SetupError("the engines backend needs at least one engine (--engines)");
   let engines: PoolEngine[] | undefined;
   let image: BackendImage | undefined;
+  /** The image ID each engine reported once the image was made present there, by engine label. */
+  let onEach = new Map<string, string>();
 
   /** Every engine connected and its runtime checked (once per backend). */
   const connected = async (): Promise<PoolEngine[]> => {
@@ -49,7 +51,8 @@ export function enginesBackend(o: EnginesBackendOptions): SandboxBackend {
     runtime: e.runtime,
     cpus: e.engine.info.cpus,
     workers: e.engine.workers,
-    image_id: imageId,
+    // What the engine itself said it holds (ensureImageOnEngines checks each against the tag).
+    image_id: onEach.get(e.engine.endpoint.label) ?? imageId,
   });
 
   return {
@@ -67,6 +70,7 @@ export function enginesBackend(o: EnginesBackendOptions): SandboxBackend {
       const present = await Promise.all(all.map((e) => imageId(e.engine.docker, tag)));
       if (present.every((id) => id === undefined)) await ensureImage(all[0]!.engine.docker, log !== undefined ? { log } : {});
       const copies = await ensureImageOnEngines(clients, tag, log);
+      onEach = new Map(copies.map((c, i) => [all[i]!.engine.endpoint.label, c.id]));
       image = { tag, id: copies[0]!.id };
       return image;
     },
