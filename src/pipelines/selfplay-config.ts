@@ -50,7 +50,7 @@ const trainerSection = z
       .string()
       .min(1)
       .describe(
-        "run once per round through the shell; {round} {data_dir} {checkpoint_in} {checkpoint_out} {log} are replaced (shell-quoted) and set as ROUND DATA_DIR CHECKPOINT_IN CHECKPOINT_OUT LOG; exit 0 and a checkpoint at {checkpoint_out} mean success",
+        "run once per round through the shell; {round} {data_dir} {checkpoint_in} {checkpoint_out} {log} are replaced, shell-quoted (so not inside quotes of your own), and set as ROUND DATA_DIR CHECKPOINT_IN CHECKPOINT_OUT LOG; exit 0 and a checkpoint at {checkpoint_out} mean success",
       ),
     timeout_s: z.number().positive().optional().describe("stop the trainer after this long (a failure)"),
     env: z.record(z.string(), z.string()).default({}).describe("extra environment variables"),

@@ -4,7 +4,8 @@ import type { PhaseName, PhaseRecord } from "./phases.js";
 
 /**
  * rounds.json: one row per round, read from the phases' records — the checkpoint and served
- * model, the data counts and hashes of the exports, the TCG's validity, the search's solve
+ * model, the data counts and hashes of the exports, the validity of the TCG tests the round
+ * searched on, the search's solve
  * rate, Pass@1 and ASPR with their intervals per style, and the change since round 0 as a
  * paired difference over the evaluation tasks (bootstrap interval and a sign-flip permutation
  * test); plus each phase's budget (wall seconds, model calls, tokens) and the trainer's
@@ -117,7 +118,8 @@ export function buildRoundsReport(records: readonly PhaseRecord[], rounds: numbe
     const serve = done(round, "serve");
     const evaluation = done(round, "evaluate");
     const search = done(round, "search");
-    const tcg = done(round, "tcg");
+    // The TCG run whose tests this round searched on: its own, else the latest before it (the paper's fixed TCG).
+    const tcg = [...Array(round + 1).keys()].reverse().map((r) => done(r, "tcg")).find((d) => d !== undefined);
     const exported = obj(done(round, "export")?.formats) ?? {};
     const train = of(round, "train");
     const styles = Object.keys(obj(evaluation?.styles) ?? {});

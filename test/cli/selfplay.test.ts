@@ -4,6 +4,8 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schemaText } from "../../src/cli/commands/schema.js";
 import { leftovers, REPO, runVerdict, spawnVerdict, startEvalTests, waitUntil } from "../helpers/eval-run.js";
+import { startOpenAITestServer } from "../helpers/openai-test-server.js";
+import { HAND_COUNTS, tcgResponder } from "../fixtures/models/scripted-tcg.js";
 import { alive, comparableRounds, freePort, killLeftServer, phaseRecord, readRounds, START_CHECKPOINT, startPolicyServer, writeLoopConfig } from "../helpers/selfplay-run.js";
 
 /**
@@ -163,6 +165,60 @@ describe("verdict selfplay", () => {
     expect(phaseRecord(run, 2, "evaluate")).toMatchObject({ attempts: 2 });
     expect(phaseRecord(run, 0, "evaluate")).toMatchObject({ attempts: 1 });
     for (const dir of ["round-1/search", "round-2/evaluate"]) expect(await leftovers(docker, join(run, dir))).toEqual([]);
+  });
+
+  it("generates the tests in round 1 and rewards every round's search on them (the paper's fixed TCG)", async () => {
+    const tcg = await startOpenAITestServer(tcgResponder());
+    const port = await freePort();
+    const config = join(root, "tcg.yaml");
+    writeLoopConfig(config, { rounds: 2, port, serve: "restart", tcg: tcg.baseUrl });
+    const run = join(root, "tcg");
+    runs.push(run);
+    try {
+      const result = await runVerdict(["selfplay", config, "--out", run], env("cache-tcg"));
+      expect(result.code, result.stderr).toBe(0);
+    } finally {
+      await tcg.close();
+    }
+    // Two requests per task, asked once: round 2 reuses round 1's tests.
+    expect(tcg.requests).toHaveLength(8);
+    expect(existsSync(join(run, "round-2", "tcg"))).toBe(false);
+    const tests = `tcg:${join(run, "round-1", "tcg")}`;
+    for (const round of [1, 2]) expect(phaseRecord(run, round, "search").details).toMatchObject({ tests, solved: 4 });
+    expect(phaseRecord(run, 1, "tcg").details).toMatchObject({ tasks: 4, model_calls: 8 });
+    const validity = { value: HAND_COUNTS.byValidity.valid / HAND_COUNTS.cases };
+    const { rounds } = readRounds(run);
+    expect(rounds.map((r) => (r.tcg_validity as { value: number } | null)?.value ?? null)).toEqual([null, validity.value, validity.value]);
+    expect(rounds.map((r) => (r.evaluation as { vanilla: { pass1: { value: number } } }).vanilla.pass1.value)).toEqual([0.25, 0.5, 0.75]);
+  });
+
+  it("stops when the policy server dies mid-search, keeps what the search found, and resumes once the server is back", async () => {
+    let server = await startPolicyServer(START_CHECKPOINT, { VERDICT_DATA_DIR: DATA }, 0, 60);
+    const port = server.port;
+    const config = join(root, "dying.yaml");
+    writeLoopConfig(config, { rounds: 1, port, serve: "lora" });
+    const run = join(root, "dying");
+    try {
+      const child = spawnVerdict(["selfplay", config, "--out", run], env("cache-dying"));
+      const log = join(run, "round-1", "search", "policy", "nodes.jsonl");
+      await waitUntil(() => existsSync(log) && readFileSync(log, "utf8").split("\n").length > 3, 90_000, "round 1's search to log some events");
+      await server.stop();
+      const { code } = await child.exited;
+      expect(code, child.stderr()).toBe(2);
+      expect(child.stderr()).toContain("the search of round 1 is incomplete");
+      expect(child.stderr()).toContain(`continue with: verdict selfplay --resume ${run}`);
+      expect(phaseRecord(run, 1, "search")).toMatchObject({ status: "failed" });
+      const logged = readFileSync(log, "utf8");
+      server = await startPolicyServer(START_CHECKPOINT, { VERDICT_DATA_DIR: DATA }, port);
+      const resumed = await runVerdict(["selfplay", "--resume", run], env("cache-dying"));
+      expect(resumed.code, resumed.stderr).toBe(0);
+      // Nothing the search logged before the server died is asked again or lost.
+      expect(readFileSync(log, "utf8").startsWith(logged)).toBe(true);
+      expect(phaseRecord(run, 1, "search")).toMatchObject({ status: "complete", attempts: 2, details: { solved: 4 } });
+      expect(readRounds(run).rounds.map((r) => (r.evaluation as { vanilla: { pass1: { value: number } } }).vanilla.pass1.value)).toEqual([0.25, 0.5]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("stops on a failing trainer with its exit code and log, keeps every finished phase, and resumes once it is fixed", async () => {

@@ -34,8 +34,8 @@ export interface PolicyServer {
 }
 
 /** Starts the learnable policy server on `checkpoint` and waits for it to listen. */
-export async function startPolicyServer(checkpoint: string, env: Record<string, string>, port = 0): Promise<PolicyServer> {
-  const child = spawn(process.execPath, [POLICY_SERVER, "--checkpoint", checkpoint, "--port", String(port)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+export async function startPolicyServer(checkpoint: string, env: Record<string, string>, port = 0, delayMs = 0): Promise<PolicyServer> {
+  const child = spawn(process.execPath, [POLICY_SERVER, "--checkpoint", checkpoint, "--port", String(port), "--delay-ms", String(delayMs)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const listening = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -65,6 +65,8 @@ export interface LoopSettings {
   serve: "restart" | "lora" | { command: string; health_url: string; timeout_s: number };
   /** Milliseconds the restart server waits before each answer. */
   delayMs?: number;
+  /** A test-case generator's API root: round 1 then generates the tests every search is rewarded on. */
+  tcg?: string;
 }
 
 /**
@@ -85,6 +87,7 @@ export function writeLoopConfig(path: string, s: LoopSettings): void {
       `rounds: ${s.rounds}`,
       `checkpoint: ${START_CHECKPOINT}`,
       `policy: {name: policy, base_url: "http://127.0.0.1:${s.port}/v1", model: policy, retries: 0, timeout_s: 30}`,
+      ...(s.tcg !== undefined ? [`tcg: {model: {name: tcg, base_url: "${s.tcg}", model: tcg, retries: 0}, settings: {requests: 2, cases: 3}}`] : []),
       "search: {split: train, limit: 4, settings: {rollouts: 4, max_depth: 2, n: 3, seed: 7}}",
       "export: {formats: [dpo, prm, sft]}",
       `trainer: {command: "${TOY_TRAINER}"}`,
