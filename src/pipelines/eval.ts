@@ -4,7 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { InputError, VerdictError } from "../core/errors.js";
 import type { RunManifest, RunSummary } from "../core/run.js";
 import type { EngineStats, EngineSummary } from "../core/sandbox.js";
-import type { BenchmarkSpec, Task, Test } from "../core/task.js";
+import type { BenchmarkSpec, Task } from "../core/task.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { summarize } from "../metrics/summary.js";
@@ -23,7 +23,7 @@ import { VERSION } from "../version.js";
 import { storedOptions, type EvalOptions } from "./eval-options.js";
 import { assertSameImage, assertSameRun, assertVerdictsMatchSamples } from "./eval-resume.js";
 import { loadRunSamples } from "./samples-split.js";
-import { loadTestsSource, parseTestsSource, testsSourceText, type SourcedTests } from "./tests-source.js";
+import { loadTestsSource, parseTestsSource, testsManifest, testsOf } from "./tests-source.js";
 
 /** The outcome of `verdict eval`. */
 export interface EvalResult {
@@ -221,14 +221,3 @@ function stoppedRun(
   return err;
 }
 
-/** The judge options of a sample under the run's tests source: its task's generated tests, when they replace or join the benchmark's. */
-function testsOf(sourced: SourcedTests, taskId: string): { tests?: Test[] } {
-  const tests = sourced.testsFor(taskId);
-  return tests === undefined ? {} : { tests };
-}
-
-/** What a manifest records of the tests source: the source, and the generated tests' file hash. */
-function testsManifest(sourced: SourcedTests): Pick<RunManifest, "tests" | "tests_sha256"> {
-  if (sourced.tcg === undefined) return {};
-  return { tests: testsSourceText(sourced.source), tests_sha256: sourced.tcg.tests_sha256 };
-}

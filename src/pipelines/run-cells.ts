@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { ReferenceFailure, RunManifest } from "../core/run.js";
 import type { Sample } from "../core/sample.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
+import type { Test } from "../core/task.js";
 import { summarize } from "../metrics/summary.js";
 import type { Provider } from "../models/provider.js";
 import type { PromptTask } from "../prompts/prompt-task.js";
@@ -46,6 +47,8 @@ export interface CellRun {
 export interface ModelContext {
   cfg: RunConfig;
   session: LocalJudgingSession;
+  /** A sample's judge options under the run's tests source (`tests:`): its task's generated tests, when they replace or join the benchmark's. */
+  testsOf: (taskId: string) => { tests?: Test[] };
   promptTasks: PromptTask[];
   shots: PromptTask[];
   provider: Provider;
@@ -149,7 +152,7 @@ async function judgeCell(p: PreparedCell, ctx: ModelContext): Promise<void> {
     for await (const r of generation.samples) yield toSample(r);
   }
   try {
-    cell.verdicts = await judgeSamples(stream(), (s) => ctx.session.judgeSample(s), {
+    cell.verdicts = await judgeSamples(stream(), (s) => ctx.session.judgeSample(s, ctx.testsOf(s.taskId)), {
       concurrency: ctx.session.sandbox.workers * 2,
       store: p.store,
       progress: false,

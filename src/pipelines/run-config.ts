@@ -7,6 +7,7 @@ import { ISOLATION_MODES } from "../core/sandbox.js";
 import { PROMPT_STYLE_NAMES } from "../prompts/prompt-style.js";
 import { DEFAULT_LIMITS } from "../sandbox/limits.js";
 import { PLACEMENT_CONFIG_FIELDS } from "../session/sandbox-placement.js";
+import { resolveTestsSourceText, testsSourceSchema } from "./tests-source.js";
 
 /**
  * The config of `verdict run` and `verdict table1` (YAML): which benchmark, which policy
@@ -155,6 +156,7 @@ export const runConfigSchema = z
     aspr: asprSchema.default({ temperature: 0.8, top_p: 0.95, seed: 0, definition: "A", paths: 4, finals: 4 }),
     sandbox: sandboxSchema.default({ isolation: "pool", timeout_s: DEFAULT_LIMITS.testSeconds as number, memory_mb: DEFAULT_LIMITS.memoryMb, hash_seed: 0 }),
     ci: ciSchema.default({ method: "auto", resamples: 10_000, seed: 0 }),
+    tests: testsSourceSchema.optional().describe("which tests judge the samples (default benchmark): the benchmark's, the valid tests of a `verdict tcg` run (tcg:RUN_DIR, relative to this file), or both (benchmark+tcg:RUN_DIR)"),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -236,8 +238,8 @@ export async function loadRunConfig(file: string): Promise<RunConfig> {
 export function parseRunConfigText(text: string, file: string): RunConfig {
   const cfg = parseConfigText(runConfigSchema, text, file, "run config");
   const base = dirname(resolve(file));
-  const resolved = resolvePaths(cfg, base);
-  // ASPR C and D read a search run: its directory is relative to the file too.
+  // A TCG run of `tests` and ASPR C and D's search run are relative to the file too.
+  const resolved = { ...resolvePaths(cfg, base), ...(cfg.tests !== undefined ? { tests: resolveTestsSourceText(cfg.tests, base) } : {}) };
   return cfg.aspr.search_run === undefined ? resolved : { ...resolved, aspr: { ...resolved.aspr, search_run: resolve(base, cfg.aspr.search_run) } };
 }
 

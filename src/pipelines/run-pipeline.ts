@@ -27,6 +27,7 @@ import type { ModelConfig, RunConfig } from "./run-config.js";
 import { cellLabel, runModelCells, type CellId, type CellRun } from "./run-cells.js";
 import { openRunRecord } from "./run-record.js";
 import { loadConfiguredBenchmark, providerFor } from "./run-providers.js";
+import { loadEveryTaskTests, testsManifest, testsOf, type SourcedTests } from "./tests-source.js";
 
 /**
  * `verdict run`: generate with every configured model and prompt style and score in one go.
@@ -200,9 +201,11 @@ async function runLocked(c: {
     const { unscorable, failures } = session.groundTruth;
     // A task with no test left would score any program that loads as a pass: stop before generating.
     if (unscorable.length > 0) throw new SetupError(explainUnscorable(unscorable, failures));
+    // Generated tests (tests: tcg:RUN_DIR) replace or join each task's; every task must keep one.
+    const sourced = await loadEveryTaskTests(cfg.tests, session.benchmark.tasks);
     // The pool is up before the first request goes out: the first samples are judged while the rest are generated.
     await session.warm();
-    const context = { cfg, opts, session, providers: c.providers, shots: c.shots, spec, runDir, createdAt: run.record.created_at, generateWith: c.generateWith, generation };
+    const context = { cfg, opts, session, sourced, providers: c.providers, shots: c.shots, spec, runDir, createdAt: run.record.created_at, generateWith: c.generateWith, generation };
     await runCells(cells, context);
   } catch (err) {
     run.write("interrupted");
@@ -244,6 +247,7 @@ interface RunContext {
   cfg: RunConfig;
   opts: PipelineOptions;
   session: LocalJudgingSession;
+  sourced: SourcedTests;
   providers: Map<string, Provider>;
   shots: Awaited<ReturnType<typeof loadFewShot>>;
   spec: { name: string; split: string; dataSha256: Record<string, string>; tasks: Parameters<typeof promptTaskFromSpec>[0][] };
@@ -283,6 +287,7 @@ async function runCells(cells: CellRun[], c: RunContext): Promise<void> {
     k: [1],
     node: process.version,
     host: { cpus: cpus().length, platform: process.platform },
+    ...testsManifest(c.sourced),
   };
   try {
     // Settled, not raced: a model that fails must not close the pool under another one's jobs.
@@ -293,6 +298,7 @@ async function runCells(cells: CellRun[], c: RunContext): Promise<void> {
           {
             cfg,
             session,
+            testsOf: (taskId: string) => testsOf(c.sourced, taskId),
             promptTasks,
             shots: c.shots,
             provider: c.providers.get(m.name) as Provider,

@@ -37,6 +37,8 @@ function fingerprint(cfg: RunConfig): unknown {
     pass1: cfg.pass1,
     aspr: cfg.aspr,
     models: cfg.models.map((m) => ({ name: m.name, model: m.model, api: m.api })),
+    // Only when set: a run made before `tests` existed (the benchmark's tests) still resumes.
+    ...(cfg.tests !== undefined && cfg.tests !== "benchmark" ? { tests: cfg.tests } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
+import type { RunManifest } from "../core/run.js";
 import type { Task, Test } from "../core/task.js";
 import { loadGeneratedTests, TESTS_FILE } from "../tcg/tests-file.js";
 import { sha256 } from "../util/hash.js";
@@ -41,6 +42,14 @@ export function parseTestsSource(text: string, base: string = process.cwd()): Te
   const dir = isAbsolute(given) ? given : resolve(base, given);
   if (!existsSync(join(dir, TESTS_FILE))) throw new InputError(`--tests ${text}: not a \`verdict tcg\` run directory (no ${TESTS_FILE})`, dir);
   return { benchmark: both, tcg: dir };
+}
+
+/** A tests source as a config writes it, with a relative run directory made absolute against `base` (the config file's folder). */
+export function resolveTestsSourceText(text: string, base: string): string {
+  const tcg = /^(benchmark\+)?tcg:(.+)$/.exec(text);
+  if (tcg === null) return text;
+  const dir = tcg[2] ?? "";
+  return `${tcg[1] ?? ""}tcg:${isAbsolute(dir) ? dir : resolve(base, dir)}`;
 }
 
 /** A tests source as written (with the run directory absolute): what a manifest records and a resume compares. */
@@ -85,4 +94,34 @@ export async function loadTestsSource(source: TestsSource, tasks: readonly Task[
       other_tasks: loaded.otherTasks,
     },
   };
+}
+
+/** The judge options of a sample under a tests source: its task's generated tests, when they replace or join the benchmark's. */
+export function testsOf(sourced: SourcedTests, taskId: string): { tests?: Test[] } {
+  const tests = sourced.testsFor(taskId);
+  return tests === undefined ? {} : { tests };
+}
+
+/** What a manifest records of the tests source: the source, and the generated tests' file hash. */
+export function testsManifest(sourced: SourcedTests): Pick<RunManifest, "tests" | "tests_sha256"> {
+  if (sourced.tcg === undefined) return {};
+  return { tests: testsSourceText(sourced.source), tests_sha256: sourced.tcg.tests_sha256 };
+}
+
+/**
+ * The tests of a run that generates its samples (`verdict run`'s `tests:`): every task must keep
+ * a test, since a task without one would score any program that loads as a pass, so a TCG run
+ * that leaves some task without a valid test is refused before anything is generated.
+ */
+export async function loadEveryTaskTests(text: string | undefined, tasks: readonly Task[]): Promise<SourcedTests> {
+  const sourced = await loadTestsSource(parseTestsSource(text ?? "benchmark"), tasks);
+  const left = sourced.withoutTests;
+  if (left.length > 0) {
+    const shown = left.length > 10 ? `${left.slice(0, 10).join(", ")} and ${left.length - 10} more` : left.join(", ");
+    throw new InputError(
+      `tests: ${text ?? ""}: ${left.length} task(s) have no valid generated test (${shown}); use tests: benchmark+tcg:${sourced.tcg?.dir ?? "RUN_DIR"}, or a TCG run that covers every task`,
+      join(sourced.tcg?.dir ?? "", TESTS_FILE),
+    );
+  }
+  return sourced;
 }

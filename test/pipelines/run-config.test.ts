@@ -104,4 +104,11 @@ describe("run config", () => {
     expect(schema).toMatchObject({ type: "object", required: ["models"], additionalProperties: false });
     expect(Object.keys(schema.properties as object)).toEqual(expect.arrayContaining(["models", "styles", "pass1", "aspr", "limit"]));
   });
+
+  it("reads tests: (the benchmark's, a TCG run's, or both), its run directory relative to the config's folder", () => {
+    expect(parseRunConfigText(ISSUE_EXAMPLE, "/configs/run.yaml").tests).toBeUndefined();
+    expect(parseRunConfigText(`${ISSUE_EXAMPLE}tests: tcg:runs/t1\n`, "/configs/run.yaml").tests).toBe("tcg:/configs/runs/t1");
+    expect(parseRunConfigText(`${ISSUE_EXAMPLE}tests: benchmark+tcg:/abs/t1\n`, "/configs/run.yaml").tests).toBe("benchmark+tcg:/abs/t1");
+    expect(errorOf(`${ISSUE_EXAMPLE}tests: tcg\n`)).toMatch(/tests \(line 9\): expected benchmark, tcg:RUN_DIR or benchmark\+tcg:RUN_DIR/);
+  });
 });

@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PyValue } from "../../src/core/py-value.js";
 import type { RunSummary } from "../../src/core/run.js";
 import type { SampleVerdict } from "../../src/core/sample-verdict.js";
+import { encodeValue } from "../../src/judge/codec.js";
 import { renderTable1 } from "../../src/report/table1.js";
 import { runEval } from "../../src/pipelines/eval.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
@@ -11,7 +13,7 @@ import { parseRunConfig, type RunConfig } from "../../src/pipelines/run-config.j
 import type { CellId } from "../../src/pipelines/run-cells.js";
 import { runPipeline, type PipelineResult } from "../../src/pipelines/run-pipeline.js";
 import { readSampleRecords } from "../../src/runner/samples-file.js";
-import { BASE_EXPECTED, BASE_SCRIPT, scriptedPolicy, TASKS, type PolicyScript } from "../fixtures/models/scripted-policy.js";
+import { BASE_EXPECTED, BASE_SCRIPT, program, scriptedPolicy, TASKS, type PolicyScript } from "../fixtures/models/scripted-policy.js";
 import { startOpenAITestServer, type OpenAITestServer } from "../helpers/openai-test-server.js";
 import { testImage } from "../helpers/sandbox-image.js";
 
@@ -421,5 +423,45 @@ describe.skipIf(!HAS_DATA)("what a run says about its answers and its failed req
     }
     expect(logs).toContainEqual(expect.stringMatching(/^prose\/vanilla\/pass1: generated 3 samples .*; 0 of 3 answers contained code: check the prompt style, the API \(completions for base models, chat for instruct models\) and max_tokens$/));
     expect(logs).toContainEqual(expect.stringMatching(/^warning: down\/vanilla\/pass1: task 11, .*: HTTP 503: model is loading \(resume the run to retry\)$/));
+  }, 300_000);
+});
+
+describe.skipIf(!HAS_DATA)("a run judged on the tests a TCG run generated (tests: tcg:RUN_DIR)", () => {
+  /** A tests.jsonl row of a valid generated case of `fn`, as `verdict tcg` writes it. */
+  const row = (taskId: string, fn: string, args: PyValue[], expected: PyValue, index: number): string =>
+    `${JSON.stringify({
+      task_id: taskId,
+      id: `tcg/gen/0/${index}`,
+      origin: { model: "gen", request: 0, case: index },
+      validity: "valid",
+      input_text: args.map((a) => JSON.stringify(a)).join(", "),
+      output_text: JSON.stringify(expected),
+      input: { kind: "call", fn, args: args.map(encodeValue) },
+      expect: { expected: encodeValue(expected), comparator: { kind: "eq" } },
+      seconds: 4,
+    })}\n`;
+
+  it("judges every sample on the generated tests only, records them in each cell's manifest, and refuses a task left without one", async () => {
+    const tcgDir = join(root, "tcg-run");
+    mkdirSync(tcgDir, { recursive: true });
+    // Task 12's one generated test is MBPP's first, which the partly right program passes: on the benchmark's three it fails.
+    writeFileSync(
+      join(tcgDir, "tests.jsonl"),
+      row("11", "remove_Occ", ["hello", "l"], "heo", 0) + row("12", "sort_matrix", [[[1, 2, 3], [2, 4, 5], [1, 1, 1]]], [[1, 1, 1], [1, 2, 3], [2, 4, 5]], 0),
+    );
+    const outDir = join(root, "results", "tcg-tests");
+    await runPipeline({ config: config({ limit: 2, styles: ["vanilla"], tests: `tcg:${tcgDir}` }), outDir, noCache: false });
+    const cell = join(outDir, "base", "vanilla", "aspr");
+    const verdicts = readFileSync(join(cell, "verdicts.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as SampleVerdict);
+    expect(verdicts.length).toBeGreaterThan(0);
+    for (const v of verdicts) expect(v.tests.map((t) => t.id)).toEqual(["tcg/gen/0/0"]);
+    const partial = (await readSampleRecords(join(cell, "generations.jsonl"))).records.find((r) => r.task_id === "12" && r.solution.includes(program("12", "P").split("\n")[1] ?? "?"));
+    expect(verdicts.find((v) => v.task_id === "12" && v.sample_index === partial?.sample_index)?.status).toBe("pass");
+    const manifest = JSON.parse(readFileSync(join(cell, "manifest.json"), "utf8")) as { tests?: string; tests_sha256?: string };
+    expect(manifest).toMatchObject({ tests: `tcg:${tcgDir}`, tests_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // Task 13 has no generated test: it would pass any program that loads, so the run is refused before a request.
+    await expect(runPipeline({ config: config({ limit: 3, styles: ["vanilla"], tests: `tcg:${tcgDir}` }), outDir: join(root, "results", "tcg-short"), noCache: false })).rejects.toThrow(
+      /tests: tcg:.*: 1 task\(s\) have no valid generated test \(13\); use tests: benchmark\+tcg:/,
+    );
   }, 300_000);
 });
