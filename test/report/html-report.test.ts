@@ -264,6 +264,9 @@ describe("createHtmlReport", () => {
     expect(html).toContain("<li>3 of 4 verdicts from cache (the verdict cache: --no-verdict-cache judges every sample afresh); expected values and reference timings from cache.</li>");
     expect(html).toContain("<li>UNSTABLE: 1 task(s) are timing-bound (a sample finished a test within 25% of its time limit): 2; their verdicts may flip between runs.</li>");
     expect(JSON.stringify(embedded(html))).toContain(JSON.stringify(detail).slice(1, -1));
+    // Each reused sample is marked, for its details ("from the verdict cache"); the fresh one is not.
+    const rows = embedded(html).runs[0]?.details.flatMap((d) => (JSON.parse(d) as RunTaskDetail).s) ?? [];
+    expect(rows.map((r) => r.c ?? 0)).toEqual([0, 1, 1, 1]);
   });
 
   it("says what it cannot show when the benchmark data is not on this machine", async () => {
