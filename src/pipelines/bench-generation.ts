@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type Docker from "dockerode";
 import type { Sample } from "../core/sample.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
@@ -10,6 +8,7 @@ import { buildVanillaPrompt } from "../prompts/vanilla.js";
 import { judgeSamples } from "../runner/judge-samples.js";
 import type { GenerationRecord } from "../runner/run-format.js";
 import { openJudgingSession } from "../session/judging-session.js";
+import { startScriptedCompletionsServer, type ScriptedCompletionsServer } from "./bench-completions-server.js";
 import { promptTaskFromSpec, startGeneration, type GenerateOptions } from "./generate.js";
 
 /**
@@ -74,44 +73,9 @@ export const ADDED_MS_TARGET = 5;
 /** run / (generate + eval) must be at most this for "well under". */
 export const OVERLAP_TARGET = 0.8;
 
-/** An OpenAI-compatible completions server that answers from a table, after `latencyMs`. */
-async function startInstantServer(answers: Map<string, string>): Promise<{ baseUrl: string; setLatency(ms: number): void; close(): Promise<void> }> {
-  let latency = 0;
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { prompt?: string; n?: number };
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
-    const text = answers.get(body.prompt ?? "") ?? "pass\n";
-    const n = body.n ?? 1;
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({
-        object: "text_completion",
-        choices: Array.from({ length: n }, (_, index) => ({ index, text, finish_reason: "stop" })),
-        usage: { prompt_tokens: 100, completion_tokens: 50 * n },
-      }),
-    );
-  };
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      res.writeHead(500);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    setLatency: (ms) => {
-      latency = ms;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/** An OpenAI-compatible completions server that answers from a table (each prompt's n choices the same text), after a settable latency. */
+function startInstantServer(answers: Map<string, string>): Promise<ScriptedCompletionsServer> {
+  return startScriptedCompletionsServer((body) => Array.from({ length: body.n ?? 1 }, () => answers.get(body.prompt ?? "") ?? "pass\n"));
 }
 
 const seconds = (t0: number): number => (performance.now() - t0) / 1000;

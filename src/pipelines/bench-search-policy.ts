@@ -1,10 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { TaskSpec } from "../core/task.js";
 import { entryPointOf, normalizeNewlines } from "../prompts/prompt-task.js";
 import type { StepPolicy } from "../search/policy.js";
 import type { RewardJudge } from "../search/reward.js";
 import type { SearchTask } from "../search/search-task.js";
+import { startScriptedCompletionsServer, type ScriptedCompletionsServer } from "./bench-completions-server.js";
 import { promptTaskFromSpec } from "./generate.js";
 
 /**
@@ -91,41 +90,7 @@ export const instantJudge: RewardJudge = {
   },
 };
 
-/** The script behind an OpenAI-compatible completions server on loopback, answering after `latencyMs` (settable). */
-export async function startScriptServer(script: BenchScript): Promise<{ baseUrl: string; setLatency(ms: number): void; close(): Promise<void> }> {
-  let latency = 0;
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { prompt?: string; n?: number };
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
-    const texts = script.stepsFor(body.prompt ?? "", body.n ?? 1);
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({
-        object: "text_completion",
-        choices: texts.map((text, index) => ({ index, text, finish_reason: "stop" })),
-        usage: { prompt_tokens: (body.prompt ?? "").length >> 2, completion_tokens: 60 * texts.length },
-      }),
-    );
-  };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { message: (err as Error).message } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    setLatency: (ms) => {
-      latency = ms;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/** The script behind an OpenAI-compatible completions server on loopback (latency settable). */
+export function startScriptServer(script: BenchScript): Promise<ScriptedCompletionsServer> {
+  return startScriptedCompletionsServer((body) => script.stepsFor(body.prompt ?? "", body.n ?? 1));
 }

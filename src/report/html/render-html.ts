@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { VERSION } from "../../version.js";
 import { CLIENT_SCRIPT } from "./client-script.js";
 import { escapeHtml } from "./escape-html.js";
+import { pageHead } from "./page-head.js";
 import { highlightPython } from "./python-highlight.js";
 import type { ReportData } from "./report-data.js";
 import { REPORT_CSS } from "./styles.js";
@@ -15,24 +15,10 @@ export interface HtmlDocumentParts {
   generatedAt: Date;
 }
 
-/**
- * Assembles the self-contained page. A Content-Security-Policy allows only the page's own
- * script (by its sha256) and inline styles and no connections at all, so the file works
- * offline, and a program or output that slipped markup past the escaping still could not
- * run script or reach the network.
- */
+/** Assembles the self-contained page (its head and Content-Security-Policy: page-head.ts). */
 export function renderHtmlDocument(parts: HtmlDocumentParts): string {
   const compare = parts.data.runs.length === 2;
   const script = `(function () {\n${highlightPython.toString()}\n${CLIENT_SCRIPT}\n})();`;
-  const scriptHash = createHash("sha256").update(script, "utf8").digest("base64");
-  const csp = [
-    "default-src 'none'",
-    `script-src 'sha256-${scriptHash}'`,
-    "style-src 'unsafe-inline'",
-    "img-src data:",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; ");
   const flipFilter = compare
     ? `<label>flips <select id="flip-filter"><option value="all">all samples</option><option value="flips">flipped only</option>` +
       `<option value="regressions">regressions (pass → fail)</option><option value="improvements">improvements (fail → pass)</option></select></label>`
@@ -43,16 +29,7 @@ export function renderHtmlDocument(parts: HtmlDocumentParts): string {
   const gridHelp = compare
     ? "Each cell is one sample: top half A, bottom half B. Outlined cells flipped (black: pass → fail, green: fail → pass). Click a cell for its program, tests and output."
     : "Each cell is one sample, coloured by outcome; the right column is the task's pass rate. Click a cell for its program, tests and output.";
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="generator" content="verdict ${escapeHtml(VERSION)}">
-<title>${escapeHtml(parts.title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
+  return `${pageHead(parts.title, script, REPORT_CSS)}
 <body class="${compare ? "compare" : "single"}">
 <main>
 ${parts.summaryHtml}

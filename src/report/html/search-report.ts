@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../../core/errors.js";
 import { readSearchRun, type SearchRunModel } from "../../pipelines/search-manifest.js";
 import { VERSION } from "../../version.js";
 import { escapeHtml } from "./escape-html.js";
+import { pageHead } from "./page-head.js";
 import { highlightPython } from "./python-highlight.js";
 import { embedJson } from "./render-html.js";
 import { renderTreeSvg, valueColor } from "./search-tree-svg.js";
@@ -145,18 +145,7 @@ function pageTree(model: string, t: TreeSummary, programs: Map<string, string>):
 
 function renderPage(title: string, summaryHtml: string, options: string[], views: string[], trees: PageTree[], now: Date): string {
   const script = `(function () {\n${highlightPython.toString()}\n${SEARCH_TREE_SCRIPT}\n})();`;
-  const scriptHash = createHash("sha256").update(script, "utf8").digest("base64");
-  const csp = ["default-src 'none'", `script-src 'sha256-${scriptHash}'`, "style-src 'unsafe-inline'", "img-src data:", "base-uri 'none'", "form-action 'none'"].join("; ");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="generator" content="verdict ${escapeHtml(VERSION)}">
-<title>${escapeHtml(title)}</title>
-<style>${REPORT_CSS}${TREE_CSS}</style>
-</head>
+  return `${pageHead(title, script, REPORT_CSS + TREE_CSS)}
 <body class="search">
 <main>
 ${summaryHtml}
