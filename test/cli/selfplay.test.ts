@@ -109,8 +109,12 @@ describe("verdict selfplay", () => {
     const compared = await runVerdict(["compare", cell(0), cell(3), "--json"], env("cache-restart"));
     expect(compared.code, compared.stderr).toBe(0);
     expect(JSON.parse(compared.stdout)).toMatchObject({ a: { pass_at_k: { "1": 0.25 } }, b: { pass_at_k: { "1": 1 } } });
-    const report = await runVerdict(["selfplay", "report", run], env("cache-restart"));
+    // The HTML round report is written with rounds.json (its page is tested in test/report/html/selfplay-report.test.ts).
+    expect(result.stdout).toContain(`rounds.html: ${join(run, "rounds.html")}`);
+    expect(readFileSync(join(run, "rounds.html"), "utf8")).toContain('<svg class="plot" id="plot-pass1"');
+    const report = await runVerdict(["selfplay", "report", run, "--html", join(root, "again.html")], env("cache-restart"));
     expect(report.stdout).toContain("100.0 [100.0, 100.0]");
+    expect(readFileSync(join(root, "again.html"), "utf8")).toBe(readFileSync(join(run, "rounds.html"), "utf8"));
     referenceRun = run;
   });
 

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.js";
 import { loadSelfplayConfig, type SelfplayConfig } from "../../pipelines/selfplay-config.js";
 import { runSelfplay, SELFPLAY_FILES, selfplayResumeCommand, storedSelfplayConfig } from "../../pipelines/selfplay.js";
+import { renderRoundsHtml } from "../../report/html/selfplay-report.js";
 import { renderRounds } from "../../report/selfplay-table.js";
 import { withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
@@ -33,16 +34,27 @@ export function registerSelfplayCommand(program: Command): void {
           }),
         () => ({ saved: "", resume: flags.resume !== undefined ? selfplayResumeCommand(resolve(flags.resume)) : "" }),
       );
+      const html = writeRoundsHtml(result.runDir, result.report);
       if (flags.json) process.stdout.write(`${JSON.stringify(result.report)}\n`);
-      else process.stdout.write(`${renderRounds(result.report)}\nrounds.json: ${join(result.runDir, SELFPLAY_FILES.rounds)}\n`);
+      else process.stdout.write(`${renderRounds(result.report)}\nrounds.json: ${join(result.runDir, SELFPLAY_FILES.rounds)}\nrounds.html: ${html}\n`);
     });
   selfplay
     .command("report")
-    .description("print the rounds table of a selfplay run (finished or not)")
+    .description("print the rounds table of a selfplay run (finished or not) and write its HTML round report")
     .argument("<run-dir>", "a selfplay run directory")
-    .action((runDir: string) => {
-      const path = join(resolve(runDir), SELFPLAY_FILES.rounds);
-      if (!existsSync(path)) throw new InputError("not a selfplay run (no rounds.json)", resolve(runDir));
-      process.stdout.write(renderRounds(JSON.parse(readFileSync(path, "utf8")) as RoundsReport));
+    .option("--html <file>", "where to write the HTML round report (default: rounds.html in the run)")
+    .action((runDir: string, flags: { html?: string }) => {
+      const dir = resolve(runDir);
+      const path = join(dir, SELFPLAY_FILES.rounds);
+      if (!existsSync(path)) throw new InputError("not a selfplay run (no rounds.json)", dir);
+      const report = JSON.parse(readFileSync(path, "utf8")) as RoundsReport;
+      const html = writeRoundsHtml(dir, report, flags.html !== undefined ? resolve(flags.html) : undefined);
+      process.stdout.write(`${renderRounds(report)}\nrounds.html: ${html}\n`);
     });
+}
+
+/** Writes the HTML round report (default `<run>/rounds.html`) and returns its path. */
+function writeRoundsHtml(runDir: string, report: RoundsReport, file = join(runDir, "rounds.html")): string {
+  writeFileSync(file, renderRoundsHtml(report, `verdict selfplay: ${basename(runDir)}`));
+  return file;
 }
