@@ -4,13 +4,14 @@ import { escapeHtml } from "./escape-html.js";
 
 /**
  * The head every self-contained report page shares. Its Content-Security-Policy allows only
- * the page's own script (by its sha256) and inline styles and no connections at all, so the
+ * the page's own script (by its sha256; none when `script` is null) and inline styles and no connections at all, so the
  * file works offline, and a program or output that slipped markup past the escaping still could
  * not run script or reach the network.
  */
-export function pageHead(title: string, script: string, css: string): string {
-  const scriptHash = createHash("sha256").update(script, "utf8").digest("base64");
-  const csp = ["default-src 'none'", `script-src 'sha256-${scriptHash}'`, "style-src 'unsafe-inline'", "img-src data:", "base-uri 'none'", "form-action 'none'"].join("; ");
+export function pageHead(title: string, script: string | null, css: string): string {
+  // A page without script (null) gets no script-src: default-src 'none' then forbids every script.
+  const scriptSrc = script === null ? [] : [`script-src 'sha256-${createHash("sha256").update(script, "utf8").digest("base64")}'`];
+  const csp = ["default-src 'none'", ...scriptSrc, "style-src 'unsafe-inline'", "img-src data:", "base-uri 'none'", "form-action 'none'"].join("; ");
   return `<!doctype html>
 <html lang="en">
 <head>
