@@ -188,7 +188,7 @@ async function judgeCell(p: PreparedCell, ctx: ModelContext): Promise<void> {
     }),
   );
   p.store.writeManifest({ ...p.manifest, status: ctx.signal.aborted ? "interrupted" : "complete" });
-  ctx.log(`${cellLabel(cell.id)}: ${cell.verdicts.length} samples judged, ${cell.verdicts.filter((v) => v.status === "pass").length} pass`);
+  ctx.log(`${cellLabel(cell.id)}: ${cell.verdicts.length} samples judged, ${cell.verdicts.filter((v) => v.status === "pass").length} pass, ${cell.verdicts.filter((v) => v.cached).length} from the verdict cache`);
 }
 
 /** Generates the cells one after another; a fault rejects the generations still waiting (they would wait for ever). */

@@ -86,6 +86,8 @@ export interface PipelineResult {
     samples: number;
     failures: (GenerationFailure & CellId)[];
   };
+  /** Verdicts of every cell, and how many of them were reused from the verdict cache (absent in runs made before). */
+  judging?: { verdicts: number; cached: number };
   /**
    * Cells whose generation failed for some tasks after retries, with those tasks: the figures
    * cover the other tasks only (each figure says how many), and `--resume` completes them. Empty when complete.
@@ -227,6 +229,7 @@ async function runLocked(c: {
     settings: { pass1: cfg.pass1, aspr: cfg.aspr, prompt: cfg.prompt, maxTokens: cfg.max_tokens, ci: cfg.ci },
     models: cfg.models.map((m) => modelResult(m, cfg, cells, incomplete, taskIds, c.providers.get(m.name)?.id() ?? "")),
     generation,
+    judging: { verdicts: cells.reduce((n, cell) => n + cell.verdicts.length, 0), cached: cells.reduce((n, cell) => n + cell.verdicts.filter((v) => v.cached).length, 0) },
     incomplete,
     seconds: (Date.now() - c.started) / 1000,
   };

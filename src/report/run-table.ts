@@ -1,7 +1,7 @@
 import Table from "cli-table3";
 import type { FigureCi } from "../metrics/figures.js";
 import type { PipelineResult } from "../pipelines/run-pipeline.js";
-import { buildTable1Json, incompleteBanner, pct, signedPct } from "./table1.js";
+import { buildTable1Json, incompleteBanner, judgingLines, pct, signedPct } from "./table1.js";
 
 /** A figure with its interval, as the run table prints it. */
 function withCi(value: number | null, ci: FigureCi | null, signed = false): string {
@@ -38,6 +38,7 @@ export function renderRunResult(r: PipelineResult): string {
     table.toString(),
     `${r.benchmark.name} ${r.benchmark.split}, ${r.benchmark.tasks} tasks; Pass@1: n = ${r.settings.pass1.n}, temperature ${r.settings.pass1.temperature}; ASPR definition ${a.definition}: P = ${a.paths}, M = ${a.finals}, temperature ${a.temperature}, top_p ${a.top_p}.`,
     `generation: ${g.samples} new samples, ${g.requests} requests (${g.cachedRequests} from cache)${g.failures.length > 0 ? `, ${g.failures.length} failed: resume the run to retry them` : ""}; ${r.seconds.toFixed(1)} s in all.`,
+    ...judgingLines(r),
     `results: ${r.runDir}`,
     "",
   ].join("\n");

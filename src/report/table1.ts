@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import { ALL_ASPR_DEFINITIONS, type AnyAsprDefinition } from "../metrics/aspr.js";
+import { cacheLine } from "./summary-table.js";
 
 /**
  * The o1-Coder paper's Table 1 (pseudocode-based generation on MBPP): for each model, Vanilla,
@@ -51,6 +52,8 @@ export interface Table1Input {
   }[];
   /** Cells whose generation failed for some tasks: the table is printed as INCOMPLETE. */
   incomplete?: Table1Incomplete[];
+  /** Verdicts of every cell and how many came from the verdict cache (absent in runs made before). */
+  judging?: { verdicts: number; cached: number };
 }
 
 /** A figure in table.json: the value and its interval as [low, high]. */
@@ -242,7 +245,14 @@ export function renderTable1(input: Table1Input): string {
   table.push(["metric", "", ...t.rows.flatMap(() => ["Vanilla", "Pseudocode", "Δ"])]);
   for (const row of bodyRows(t)) table.push([row.metric, row.source, ...row.cells]);
   const banner = incompleteBanner(t);
-  return `${banner ? `${banner}\n` : ""}${table.toString()}\n${table1Notes(t).join("\n")}\nresults: ${t.run_dir}\n`;
+  return `${banner ? `${banner}\n` : ""}${table.toString()}\n${[...table1Notes(t), ...judgingLines(input)].join("\n")}\nresults: ${t.run_dir}\n`;
+}
+
+/** "judging: 181 of 399 verdicts from cache (…)." under a run's table: a reused verdict is not a measurement of this run. */
+export function judgingLines(input: Pick<Table1Input, "judging">): string[] {
+  if (input.judging === undefined) return [];
+  const line = cacheLine({ samples: input.judging.verdicts, cached: { verdicts: input.judging.cached } });
+  return line === null ? [] : [`judging: ${line}`];
 }
 
 /** The table as markdown (table.md). */

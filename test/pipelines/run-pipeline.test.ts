@@ -6,6 +6,7 @@ import type { PyValue } from "../../src/core/py-value.js";
 import type { RunSummary } from "../../src/core/run.js";
 import type { SampleVerdict } from "../../src/core/sample-verdict.js";
 import { encodeValue } from "../../src/judge/codec.js";
+import { renderRunResult } from "../../src/report/run-table.js";
 import { renderTable1 } from "../../src/report/table1.js";
 import { runEval } from "../../src/pipelines/eval.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
@@ -278,6 +279,14 @@ describe.skipIf(!HAS_DATA)("runPipeline against a scripted model server", () => 
     });
     // Every answer comes from the response cache: the same requests as the first run.
     expect(result.generation.requests).toBe(result.generation.cachedRequests);
+    // … and so every verdict from the verdict cache (the same programs, tests and limits), which the run says.
+    expect(result.judging?.verdicts).toBeGreaterThan(0);
+    expect(result.judging?.cached).toBe(result.judging?.verdicts);
+    expect(first.judging?.cached).toBeLessThan(first.judging?.verdicts ?? 0);
+    const n = result.judging?.verdicts ?? 0;
+    const said = `\njudging: ${n} of ${n} verdicts from cache (the verdict cache: --no-verdict-cache judges every sample afresh).\n`;
+    expect(renderRunResult(result)).toContain(said);
+    expect(renderTable1(result)).toContain(said);
     const b = result.models[0]?.styles;
     expect(b?.vanilla?.aspr.definition).toBe("B");
     expect(b?.vanilla?.aspr.value).toBeCloseTo(BASE_EXPECTED.vanilla.asprB, 12);
