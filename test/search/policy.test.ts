@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -117,5 +117,41 @@ describe("search against a local OpenAI server", () => {
     expect(nodes.slice(1).map((n) => n.prior)).toEqual(z.map((v) => expect.closeTo(v / sum, 12)));
     expect(nodes.slice(1).map((n) => n.n)).toEqual([0, 1, 0]);
     expect(nodes[2]).toMatchObject({ step: expect.stringMatching(/^B /), request_id: "t#0", logprob: expect.closeTo(-0.1, 12) });
+  });
+
+  it("visits the same children in another order under UCT than under PUCT: unvisited first, then by prior", async () => {
+    // Three code steps, every reward 0; priors exp(mean logprob) normalised: A 0.096, B 0.643, C 0.261.
+    server.respond((r) => {
+      const steps = [
+        { text: " A (Action 3)\n```python\ndef f():\n    return 1\n```", tokenLogprobs: [-2, -2] },
+        { text: " B (Action 3)\n```python\ndef f():\n    return 2\n```", tokenLogprobs: [-0.1, -0.1] },
+        { text: " C (Action 3)\n```python\ndef f():\n    return 3\n```", tokenLogprobs: [-1, -1] },
+      ];
+      return { kind: "raw", status: 200, body: withLogprobs(r, steps.slice(0, Number(r.body?.n ?? 1))) };
+    });
+    const leaves = async (selection: "uct" | "puct"): Promise<string[]> => {
+      const at = join(dir, selection);
+      const { trees } = await runSearch({
+        dir: at,
+        tasks: [searchTaskFor("t")],
+        settings: searchSettings({ selection, rollouts: 6, code_children: "all" }),
+        policy: createProviderPolicy(provider(), "completions"),
+        judge: scoringJudge(),
+      });
+      const label = (id: number) => trees[0]?.nodes[id]?.step.slice(0, 1) ?? "?";
+      return readFileSync(join(at, "nodes.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { kind: string; leaf?: number })
+        .filter((e) => e.kind === "backup")
+        .map((e) => label(e.leaf ?? -1));
+    };
+    // PUCT, Q + 2·P·sqrt(max(1, N_p))/(1 + N), all Q = 0: B (1.29 > 0.52), B (0.64 > 0.52), C (0.74 > 0.61),
+    // B (0.74 > 0.45), B (0.64 > 0.52), C (0.584 > 0.575).
+    expect(await leaves("puct")).toEqual(["B", "B", "C", "B", "B", "C"]);
+    // UCT takes every unvisited child first (a seeded random order), then, with equal values, the least visited.
+    const uct = await leaves("uct");
+    expect([...uct.slice(0, 3)].sort()).toEqual(["A", "B", "C"]);
+    expect([...uct.slice(3)].sort()).toEqual(["A", "B", "C"]);
   });
 });
