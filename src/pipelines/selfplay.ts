@@ -137,7 +137,7 @@ export async function runSelfplay(opts: SelfplayOptions): Promise<SelfplayResult
   }
 }
 
-/** Runs one phase with its record: running before, complete or failed after (seconds and attempts add up over resumes). */
+/** Runs one phase with its record: running before, complete, failed or interrupted after (seconds and attempts add up over resumes). */
 async function runRecordedPhase(opts: SelfplayOptions, runDir: string, round: number, phase: PhaseName, log: (line: string) => void): Promise<void> {
   const cfg = opts.config;
   const dir = join(runDir, phaseDir(round, phase));
@@ -190,7 +190,7 @@ async function runRecordedPhase(opts: SelfplayOptions, runDir: string, round: nu
     write({ ...record, status: "complete", finished_at: new Date().toISOString(), seconds: elapsed(), details });
   } catch (err) {
     const details = err instanceof PhaseFailure ? err.details : {};
-    write({ ...record, status: "failed", seconds: elapsed(), details, error: (err as Error).message });
+    write({ ...record, status: opts.signal?.aborted ? "interrupted" : "failed", seconds: elapsed(), details, error: (err as Error).message });
     throw err;
   }
 }

@@ -31,7 +31,7 @@ export function tcgRoundOf(round: number, tcg: { every_round: boolean } | undefi
 export const phaseRecordSchema = z.looseObject({
   round: z.int().min(0),
   phase: z.enum(PHASES),
-  status: z.enum(["running", "complete", "failed"]),
+  status: z.enum(["running", "complete", "failed", "interrupted"]),
   dir: z.string(),
   started_at: z.string(),
   finished_at: z.string().nullable(),

@@ -225,6 +225,31 @@ describe("verdict selfplay", () => {
     }
   });
 
+  it("stops on SIGINT: the phase marked interrupted, the server stopped, no container left, and the command that continues it", async () => {
+    const port = await freePort();
+    const config = join(root, "interrupted.yaml");
+    writeLoopConfig(config, { rounds: 1, port, serve: "restart", delayMs: 60 });
+    const run = join(root, "interrupted");
+    runs.push(run);
+    const child = spawnVerdict(["selfplay", config, "--out", run], env("cache-interrupted"));
+    const log = join(run, "round-1", "search", "policy", "nodes.jsonl");
+    await waitUntil(() => existsSync(log) && readFileSync(log, "utf8").split("\n").length > 3, 90_000, "round 1's search to log some events");
+    const server = JSON.parse(readFileSync(join(run, "server.json"), "utf8")) as { pid: number };
+    child.child.kill("SIGINT");
+    const { code } = await child.exited;
+    expect(code, child.stderr()).toBe(130);
+    expect(child.stderr()).toContain("interrupted by SIGINT");
+    expect(child.stderr()).toContain(`continue with: verdict selfplay --resume ${run}`);
+    expect(JSON.parse(readFileSync(join(run, "selfplay.json"), "utf8"))).toMatchObject({ status: "interrupted" });
+    expect(phaseRecord(run, 1, "search")).toMatchObject({ status: "interrupted" });
+    expect(alive(server.pid)).toBe(false);
+    expect(await leftovers(docker, join(run, "round-1", "search"))).toEqual([]);
+    const resumed = await runVerdict(["selfplay", "--resume", run], env("cache-interrupted"));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(phaseRecord(run, 1, "search")).toMatchObject({ status: "complete", attempts: 2 });
+    expect(readRounds(run).rounds.map((r) => (r.evaluation as { vanilla: { pass1: { value: number } } }).vanilla.pass1.value)).toEqual([0.25, 0.5]);
+  });
+
   it("stops on a failing trainer with its exit code and log, keeps every finished phase, and resumes once it is fixed", async () => {
     const port = await freePort();
     const config = join(root, "failing.yaml");

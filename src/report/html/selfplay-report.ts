@@ -1,6 +1,6 @@
-import { VERSION } from "../../version.js";
 import type { RoundsReport } from "../../selfplay/round-report.js";
 import { escapeHtml } from "./escape-html.js";
+import { pageHead } from "./page-head.js";
 import { REPORT_CSS } from "./styles.js";
 
 /**
@@ -104,17 +104,7 @@ export function renderRoundsHtml(report: RoundsReport, title: string): string {
       return `<tr data-round="${r.round}"><td>${r.round}${r.complete ? "" : " (unfinished)"}</td><td>${escapeHtml(r.checkpoint ?? "–")}${r.served_model !== null ? ` (${escapeHtml(r.served_model)})` : ""}</td>${formats.map((f) => `<td>${r.data[f]?.rows ?? "–"}</td>`).join("")}<td>${pct(r.tcg_validity?.value)}</td><td>${r.search ? `${r.search.solved}/${r.search.tasks}` : "–"}</td>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}<td>${r.trainer?.exit_code ?? "–"}</td><td>${seconds.toFixed(1)}</td></tr>`;
     })
     .join("\n");
-  const csp = ["default-src 'none'", "style-src 'unsafe-inline'", "base-uri 'none'", "form-action 'none'"].join("; ");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="generator" content="verdict ${escapeHtml(VERSION)}">
-<title>${escapeHtml(title)}</title>
-<style>${REPORT_CSS}${PLOT_CSS}</style>
-</head>
+  return `${pageHead(title, null, `${REPORT_CSS}${PLOT_CSS}`)}
 <body>
 <main>
 <h1>${escapeHtml(title)}</h1>

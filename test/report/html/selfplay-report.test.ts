@@ -38,7 +38,7 @@ describe("the HTML round report", () => {
     expect(html).toContain("<title>selfplay &lt;run&gt;</title>");
     expect(html).toContain("(&lt;img src=x&gt;)");
     expect(html).not.toContain("<img");
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"`);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"`);
     expect(html).not.toMatch(/<script/i);
   });
 
