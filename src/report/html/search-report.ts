@@ -94,7 +94,7 @@ export function createSearchTreeReport(runDir: string, options: { now?: Date } =
   }
   if (manifest.status !== "complete") notes.push(`the search is ${manifest.status}: unfinished trees are shown as far as they got`);
   const s = manifest.config.search;
-  const options_ = trees.map((t, i) => `<option value="${i}">${escapeHtml(`${t.model} · task ${t.task}${t.solved ? " ✓ solved" : ""} (${t.nodes.length} nodes${t.finished ? "" : ", unfinished"})`)}</option>`);
+  const choices = trees.map((t, i) => `<option value="${i}">${escapeHtml(`${t.model} · task ${t.task}${t.solved ? " ✓ solved" : ""} (${t.nodes.length} nodes${t.finished ? "" : ", unfinished"})`)}</option>`);
   const views = trees.map(
     (t, i) =>
       `<section class="tree-view" data-key="${i}" hidden><h3>${escapeHtml(`${t.model} · task ${t.task}`)} <span class="muted small">${escapeHtml(`${t.rollouts} rollouts, ${t.solved ? "solved" : "not solved"}`)}</span></h3>` +
@@ -108,7 +108,7 @@ export function createSearchTreeReport(runDir: string, options: { now?: Date } =
     `<ul>${perModel.join("")}</ul>` +
     (notes.length > 0 ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "") +
     `</div>`;
-  const html = renderPage(`verdict search: ${manifest.run_id}`, summary, options_, views, trees, options.now ?? new Date());
+  const html = renderPage(`verdict search: ${manifest.run_id}`, summary, choices, views, trees, options.now ?? new Date());
   return { html, notes, tasks: trees.length, nodes: trees.reduce((a, t) => a + t.nodes.length, 0) };
 }
 
