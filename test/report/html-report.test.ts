@@ -269,6 +269,20 @@ describe("createHtmlReport", () => {
     expect(rows.map((r) => r.c ?? 0)).toEqual([0, 1, 1, 1]);
   });
 
+  it("a comparison lists flips on timing-bound tasks apart from the regressions", async () => {
+    const a = await writeRichRun("run-tb-a", "A", { "1": ["pass"], "2": ["pass"] });
+    const b = await writeRichRun("run-tb-b", "B", { "1": ["timeout"], "2": ["wrong_answer"] });
+    // In A, task 1's sample finished a test 3.5 s into its 4 s limit.
+    const file = join(a, "verdicts.jsonl");
+    const lines = (await readFile(file, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as SampleVerdict);
+    const near = lines.map((v) => ({ ...v, tests: v.tests.map((t, j) => ({ ...t, limit_s: 4, ...(v.task_id === "1" && j === 0 ? { seconds: 3.5 } : {}) })) }));
+    await writeFile(file, `${near.map((v) => JSON.stringify(v)).join("\n")}\n`);
+    const { html } = await createHtmlReport([a, b]);
+    expect(html).toContain("Regressions: passed in A, failed in B (1)</b>");
+    expect(html).toContain("Flips on timing-bound tasks: a sample ran within 25% of a time limit, so a busier machine alone may flip it (1)</b>");
+    expect(html).toMatch(/Flips on timing-bound tasks[^]*?<tr class="flip-row" tabindex="0" data-task="1" data-sample="0">/);
+  });
+
   it("says what it cannot show when the benchmark data is not on this machine", async () => {
     const dir = await writeRun(root, { runId: "run-mbpp", outcomes: { "11": ["pass"] } });
     const saved = { data: process.env.VERDICT_DATA_DIR, cache: process.env.VERDICT_CACHE_DIR };
