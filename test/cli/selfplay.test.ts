@@ -137,11 +137,11 @@ describe("verdict selfplay", () => {
     }
   });
 
-  it("resumes after SIGKILL in the search, the trainer and the evaluation to the same rounds.json", async () => {
+  it("resumes after SIGKILL in the search, the trainer, the serving and the evaluation to the same rounds.json", async () => {
     expect(referenceRun, "the first test's run").not.toBe("");
     const port = await freePort();
     const config = join(root, "killed.yaml");
-    writeLoopConfig(config, { rounds: 3, port, serve: "restart", delayMs: 40 });
+    writeLoopConfig(config, { rounds: 3, port, serve: "restart", delayMs: 40, startupDelayMs: 1000 });
     const run = join(root, "killed");
     runs.push(run);
     const status = (round: number, phase: string): string | undefined => (existsSync(join(run, `round-${round}`, phase, "phase.json")) ? phaseRecord(run, round, phase).status : undefined);
@@ -158,6 +158,8 @@ describe("verdict selfplay", () => {
     await kill(["selfplay", config, "--out", run], {}, () => nodes(1) >= 4, "round 1's search to log some events");
     expect(status(1, "search")).toBe("running");
     await kill(["selfplay", "--resume", run], { TOY_TRAINER_SLEEP_MS: "4000" }, () => status(1, "train") === "running" && readFileSync(join(run, "round-1", "train", "trainer.log"), "utf8").includes("pairs for good"), "round 1's trainer to run");
+    await kill(["selfplay", "--resume", run], {}, () => status(2, "serve") === "running", "round 2's server to start");
+    // The server the killed loop was starting is adopted by the resume when it serves the right checkpoint, else replaced.
     await kill(["selfplay", "--resume", run], {}, () => existsSync(join(run, "round-2", "evaluate", "policy", "vanilla", "pass1", "generations.jsonl")), "round 2's evaluation to generate");
     expect(status(2, "evaluate")).toBe("running");
     const resumed = await runVerdict(["selfplay", "--resume", run], env("cache-killed"));
@@ -166,26 +168,37 @@ describe("verdict selfplay", () => {
     expectComplete(run);
     expect(phaseRecord(run, 1, "search")).toMatchObject({ attempts: 2 });
     expect(phaseRecord(run, 1, "train")).toMatchObject({ attempts: 2 });
+    expect(phaseRecord(run, 2, "serve")).toMatchObject({ attempts: 2 });
     expect(phaseRecord(run, 2, "evaluate")).toMatchObject({ attempts: 2 });
     expect(phaseRecord(run, 0, "evaluate")).toMatchObject({ attempts: 1 });
     for (const dir of ["round-1/search", "round-2/evaluate"]) expect(await leftovers(docker, join(run, dir))).toEqual([]);
   });
 
-  it("generates the tests in round 1 and rewards every round's search on them (the paper's fixed TCG)", async () => {
-    const tcg = await startOpenAITestServer(tcgResponder());
+  it("generates the tests in round 1 (resumed after SIGKILL) and rewards every round's search on them (the paper's fixed TCG)", async () => {
+    const tcg = await startOpenAITestServer(tcgResponder(150));
     const port = await freePort();
     const config = join(root, "tcg.yaml");
     writeLoopConfig(config, { rounds: 2, port, serve: "restart", tcg: tcg.baseUrl });
     const run = join(root, "tcg");
     runs.push(run);
+    const answered = join(run, "round-1", "tcg", "requests.jsonl");
+    let before: string;
     try {
-      const result = await runVerdict(["selfplay", config, "--out", run], env("cache-tcg"));
+      const child = spawnVerdict(["selfplay", config, "--out", run], env("cache-tcg"));
+      await waitUntil(() => existsSync(answered) && readFileSync(answered, "utf8").split("\n").length > 3, 90_000, "the TCG to answer some requests");
+      child.child.kill("SIGKILL");
+      expect((await child.exited).signal).toBe("SIGKILL");
+      before = readFileSync(answered, "utf8");
+      const result = await runVerdict(["selfplay", "--resume", run], env("cache-tcg"));
       expect(result.code, result.stderr).toBe(0);
     } finally {
       await tcg.close();
     }
-    // Two requests per task, asked once: round 2 reuses round 1's tests.
-    expect(tcg.requests).toHaveLength(8);
+    // No answered request is asked again; round 2 asks none (it reuses round 1's tests).
+    const after = readFileSync(answered, "utf8");
+    expect(after.startsWith(before.slice(0, before.lastIndexOf("\n") + 1))).toBe(true);
+    expect(after.trim().split("\n")).toHaveLength(8);
+    expect(phaseRecord(run, 1, "tcg")).toMatchObject({ status: "complete", attempts: 2 });
     expect(existsSync(join(run, "round-2", "tcg"))).toBe(false);
     const tests = `tcg:${join(run, "round-1", "tcg")}`;
     for (const round of [1, 2]) expect(phaseRecord(run, round, "search").details).toMatchObject({ tests, solved: 4 });

@@ -63,8 +63,9 @@ export interface LoopSettings {
   rounds: number;
   port: number;
   serve: "restart" | "lora" | { command: string; health_url: string; timeout_s: number };
-  /** Milliseconds the restart server waits before each answer. */
+  /** Milliseconds the restart server waits before each answer, and before it listens. */
   delayMs?: number;
+  startupDelayMs?: number;
   /** A test-case generator's API root: round 1 then generates the tests every search is rewarded on. */
   tcg?: string;
 }
@@ -76,7 +77,7 @@ export interface LoopSettings {
 export function writeLoopConfig(path: string, s: LoopSettings): void {
   const serve =
     s.serve === "restart"
-      ? `{mode: restart, command: "exec node ${POLICY_SERVER} --checkpoint {checkpoint} --port ${s.port}${s.delayMs ? ` --delay-ms ${s.delayMs}` : ""}", health_url: "http://127.0.0.1:${s.port}/v1/models", timeout_s: 30}`
+      ? `{mode: restart, command: "exec node ${POLICY_SERVER} --checkpoint {checkpoint} --port ${s.port}${s.delayMs ? ` --delay-ms ${s.delayMs}` : ""}${s.startupDelayMs ? ` --startup-delay-ms ${s.startupDelayMs}` : ""}", health_url: "http://127.0.0.1:${s.port}/v1/models", timeout_s: 30}`
       : s.serve === "lora"
         ? "{mode: lora, name: learned}"
         : `{mode: restart, command: ${JSON.stringify(s.serve.command)}, health_url: "${s.serve.health_url}", timeout_s: ${s.serve.timeout_s}}`;
