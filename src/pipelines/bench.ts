@@ -14,12 +14,13 @@ import { runGenerationBench, type GenerationBenchReport } from "./bench-generati
 import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
 import { runServiceBench, type ServiceBenchReport } from "./bench-service.js";
 import { runSearchBench, type SearchBenchReport } from "./bench-search.js";
+import { runEnginesBench, type EnginesBenchReport } from "./bench-engines.js";
 import { runTcgBench, type TcgBenchReport } from "./bench-tcg.js";
 
 const execFileAsync = promisify(execFile);
 
 /** The sections of `verdict bench`, in the order they run. */
-export const BENCH_SECTIONS = ["trivial", "references", "generation", "service", "tcg", "search"] as const;
+export const BENCH_SECTIONS = ["trivial", "references", "generation", "service", "tcg", "search", "engines"] as const;
 
 /** One section of `verdict bench` (`--only`). */
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
@@ -84,6 +85,8 @@ export interface BenchReport {
   tcg?: TcgBenchReport;
   /** verdict search on MBPP train against a scripted server: nodes/s, rewards/s, pool busy, host cost per node, who waited on whom. */
   search?: SearchBenchReport;
+  /** One engine against three on this machine (the scheduler's cost), and runsc against runc. */
+  engines?: EnginesBenchReport;
 }
 
 /** The median, min and max of some runs of one measure. */
@@ -184,6 +187,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   }
   if (only.has("search")) {
     report.search = await runSearchBench({ ...shared, repeat: opts.repeat, ...(opts.docker !== undefined ? { docker: opts.docker } : {}) });
+  }
+  if (only.has("engines")) {
+    report.engines = await runEnginesBench({
+      ...shared,
+      workersPerEngine: Math.max(1, Math.round(opts.workers / 3)),
+      trivialJobs: Math.min(opts.trivialJobs, 1000),
+      runtimeJobs: Math.min(opts.trivialJobs, 300),
+      repeat: opts.repeat,
+      mbppRepeat: opts.skipBenchmarks ? 0 : Math.min(opts.repeat, 3),
+      ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+    });
   }
   return report;
 }

@@ -1,10 +1,11 @@
 import Table from "cli-table3";
 import { tableStyle } from "./table-style.js";
 import type { BenchReport, Figure } from "../pipelines/bench.js";
+import { enginesBenchRows } from "./bench-engines-rows.js";
 import { searchBenchRows } from "./bench-search-rows.js";
 
 /** A figure as `median (min …, max …)`. */
-function fmt(f: Figure, digits = 1): string {
+export function fmt(f: Figure, digits = 1): string {
   return `${f.median.toFixed(digits)} (min ${f.min.toFixed(digits)}, max ${f.max.toFixed(digits)})`;
 }
 
@@ -93,5 +94,6 @@ export function renderBench(r: BenchReport): string {
     ]);
   }
   if (r.search) for (const row of searchBenchRows(r.search)) t.push(row);
+  if (r.engines) for (const row of enginesBenchRows(r.engines)) t.push(row);
   return `workers: ${r.workers}\n${t.toString()}\n`;
 }

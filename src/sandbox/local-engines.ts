@@ -68,10 +68,20 @@ function procStat(pid: number): { state: string; start: string } | undefined {
   }
 }
 
-/** A stamp of `pid` as it runs now, or undefined when it does not run. */
-export function stampProcess(pid: number, what: string): ProcessStamp | undefined {
+/** A stamp of `pid` as it runs now, or undefined when it does not run (or runs another program than `comm`). */
+export function stampProcess(pid: number, what: string, comm?: string): ProcessStamp | undefined {
   const st = procStat(pid);
-  return st === undefined || st.state === "Z" ? undefined : { pid, start: st.start, what };
+  if (st === undefined || st.state === "Z") return undefined;
+  if (comm !== undefined && readText(`/proc/${pid}/comm`)?.trim() !== comm) return undefined;
+  return { pid, start: st.start, what };
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -144,8 +154,9 @@ function daemonsOf(dir: string, engines: LocalEngines["engines"]): ProcessStamp[
   const found: (ProcessStamp | undefined)[] = [];
   for (const [name, e] of Object.entries(engines)) {
     const pidfile = `${dir}/${name}/dockerd.pid`;
-    if (existsSync(pidfile)) found.push(stampProcess(Number(readFileSync(pidfile, "utf8").trim()), `dockerd ${name}`));
-    if (e.sshd_pid !== undefined) found.push(stampProcess(e.sshd_pid, "sshd"));
+    // A killed daemon's pidfile stays behind: its pid is taken only while dockerd runs under it.
+    if (existsSync(pidfile)) found.push(stampProcess(Number(readFileSync(pidfile, "utf8").trim()), `dockerd ${name}`, "dockerd"));
+    if (e.sshd_pid !== undefined) found.push(stampProcess(e.sshd_pid, "sshd", "sshd"));
   }
   return found.filter((p) => p !== undefined);
 }

@@ -10,7 +10,8 @@ export function registerBenchCommand(program: Command): void {
     .command("bench")
     .description(
       "measure jobs/s (pool, fresh, runner on the host, bare python3 -c), the time to score MBPP and MBPP+, a published model's MBPP+ samples against their own run time, " +
-        "generation, the judging service under load, TCG validation cases/s against trivial jobs/s, and verdict search against a scripted server (nodes/s, rewards/s, pool busy)",
+        "generation, the judging service under load, TCG validation cases/s against trivial jobs/s, verdict search against a scripted server (nodes/s, rewards/s, pool busy), " +
+        "and trivial jobs/s over one engine against three extra engines of this machine (unix, TLS, SSH), and runsc against runc (jobs/s, MBPP test split)",
     )
     .option("--workers <n>", "sandboxes at once (default: cores)", schemaFlag("--workers", countSchema()))
     .option("--jobs <n>", "trivial jobs per pool / bare-fork measurement", schemaFlag("--jobs", countSchema()), 2000)
