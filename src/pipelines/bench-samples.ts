@@ -51,17 +51,14 @@ export function fidelitySamplesPath(dataDir?: string): string | undefined {
 
 /** Scores `samplesPath` against MBPP+ in the session `repeat` times (open it with no memo and no verdict cache). */
 export async function measureSamples(spec: BenchmarkSpec, session: LocalJudgingSession, samplesPath: string, repeat: number, log: (line: string) => void): Promise<SamplesMeasure> {
-  const { benchmark } = session;
   const { samples } = await loadSamples(samplesPath, spec);
-  // Longest first, as `verdict eval` schedules them.
-  const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
-  const ordered = [...samples].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
   const workers = session.sandbox.workers;
   const runs: SamplesRun[] = [];
   for (let r = 0; r < repeat; r++) {
     log(`bench: scoring ${samples.length} MBPP+ samples of a published model, no verdict cache (${r + 1}/${repeat})`);
     const t0 = Date.now();
-    const verdicts = await judgeSamples(ordered, (s) => session.judgeSample(s), { concurrency: workers * 2, progress: false });
+    // Longest first by the best estimate, as `verdict eval` schedules them: a repeat knows what the samples took before.
+    const verdicts = await judgeSamples(session.costs.order(samples), (s) => session.judgeSample(s), { concurrency: workers * 2, progress: false });
     const seconds = (Date.now() - t0) / 1000;
     const programSeconds = verdicts.reduce((sum, v) => sum + v.tests.reduce((s, t) => s + (t.seconds ?? 0), 0), 0);
     const floor = programSeconds / workers;

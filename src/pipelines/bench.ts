@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from "../sandbox/limits.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
+import { measureExpectedValues, type ExpectedValuesMeasure } from "./bench-expected.js";
 import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
 import { runServiceBench, type ServiceBenchReport } from "./bench-service.js";
 import { runSearchBench, type SearchBenchReport } from "./bench-search.js";
@@ -20,7 +21,7 @@ import { runTcgBench, type TcgBenchReport } from "./bench-tcg.js";
 const execFileAsync = promisify(execFile);
 
 /** The sections of `verdict bench`, in the order they run. */
-export const BENCH_SECTIONS = ["trivial", "references", "generation", "service", "tcg", "search", "engines"] as const;
+export const BENCH_SECTIONS = ["trivial", "references", "floor", "generation", "service", "tcg", "search", "engines"] as const;
 
 /** One section of `verdict bench` (`--only`). */
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
@@ -73,6 +74,8 @@ export interface BenchReport {
     expected_values_seconds: number;
     expected_values_cached: boolean;
   };
+  /** MBPP+'s expected values computed afresh against the floor of the reference tests' run time / workers. */
+  mbpp_plus_expected_values?: ExpectedValuesMeasure;
   /** A published model's MBPP+ samples against the floor of their own run time / workers. */
   mbpp_plus_samples?: SamplesMeasure;
   /** Why the samples measure was left out (no fidelity data), when it was. */
@@ -167,6 +170,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const report: BenchReport = { workers: opts.workers };
   if (only.has("trivial") || only.has("service")) await measureTrivial(opts, report);
   if (only.has("references")) await scoreReferences(opts, report);
+  if (only.has("floor")) await measureFloor(opts, report);
   const shared = {
     workers: opts.workers,
     log: opts.log,
@@ -252,11 +256,24 @@ async function scoreReferences(opts: BenchOptions, report: BenchReport): Promise
       }
       const { refSeconds, cached } = session.groundTruth;
       report.mbpp_plus_reference = { seconds: figure(runs), passed, base_passed: basePassed, samples: samples.length, expected_values_seconds: refSeconds, expected_values_cached: cached };
-      const samplesPath = fidelitySamplesPath(opts.dataDir);
-      if (samplesPath !== undefined) report.mbpp_plus_samples = await measureSamples(spec, session, samplesPath, opts.repeat, opts.log);
-      else report.mbpp_plus_samples_skipped = "no fidelity/qwen2.5-coder-1.5b-base-mbppplus/generated.jsonl in the data directory";
     } finally {
       await session.close();
     }
   }
+}
+
+/** MBPP+ against the floor of its own run time: a published model's samples (expected values cached), then the expected values computed afresh. */
+async function measureFloor(opts: BenchOptions, report: BenchReport): Promise<void> {
+  const spec = await loadBenchmark("mbpp-plus", { split: "all", ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), challenge: false });
+  const samplesPath = fidelitySamplesPath(opts.dataDir);
+  if (samplesPath !== undefined) {
+    const session = await benchSession(opts, { benchmark: spec, resolved: undefined });
+    try {
+      await session.warm();
+      report.mbpp_plus_samples = await measureSamples(spec, session, samplesPath, opts.repeat, opts.log);
+    } finally {
+      await session.close();
+    }
+  } else report.mbpp_plus_samples_skipped = "no fidelity/qwen2.5-coder-1.5b-base-mbppplus/generated.jsonl in the data directory";
+  report.mbpp_plus_expected_values = await measureExpectedValues(() => benchSession(opts, { benchmark: spec, resolved: undefined, groundTruthCache: false }), opts.workers, opts.repeat, opts.log);
 }

@@ -83,10 +83,9 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
     writeJsonAtomic(join(runDir, RUN_FILES.evalOptions), storedOptions(opts));
     store.writeManifest(manifest);
     await session.warm();
-    // Longest first (by the reference's time): one slow task started last would be the whole
-    // run's critical path (Mbpp/255 takes ~10 s where most take milliseconds).
-    const cost = new Map(benchmark.tasks.map((t) => [t.taskId, t.costSeconds ?? 0]));
-    const ordered = [...scorable].sort((a, b) => (cost.get(b.taskId) ?? 0) - (cost.get(a.taskId) ?? 0));
+    // Longest first (by the best estimate: the reference's time, corrected by the task's samples
+    // judged so far): one slow task started last would be the whole run's critical path.
+    const ordered = session.costs.order(scorable);
     const judging = session;
     const judgingStarted = Date.now();
     const verdicts = await judgeSamples(ordered, (s) => judging.judgeSample(s, testsOf(sourced, s.taskId)), {

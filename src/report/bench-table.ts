@@ -43,6 +43,15 @@ export function renderBench(r: BenchReport): string {
   } else if (r.mbpp_plus_samples_skipped) {
     t.push([`MBPP+ samples of a published model: not measured (${r.mbpp_plus_samples_skipped})`, "", `<= 1.05x`, "not measured"]);
   }
+  if (r.mbpp_plus_expected_values) {
+    const m = r.mbpp_plus_expected_values;
+    t.push([
+      `MBPP+ expected values computed afresh: wall (s) / floor (s) = Σ reference run time ${m.median.run_seconds.toFixed(1)} s / ${m.workers} workers`,
+      `${m.median.seconds.toFixed(1)} / ${m.median.floor_seconds.toFixed(1)} = ${m.median.ratio.toFixed(2)}x (runs: ${m.runs.map((x) => x.ratio.toFixed(2)).join(", ")})`,
+      `<= ${m.target_ratio}x`,
+      m.met ? "yes" : "NO",
+    ]);
+  }
   if (r.generation) {
     const g = r.generation;
     const p = g.pipeline;

@@ -23,6 +23,7 @@ import { sha256 } from "../util/hash.js";
 import { cacheDir } from "../util/paths.js";
 import { REFERENCE_LIMITS, RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
 import { createProgress } from "./progress.js";
+import { readCostHints, runReferenceJobs, testSeconds, writeCostHints } from "./reference-shards.js";
 
 /** The trusted assert decomposer (runs inside the sandbox as an ordinary stdio job). */
 const DECOMPOSER = fileURLToPath(new URL("../../src/benchmarks/python/decompose_asserts.py", import.meta.url));
@@ -61,6 +62,8 @@ interface GroundTruthRecord {
   decomposed: Decomposed[];
   references: Record<string, RawJobResult>;
   seconds: number;
+  /** The reference tests' own run time in the computation that made this record (absent in older records). */
+  runSeconds?: number;
 }
 
 /** A reference job's test and what its value resolves. */
@@ -77,7 +80,10 @@ export interface TaskReferenceFailure extends ReferenceFailure {
 /** What a resolved benchmark came with besides its tasks. */
 export interface ResolvedBenchmark {
   benchmark: Benchmark;
+  /** Wall seconds computing the expected values took (now, or in the run that cached them). */
   refSeconds: number;
+  /** The reference tests' own run time in that computation, summed: its floor is this over the workers. */
+  refRunSeconds: number;
   /** Tests the reference solution failed, in task order. */
   failures: TaskReferenceFailure[];
   /** Tasks with no test left (every test left out, or none given): nothing can score them. */
@@ -130,6 +136,7 @@ export async function resolveBenchmark(spec: BenchmarkSpec, opts: GroundTruthOpt
   return {
     benchmark: { name: spec.name, split: spec.split, dataSha256: spec.dataSha256, groups: spec.groups, tasks },
     refSeconds: record.seconds,
+    refRunSeconds: record.runSeconds ?? Object.values(record.references).reduce((sum, raw) => sum + testSeconds(raw), 0),
     failures,
     unscorable: tasks.filter((t) => t.tests.length === 0).map((t) => t.taskId),
     cached,
@@ -218,18 +225,15 @@ async function computeRecord(spec: BenchmarkSpec, decomposer: string, opts: Grou
     const byKey = new Map(decomposed.map((d) => [d.key, d]));
     opts.log?.(`expected values: running ${spec.tasks.length} reference solutions`);
     const progress = createProgress(spec.tasks.length, "expected values", opts.progress === true);
-    let done = 0;
-    const entries = await Promise.all(
-      spec.tasks.map(async (task) => {
-        const { job } = referenceJob(task, byKey);
-        const raw = job.tests.length === 0 ? undefined : await pool.run(job);
-        progress.tick(++done);
-        return [task.taskId, raw] as const;
-      }),
-    ).finally(() => progress.end());
-    const references: Record<string, RawJobResult> = {};
-    for (const [id, raw] of entries) if (raw !== undefined) references[id] = raw;
-    return { version: GROUND_TRUTH_VERSION, decomposed, references, seconds: (Date.now() - started) / 1000 };
+    let done = spec.tasks.length;
+    const runs = spec.tasks.map((task) => ({ taskId: task.taskId, job: referenceJob(task, byKey).job })).filter((r) => r.job.tests.length > 0);
+    done -= runs.length;
+    // The last computation's times say which tasks are long: those are sharded, and run first.
+    const hints = cacheDir("reference-costs", `${sha256(JSON.stringify(spec.tasks))}.json`);
+    const ran = await runReferenceJobs(pool, runs, readCostHints(hints), () => progress.tick(++done), opts.log).finally(() => progress.end());
+    writeCostHints(hints, ran.raws);
+    const references: Record<string, RawJobResult> = Object.fromEntries(ran.raws);
+    return { version: GROUND_TRUTH_VERSION, decomposed, references, seconds: (Date.now() - started) / 1000, runSeconds: ran.runSeconds };
   } finally {
     await pool.close();
   }

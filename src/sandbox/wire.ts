@@ -88,6 +88,10 @@ const REPORT_BYTES = 16 * 1024;
 export const JOB_VALUE_FACTOR = 8;
 /** The room of a test frame whatever valueBytes is: an exception's text must fit (runner.py MIN_FRAME_ROOM). */
 const MIN_FRAME_ROOM = 1 << 17;
+/** The room a job's test frames may take together (runner limits.py value_cap). */
+export function jobValueLimit(limits: Pick<JobLimits, "valueBytes">): number {
+  return JOB_VALUE_FACTOR * Math.max(limits.valueBytes, MIN_FRAME_ROOM);
+}
 /** Bytes per byte of text at worst once written as ASCII JSON (a stray byte becomes "\ufffd"). */
 const ESCAPE_FACTOR = 6;
 

@@ -19,6 +19,7 @@ import type { SandboxInfo } from "../core/sandbox.js";
 import { judgeSample as judgeRaw, sandboxErrorVerdict } from "../judge/judge-sample.js";
 import { programDigest } from "../judge/program-identity.js";
 import { describeReferenceFailure, resolveBenchmark } from "../runner/ground-truth.js";
+import { createCostEstimates, type CostEstimates } from "../runner/cost-estimates.js";
 import { createVerdictCache, currentJudgeDigest, type VerdictCache } from "../runner/verdict-cache.js";
 import { sandboxBackend, type BackendImage, type BackendOptions, type SandboxBackend } from "../sandbox/backends.js";
 import { DEFAULT_CONTAINER, DEFAULT_LIMITS, RUNNER_HEADROOM_MB } from "../sandbox/limits.js";
@@ -81,7 +82,7 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     checkpoint();
-    let groundTruth: GroundTruthReport = { refSeconds: 0, failures: [], unscorable: [], cached: false };
+    let groundTruth: GroundTruthReport = { refSeconds: 0, refRunSeconds: 0, failures: [], unscorable: [], cached: false };
     if (options.benchmark !== undefined) {
       // Expected values are computed in containers of their own, closed before any candidate
       // runs: no candidate container ever holds an expected value, not even in freed memory.
@@ -95,10 +96,13 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
       });
       checkpoint();
       benchmark = resolved.benchmark;
-      groundTruth = { refSeconds: resolved.refSeconds, failures: resolved.failures, unscorable: resolved.unscorable, cached: resolved.cached };
+      groundTruth = { refSeconds: resolved.refSeconds, refRunSeconds: resolved.refRunSeconds, failures: resolved.failures, unscorable: resolved.unscorable, cached: resolved.cached };
       for (const f of groundTruth.failures) log(`warning: ${describeReferenceFailure(f)}`);
     }
     if (benchmark === undefined) throw new Error("internal: no benchmark");
+    // The candidates' containers start now, while the caller gets its samples ready (a failed
+    // start is said by the first job that needs them; a close waits for the start).
+    pools.candidates().catch(() => undefined);
     const sandbox = backend.describe(image, { isolation, workers: options.workers, hashSeed });
     return sessionOver({ options, backend, image, benchmark, groundTruth, limits, hashSeed, isolation, pools, stopReason, sandbox, detach: () => signal?.removeEventListener("abort", onAbort) });
   } catch (err) {
@@ -143,7 +147,8 @@ interface SessionParts {
 function sessionOver(p: SessionParts): LocalJudgingSession {
   const { benchmark, limits, pools } = p;
   const byId = new Map(benchmark.tasks.map((t) => [t.taskId, t]));
-  const judging = createJudging(p);
+  const costs = createCostEstimates(benchmark.tasks);
+  const judging = createJudging(p, costs);
   const task = (id: string): Task => {
     const bare = id.replace(/^Mbpp\//i, "");
     const found = byId.get(id) ?? byId.get(bare) ?? byId.get(`Mbpp/${bare}`);
@@ -164,6 +169,7 @@ function sessionOver(p: SessionParts): LocalJudgingSession {
     hashSeed: p.hashSeed,
     backend: p.backend,
     groundTruth: p.groundTruth,
+    costs,
     task,
     judge,
     async judgeMany(items: readonly JudgeItem[], o?: { signal?: AbortSignal }) {
@@ -207,7 +213,7 @@ function judgementOf(taskId: string, v: Omit<SampleVerdict, "task_id" | "sample_
 }
 
 /** The one judging path (memo, verdict cache, job, pool, judge) of a session. */
-function createJudging(p: SessionParts): { judge(task: Task, program: string, o: JudgeRequestOptions, jobId?: string): Promise<Judged>; refuseUnisolated(): void } {
+function createJudging(p: SessionParts, costs: CostEstimates): { judge(task: Task, program: string, o: JudgeRequestOptions, jobId?: string): Promise<Judged>; refuseUnisolated(): void } {
   const cache: VerdictCache =
     typeof p.options.verdictCache === "object" ? p.options.verdictCache : createVerdictCache(cacheDir("verdicts"), p.options.verdictCache !== false);
   const sessionPart = sessionKeyPart({
@@ -231,7 +237,7 @@ function createJudging(p: SessionParts): { judge(task: Task, program: string, o:
   };
 
   /** Judges once, under no request's signal: others may wait for the same work (an abort detaches its own caller only). */
-  const judgeOnce = async (task: Task, program: string, programSha256: string, key: string, allTests: boolean, jobId: string): Promise<Judged> => {
+  const judgeOnce = async (task: Task, program: string, programSha256: string, key: string, allTests: boolean, jobId: string, ownTests: boolean): Promise<Judged> => {
     const hit = cache.get(key);
     if (hit !== undefined) return { verdict: { ...hit, cached: true } };
     const sample: Sample = { taskId: task.taskId, sampleIndex: 0, program };
@@ -250,6 +256,8 @@ function createJudging(p: SessionParts): { judge(task: Task, program: string, o:
     }
     // The runner's own clock: time in the sandbox, not time queued for a container.
     const testSeconds = Array.isArray(job.limits.testSeconds) ? job.limits.testSeconds : undefined;
+    // What it took says how long the task's next samples may take (only on the task's own tests).
+    if (ownTests) costs.observe(task.taskId, raw.wallSeconds);
     const judged = judgeRaw(task, sample, raw, { seconds: raw.wallSeconds, cached: false, programSha256, groups: p.benchmark.groups, ...(testSeconds ? { testSeconds } : {}) });
     const { task_id: _t, sample_index: _s, ...verdict } = judged;
     const { cached: _c, ...kept } = verdict;
@@ -272,7 +280,7 @@ function createJudging(p: SessionParts): { judge(task: Task, program: string, o:
         const { verdict } = await underSignal(earlier, o.signal);
         return { verdict: { ...verdict, cached: true } };
       }
-      return underSignal(memo.hold(key, judgeOnce(judged, program, programSha256, key, allTests, jobId ?? `${task.taskId}@${++seq}`)), o.signal);
+      return underSignal(memo.hold(key, judgeOnce(judged, program, programSha256, key, allTests, jobId ?? `${task.taskId}@${++seq}`, o.tests === undefined)), o.signal);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Isolation } from "../core/sandbox.js";
 import type { JudgeRequestOptions, JudgingSession } from "../core/session.js";
 import type { Benchmark, BenchmarkSpec } from "../core/task.js";
 import type { TaskReferenceFailure } from "../runner/ground-truth.js";
+import type { CostEstimates } from "../runner/cost-estimates.js";
 import type { JudgedSample } from "../runner/judge-samples.js";
 import type { VerdictCache } from "../runner/verdict-cache.js";
 import type { EngineStats } from "../core/sandbox.js";
@@ -72,6 +73,8 @@ export interface JudgingSessionOptions extends SandboxPlacement {
 export interface GroundTruthReport {
   /** Seconds the reference runs took, when they were computed (now or in the run that cached them). */
   refSeconds: number;
+  /** The reference tests' own run time in that computation, summed (the floor of computing them is this over the workers). */
+  refRunSeconds: number;
   /** Tests the reference solution failed, in task order. */
   failures: TaskReferenceFailure[];
   /** Tasks with no test left: nothing can score them. */
@@ -88,6 +91,8 @@ export interface GroundTruthReport {
 export interface LocalJudgingSession extends JudgingSession {
   readonly backend: SandboxBackend;
   readonly groundTruth: GroundTruthReport;
+  /** Estimates of each task's samples' cost, learnt as they are judged: the order a run takes them in. */
+  readonly costs: CostEstimates;
   /** Judges a sample of a run: its verdict keeps its sample index; the head of its output comes along (none when reused). */
   judgeSample(sample: Sample, options?: JudgeRequestOptions): Promise<JudgedSample>;
   /** Runs a raw job in the candidates' pool, judged by nobody (the bench's trivial jobs). */

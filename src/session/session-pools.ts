@@ -52,7 +52,8 @@ export function createSessionPools(backend: SandboxBackend, candidateOptions: ()
     },
     closeAll() {
       stopped = true;
-      closing ??= Promise.allSettled([...pools].map((p) => p.close())).then(() => undefined);
+      // A start in flight is waited for: its pool closes itself as it opens (see open).
+      closing ??= Promise.allSettled([...[...pools].map((p) => p.close()), candidates ?? Promise.resolve()]).then(() => undefined);
       return closing;
     },
   };

@@ -41,6 +41,19 @@ describe("renderBench", () => {
     expect(row(met, "samples of a published model").at(-1)).toBe("yes");
   });
 
+  it("prints the expected values computed afresh against their floor with the 1.2x target, met or not", () => {
+    const run = (seconds: number, floor: number) => ({ seconds, run_seconds: floor * 2, floor_seconds: floor, ratio: seconds / floor });
+    const missed = renderBench({ ...base, mbpp_plus_expected_values: { workers: 2, runs: [run(20, 15), run(30, 15)], median: run(20, 15), target_ratio: 1.2, met: false } });
+    expect(row(missed, "expected values computed afresh")).toEqual([
+      "MBPP+ expected values computed afresh: wall (s) / floor (s) = Σ reference run time 30.0 s / 2 workers",
+      "20.0 / 15.0 = 1.33x (runs: 1.33, 2.00)",
+      "<= 1.2x",
+      "NO",
+    ]);
+    const met = renderBench({ ...base, mbpp_plus_expected_values: { workers: 2, runs: [run(17, 15)], median: run(17, 15), target_ratio: 1.2, met: true } });
+    expect(row(met, "expected values computed afresh").at(-1)).toBe("yes");
+  });
+
   it("says so when the samples could not be measured, rather than leaving the target out", () => {
     const text = renderBench({ ...base, mbpp_plus_samples_skipped: "no fidelity data" });
     expect(row(text, "not measured (no fidelity data)").slice(-2)).toEqual(["<= 1.05x", "not measured"]);

@@ -106,6 +106,41 @@ describe("judging session", () => {
   });
 });
 
+describe("a session's start and its cost estimates", () => {
+  it("starts the candidates' containers as it opens, and a close at once leaves none", async () => {
+    const own = { "verdict.test": `session-start-${randomBytes(4).toString("hex")}` };
+    const docker = connectDocker();
+    const mine = () => docker.listContainers({ all: true, filters: { label: Object.entries(own).map(([k, v]) => `${k}=${v}`) } });
+    const closedAtOnce = await openJudgingSession({ resolved: BENCHMARK, workers: 1, verdictCache: false, container: { pidsLimit: 64, tmpfsMb: 32 }, containerMemoryMb: 512, labels: own });
+    await closedAtOnce.close();
+    expect(await mine()).toHaveLength(0);
+    const s = await openJudgingSession({ resolved: BENCHMARK, workers: 1, verdictCache: false, container: { pidsLimit: 64, tmpfsMb: 32 }, containerMemoryMb: 512, labels: own });
+    try {
+      // Nobody asked for a job: the pool started on its own.
+      await expect.poll(async () => (await mine()).length, { timeout: 30_000, interval: 200 }).toBe(1);
+    } finally {
+      await s.close();
+    }
+    expect(await mine()).toHaveLength(0);
+  });
+
+  it("learns a task's cost from what its samples took in the sandbox, not from tests asked for", async () => {
+    const s = await openJudgingSession({ resolved: BENCHMARK, workers: 1, verdictCache: false, container: { pidsLimit: 64, tmpfsMb: 32 }, containerMemoryMb: 512, labels: label });
+    try {
+      expect(s.costs.estimate("double")).toBe(0);
+      const slow = `${salt}# slow\nimport time\ndef f(x):\n    time.sleep(0.1)\n    return 2 * x\n`;
+      await s.judge("double", slow, { tests: [call(0, 1, 2n)] });
+      expect(s.costs.estimate("double")).toBe(0);
+      const j = await s.judge("double", slow);
+      expect(j.status).toBe("pass");
+      expect(s.costs.estimate("double")).toBe(j.seconds);
+      expect(s.costs.estimate("double")).toBeGreaterThanOrEqual(0.3);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("the host backend", () => {
   it("times raw jobs but judges nothing: it has no sandbox", async () => {
     const host = await openJudgingSession({ resolved: BENCHMARK, backend: "host", workers: 1, verdictCache: false });
