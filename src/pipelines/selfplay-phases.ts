@@ -5,6 +5,7 @@ import { VerdictError } from "../core/errors.js";
 import { pass1Rates } from "../metrics/figures.js";
 import { readVerdicts } from "../runner/results-store.js";
 import { RUN_FILES } from "../runner/run-format.js";
+import { defaultWorkers } from "../sandbox/limits.js";
 import type { PhaseName } from "../selfplay/phases.js";
 import { runPipeline } from "./run-pipeline.js";
 import type { ModelConfig, RunConfig } from "./run-config.js";
@@ -138,6 +139,8 @@ async function searchPhase(c: PhaseContext): Promise<Record<string, unknown>> {
     prompt_tokens: m.stats.promptTokens,
     completion_tokens: m.stats.completionTokens,
     programs_judged: m.stats.judged,
+    // The pool's busy share times its workers: worker-seconds spent on this search's programs (no job reports its CPU time).
+    sandbox_worker_seconds: m.stats.poolBusySeconds * (c.cfg.sandbox.workers ?? defaultWorkers()),
     aspr: m.aspr,
   };
 }
@@ -199,10 +202,16 @@ async function evaluatePhase(c: PhaseContext): Promise<Record<string, unknown>> 
   if (result.incomplete.length > 0) throw new VerdictError(`the evaluation of round ${c.round} is incomplete (generation failed for ${result.incomplete.map((i) => i.tasks.length).reduce((a, b) => a + b, 0)} task(s)); what it has is kept in ${c.dir}`);
   const model = result.models[0];
   const styles: Record<string, unknown> = {};
+  let sandboxSeconds = 0;
   for (const style of e.styles) {
     const fig = model?.styles[style];
     if (fig === undefined) continue;
     const verdicts = readVerdicts(join(fig.dirs.pass1, RUN_FILES.verdicts)).verdicts;
+    // Each sample holds one worker for its wall time: their sum is the phase's worker-seconds (cached verdicts cost none).
+    for (const dir of [fig.dirs.pass1, fig.dirs.aspr]) {
+      const path = join(dir, RUN_FILES.verdicts);
+      if (existsSync(path)) sandboxSeconds += readVerdicts(path).verdicts.reduce((sum, v) => sum + (v.cached ? 0 : v.seconds), 0);
+    }
     const taskIds = [...new Set(verdicts.map((v) => v.task_id))].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     const rates = pass1Rates(taskIds, verdicts);
     const perTask = Object.fromEntries(taskIds.map((id, i) => [id, rates[i] ?? null]));
@@ -215,6 +224,7 @@ async function evaluatePhase(c: PhaseContext): Promise<Record<string, unknown>> 
     model_calls: result.generation.requests,
     cached_calls: result.generation.cachedRequests,
     samples: result.generation.samples,
+    sandbox_worker_seconds: sandboxSeconds,
     styles,
   };
 }
