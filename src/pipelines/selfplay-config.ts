@@ -116,6 +116,14 @@ export const selfplayConfigSchema = z.strictObject({
   serve: serveSection,
   evaluate: evaluateSection.default(evaluateSection.parse({})),
   sandbox: sandboxSchema.default({ isolation: "pool", timeout_s: DEFAULT_LIMITS.testSeconds as number, memory_mb: DEFAULT_LIMITS.memoryMb, hash_seed: 0 }),
+}).superRefine((cfg, ctx) => {
+  const e = cfg.evaluate;
+  // The run config's own checks, where the evaluation section can break them.
+  if (e.aspr.definition === "C" || e.aspr.definition === "D" || e.aspr.search_run !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["evaluate", "aspr", "definition"], message: "the evaluation samples ASPR (A or B); C and D of each round's search are in its search phase (round-N/search)" });
+  }
+  if (e.ci.method === "wilson" && e.pass1.n > 1) ctx.addIssue({ code: "custom", path: ["evaluate", "ci", "method"], message: "Wilson intervals assume one sample per task; with pass1.n > 1 use bootstrap (or auto)" });
+  if (new Set(e.styles).size !== e.styles.length) ctx.addIssue({ code: "custom", path: ["evaluate", "styles"], message: "a style is listed twice" });
 });
 
 /** A validated selfplay config, defaults filled in. */

@@ -176,7 +176,7 @@ async function trainPhase(c: PhaseContext): Promise<Record<string, unknown>> {
 }
 
 async function servePhase(c: PhaseContext): Promise<Record<string, unknown>> {
-  const served = await ensureServed(c.cfg, c.runDir, c.policy, join(c.dir, "server.log"), c.log);
+  const served = await ensureServed(c.cfg, c.runDir, c.policy, join(c.dir, "server.log"), c.log, c.signal);
   return { mode: c.policy.mode, base_url: c.policy.base_url, model: c.policy.model, checkpoint: c.policy.checkpoint, ...(served.command !== undefined ? { command: served.command } : {}) };
 }
 

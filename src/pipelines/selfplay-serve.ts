@@ -45,7 +45,7 @@ export function servedPolicy(cfg: SelfplayConfig, round: number, checkpoint: str
 }
 
 /** Makes the policy servable: starts (restart) or loads (lora) it unless it already is. `log` is the server's log file (restart). */
-export async function ensureServed(cfg: SelfplayConfig, runDir: string, policy: ServedPolicy, log: string, say: (line: string) => void): Promise<{ started: boolean; pid?: number; command?: string }> {
+export async function ensureServed(cfg: SelfplayConfig, runDir: string, policy: ServedPolicy, log: string, say: (line: string) => void, signal?: AbortSignal): Promise<{ started: boolean; pid?: number; command?: string }> {
   const serve = cfg.serve;
   if (serve.mode === "static") return { started: false };
   if (serve.mode === "lora") return { started: policy.round > 0 ? await loadAdapter(policy, say) : false };
@@ -70,6 +70,10 @@ export async function ensureServed(cfg: SelfplayConfig, runDir: string, policy: 
   const deadline = Date.now() + serve.timeout_s * 1000;
   for (;;) {
     if (await answers(serve.health_url, 2_000)) return { started: true, pid, command };
+    if (signal?.aborted) {
+      await stopServer(runDir);
+      throw new VerdictError(`interrupted while the policy server for round ${policy.round} was starting`);
+    }
     if (exited !== undefined || Date.now() > deadline) {
       const why = exited !== undefined ? `exited (code ${exited}) before ${serve.health_url} answered` : `did not answer ${serve.health_url} within ${serve.timeout_s} s`;
       await stopServer(runDir);

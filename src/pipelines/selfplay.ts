@@ -184,7 +184,7 @@ async function runRecordedPhase(opts: SelfplayOptions, runDir: string, round: nu
       // After a resume the server may be gone (restart) or have forgotten the adapter (lora).
       const serveDir = join(runDir, phaseDir(policyRound, "serve"));
       mkdirSync(serveDir, { recursive: true });
-      await ensureServed(cfg, runDir, policy, join(serveDir, "server.log"), log);
+      await ensureServed(cfg, runDir, policy, join(serveDir, "server.log"), log, opts.signal);
     }
     const details = await runPhase(phase, ctx);
     write({ ...record, status: "complete", finished_at: new Date().toISOString(), seconds: elapsed(), details });

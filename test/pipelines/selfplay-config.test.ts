@@ -25,5 +25,7 @@ describe("the selfplay config", () => {
     expect(() => parseSelfplayConfigText([...base, "serve: {mode: reload}"].join("\n"), "s.yaml")).toThrow(/serve\.mode \(line 5\)/);
     expect(() => parseSelfplayConfigText([...base, "search: {limt: 3}"].join("\n"), "s.yaml")).toThrow(/search\.limt \(line 5\): unknown field/);
     expect(() => parseSelfplayConfigText(base.slice(1).join("\n"), "s.yaml")).toThrow(/rounds .*expected number/);
+    expect(() => parseSelfplayConfigText([...base, "evaluate: {aspr: {definition: D}}"].join("\n"), "s.yaml")).toThrow(/evaluate\.aspr\.definition \(line 5\): the evaluation samples ASPR/);
+    expect(() => parseSelfplayConfigText([...base, "evaluate: {pass1: {n: 4}, ci: {method: wilson}}"].join("\n"), "s.yaml")).toThrow(/evaluate\.ci\.method/);
   });
 });
