@@ -123,6 +123,7 @@ export const selfplayConfigSchema = z.strictObject({
     ctx.addIssue({ code: "custom", path: ["evaluate", "aspr", "definition"], message: "the evaluation samples ASPR (A or B); C and D of each round's search are in its search phase (round-N/search)" });
   }
   if (e.ci.method === "wilson" && e.pass1.n > 1) ctx.addIssue({ code: "custom", path: ["evaluate", "ci", "method"], message: "Wilson intervals assume one sample per task; with pass1.n > 1 use bootstrap (or auto)" });
+  if (cfg.serve.mode !== "static" && cfg.policy.base_url === undefined) ctx.addIssue({ code: "custom", path: ["policy", "base_url"], message: `serve mode ${cfg.serve.mode} needs the policy server's base_url` });
   if (new Set(e.styles).size !== e.styles.length) ctx.addIssue({ code: "custom", path: ["evaluate", "styles"], message: "a style is listed twice" });
 });
 

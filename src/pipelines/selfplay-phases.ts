@@ -67,7 +67,7 @@ export async function runPhase(phase: PhaseName, c: PhaseContext): Promise<Recor
 
 /** The policy as a model entry of the run and search pipelines (named "policy": the folder of its results). */
 function policyModel(c: PhaseContext): ModelConfig {
-  return { ...c.cfg.policy, name: "policy", base_url: c.policy.base_url, model: c.policy.model };
+  return { ...c.cfg.policy, name: "policy", ...(c.policy.base_url !== "" ? { base_url: c.policy.base_url } : {}), model: c.policy.model };
 }
 
 /** The shared pipeline options: per-phase response cache (a new checkpoint may be served under the old name, so no answer crosses rounds). */
