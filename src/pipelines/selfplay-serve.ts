@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { VerdictError } from "../core/errors.js";
 import { answers } from "../models/vllm-server.js";
 import { writeJsonAtomic } from "../runner/results-store.js";
+import { processAlive } from "../util/process-files.js";
 import { fillTemplate, logTail, templateEnv } from "./selfplay-command.js";
 import type { SelfplayConfig } from "./selfplay-config.js";
 
@@ -50,7 +51,7 @@ export async function ensureServed(cfg: SelfplayConfig, runDir: string, policy: 
   if (serve.mode === "static") return { started: false };
   if (serve.mode === "lora") return { started: policy.round > 0 ? await loadAdapter(policy, say) : false };
   const current = readServer(runDir);
-  if (current !== undefined && alive(current.pid) && current.checkpoint === policy.checkpoint && (await answers(serve.health_url, 2_000))) {
+  if (current !== undefined && processAlive(current.pid) && current.checkpoint === policy.checkpoint && (await answers(serve.health_url, 2_000))) {
     return { started: false, pid: current.pid, command: current.command };
   }
   await stopServer(runDir);
@@ -96,8 +97,8 @@ export async function stopServer(runDir: string): Promise<void> {
     }
   };
   signalGroup("SIGTERM");
-  for (let i = 0; i < 50 && alive(current.pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (alive(current.pid)) signalGroup("SIGKILL");
+  for (let i = 0; i < 50 && processAlive(current.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (processAlive(current.pid)) signalGroup("SIGKILL");
   rmSync(join(runDir, SERVER_FILE), { force: true });
 }
 
@@ -109,15 +110,6 @@ function readServer(runDir: string): ServerRecord | undefined {
   } catch {
     // A torn record names no process we can trust.
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -3,10 +3,11 @@ import { join } from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schemaText } from "../../src/cli/commands/schema.js";
+import { processAlive as alive } from "../../src/util/process-files.js";
 import { leftovers, REPO, runVerdict, spawnVerdict, startEvalTests, waitUntil } from "../helpers/eval-run.js";
 import { startOpenAITestServer } from "../helpers/openai-test-server.js";
 import { HAND_COUNTS, tcgResponder } from "../fixtures/models/scripted-tcg.js";
-import { alive, comparableRounds, freePort, killLeftServer, phaseRecord, readRounds, START_CHECKPOINT, startPolicyServer, writeLoopConfig } from "../helpers/selfplay-run.js";
+import { comparableRounds, freePort, killLeftServer, phaseRecord, readRounds, START_CHECKPOINT, startPolicyServer, writeLoopConfig } from "../helpers/selfplay-run.js";
 
 /**
  * `verdict selfplay` end to end against the learnable scripted policy (a stand-in for a model:

@@ -117,16 +117,6 @@ export function phaseRecord(runDir: string, round: number, phase: string): Recor
   return JSON.parse(readFileSync(join(runDir, `round-${round}`, phase, "phase.json"), "utf8")) as ReturnType<typeof phaseRecord>;
 }
 
-/** Whether a process with this pid is alive. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops a restart server a killed loop left (test cleanup). */
 export function killLeftServer(runDir: string): void {
   const file = join(runDir, "server.json");
