@@ -5,7 +5,7 @@
  * root only. `stop()` removes every daemon, container, mount, socket, key and certificate.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -58,14 +58,11 @@ export interface LocalEngines {
 
 /** /proc/PID/stat's state and start time, or undefined when there is no such process. */
 function procStat(pid: number): { state: string; start: string } | undefined {
-  try {
-    // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", start: fields[19] ?? "" };
-  } catch {
-    return undefined;
-  }
+  const text = readText(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
+  // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0] ?? "", start: fields[19] ?? "" };
 }
 
 /** A stamp of `pid` as it runs now, or undefined when it does not run (or runs another program than `comm`). */
@@ -76,6 +73,7 @@ export function stampProcess(pid: number, what: string, comm?: string): ProcessS
   return { pid, start: st.start, what };
 }
 
+/** A file's text, or undefined when it cannot be read (a process that is gone). */
 function readText(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
@@ -153,9 +151,9 @@ export async function startLocalEngines(opts: { only?: readonly LocalEngineName[
 function daemonsOf(dir: string, engines: LocalEngines["engines"]): ProcessStamp[] {
   const found: (ProcessStamp | undefined)[] = [];
   for (const [name, e] of Object.entries(engines)) {
-    const pidfile = `${dir}/${name}/dockerd.pid`;
     // A killed daemon's pidfile stays behind: its pid is taken only while dockerd runs under it.
-    if (existsSync(pidfile)) found.push(stampProcess(Number(readFileSync(pidfile, "utf8").trim()), `dockerd ${name}`, "dockerd"));
+    const pid = readText(`${dir}/${name}/dockerd.pid`);
+    if (pid !== undefined) found.push(stampProcess(Number(pid.trim()), `dockerd ${name}`, "dockerd"));
     if (e.sshd_pid !== undefined) found.push(stampProcess(e.sshd_pid, "sshd", "sshd"));
   }
   return found.filter((p) => p !== undefined);
