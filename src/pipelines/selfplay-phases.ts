@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import type { SandboxPlacement } from "../session/session-options.js";
 import { VerdictError } from "../core/errors.js";
 import { pass1Rates } from "../metrics/figures.js";
 import { readVerdicts } from "../runner/results-store.js";
@@ -44,6 +45,8 @@ export interface PhaseContext {
   log: (line: string) => void;
   signal?: AbortSignal;
   docker?: Docker;
+  /** Where every phase's sandboxes run (`--engines`, `--runtime`, or the config's sandbox section). */
+  placement?: SandboxPlacement;
 }
 
 /** Runs one phase; the result's fields go to the phase's phase.json as `details`. */
@@ -71,8 +74,14 @@ function policyModel(c: PhaseContext): ModelConfig {
 }
 
 /** The shared pipeline options: per-phase response cache (a new checkpoint may be served under the old name, so no answer crosses rounds). */
-function pipelineOptions(c: PhaseContext): { responseCacheDir: string; log: (line: string) => void; signal?: AbortSignal; docker?: Docker } {
-  return { responseCacheDir: join(c.runDir, "responses", `round-${c.round}`), log: c.log, ...(c.signal !== undefined ? { signal: c.signal } : {}), ...(c.docker !== undefined ? { docker: c.docker } : {}) };
+function pipelineOptions(c: PhaseContext): { responseCacheDir: string; log: (line: string) => void; signal?: AbortSignal; docker?: Docker; placement?: SandboxPlacement } {
+  return {
+    responseCacheDir: join(c.runDir, "responses", `round-${c.round}`),
+    log: c.log,
+    ...(c.signal !== undefined ? { signal: c.signal } : {}),
+    ...(c.docker !== undefined ? { docker: c.docker } : {}),
+    ...(c.placement !== undefined ? { placement: c.placement } : {}),
+  };
 }
 
 async function tcgPhase(c: PhaseContext): Promise<Record<string, unknown>> {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type Docker from "dockerode";
+import type { SandboxPlacement } from "../session/session-options.js";
 import { InputError, VerdictError } from "../core/errors.js";
 import { interruptedError, shellWord } from "../runner/cleanup.js";
 import { lockRunDir, writeJsonAtomic } from "../runner/results-store.js";
@@ -32,6 +33,8 @@ export interface SelfplayOptions {
   docker?: Docker;
   /** Aborting it stops the loop: the running phase stops as its command does, the server is stopped. */
   signal?: AbortSignal;
+  /** Where every phase's sandboxes run (`--engines`, `--runtime`, or the config's sandbox section). */
+  placement?: SandboxPlacement;
   /** The command that continues the loop, for messages (default `verdict selfplay --resume DIR`). */
   resumeCommand?: (runDir: string) => string;
 }
@@ -176,6 +179,7 @@ async function runRecordedPhase(opts: SelfplayOptions, runDir: string, round: nu
     log,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(opts.docker !== undefined ? { docker: opts.docker } : {}),
+    ...(opts.placement !== undefined ? { placement: opts.placement } : {}),
   };
   const t0 = performance.now();
   const elapsed = (): number => record.seconds + (performance.now() - t0) / 1000;

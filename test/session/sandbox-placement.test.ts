@@ -52,7 +52,15 @@ describe("every command that judges hands its placement to its judging session (
     nowhere = `unix://${dir}/no-engine.sock`;
   });
 
-  it("eval, run, table1, search, tcg, soak and serve judge refuse an engine that is not there, naming it", async () => {
+  /** The shipped selfplay config with its policy served as is (static): round 0's evaluation opens the first session. */
+  const staticSelfplayConfig = (): string => {
+    const text = readFileSync(join(REPO, "benchmarks", "selfplay.yaml"), "utf8").replace(/\nserve:\n(?: .*\n|\s*\n)*/, "\nserve:\n  mode: static\n\n").replace("out: ../results", `out: ${dir}`);
+    const file = join(dir, "selfplay.yaml");
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it("eval, run, table1, search, tcg, soak, serve judge and selfplay refuse an engine that is not there, naming it", async () => {
     const commands: [string, string[], Record<string, string>][] = [
       ["eval --engines", ["eval", "--benchmark", "mbpp", "--samples", "reference", "--out", join(dir, "e"), "--engines", nowhere], {}],
       ["eval, VERDICT_ENGINES", ["eval", "--benchmark", "mbpp", "--samples", "reference", "--out", join(dir, "v")], { VERDICT_ENGINES: nowhere }],
@@ -61,6 +69,7 @@ describe("every command that judges hands its placement to its judging session (
       ["tcg", ["tcg", join(REPO, "benchmarks", "tcg.yaml"), "--limit", "1", "--out", join(dir, "t"), "--engines", nowhere], {}],
       ["soak", ["soak", "--jobs", "2", "--engines", nowhere], {}],
       ["serve judge", ["serve", "judge", "--port", "0", "--engines", nowhere], {}],
+      ["selfplay", ["selfplay", staticSelfplayConfig(), "--out", join(dir, "sp"), "--engines", nowhere], {}],
     ];
     const results = await Promise.all(commands.map(([, args, env]) => runVerdict(args, env)));
     results.forEach((r, i) => {

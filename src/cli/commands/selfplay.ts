@@ -9,18 +9,18 @@ import { renderRounds } from "../../report/selfplay-table.js";
 import { withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
 import type { RoundsReport } from "../../selfplay/round-report.js";
+import { addPlacementFlags, placementOf, type PlacementFlags } from "../flags.js";
 
 /** `verdict selfplay CONFIG.yaml` (the loop) and `verdict selfplay report RUN_DIR` (its rounds table again). */
 export function registerSelfplayCommand(program: Command): void {
   const selfplay = program.command("selfplay").description("the self-play loop (o1-Coder Algorithm 1): per round TCG, search, export, an external trainer, serving the new checkpoint, evaluation; resumable");
-  selfplay
-    .command("run", { isDefault: true })
+  addPlacementFlags(selfplay.command("run", { isDefault: true }))
     .description("run the rounds of the config (`verdict selfplay CONFIG.yaml`)")
     .argument("[config]", "selfplay config (YAML; see benchmarks/selfplay.yaml and benchmarks/selfplay-config.schema.json); optional with --resume")
     .option("--resume <run-dir>", "continue a stopped, killed or failed loop: finished phases are kept, the running one resumes as its command does (trainer and serve may be changed in CONFIG)")
     .option("--out <dir>", "run directory (default: <config out>/<run-id>)")
     .option("--json", "print rounds.json on stdout", false)
-    .action(async (configPath: string | undefined, flags: { resume?: string; out?: string; json: boolean }) => {
+    .action(async (configPath: string | undefined, flags: { resume?: string; out?: string; json: boolean } & PlacementFlags) => {
       if (configPath === undefined && flags.resume === undefined) throw new InputError("give a selfplay config (verdict selfplay CONFIG.yaml), or --resume RUN_DIR");
       const config: SelfplayConfig = configPath !== undefined ? await loadSelfplayConfig(configPath) : storedSelfplayConfig(resolve(flags.resume as string));
       const result = await withInterrupts(
@@ -29,6 +29,7 @@ export function registerSelfplayCommand(program: Command): void {
             config,
             signal,
             log: stderrLine,
+            placement: placementOf(flags, { config: config.sandbox, ...(configPath !== undefined ? { configFile: configPath } : {}), workers: config.sandbox.workers }),
             ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
             ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
           }),
