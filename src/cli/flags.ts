@@ -1,4 +1,6 @@
+import { resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import { shellWord } from "../runner/cleanup.js";
 import { resolvePlacement, runtimeSchema, type PlacementSources } from "../session/sandbox-placement.js";
 import type { SandboxPlacement } from "../session/session-options.js";
 import { z } from "zod";
@@ -46,4 +48,16 @@ export function addPlacementFlags(command: Command): Command {
 /** The placement a command's flags (and, below them, VERDICT_ENGINES and a config's sandbox section) ask for. */
 export function placementOf(flags: PlacementFlags, more: Omit<PlacementSources, "engines" | "runtime"> = {}): SandboxPlacement {
   return resolvePlacement({ ...more, engines: flags.engines, runtime: flags.runtime });
+}
+
+/**
+ * `--limit` and `--data` of a config-driven command (run, table1, tcg, search): what they
+ * override in the config, and the words its resume command repeats (they shape what the run is).
+ */
+export function configOverrides(flags: { limit?: number | undefined; data?: string | undefined }): { overrides: { limit?: number; data?: string }; words: string[] } {
+  const data = flags.data !== undefined ? resolve(flags.data) : undefined;
+  return {
+    overrides: { ...(flags.limit !== undefined ? { limit: flags.limit } : {}), ...(data !== undefined ? { data } : {}) },
+    words: [...(flags.limit !== undefined ? ["--limit", String(flags.limit)] : []), ...(data !== undefined ? ["--data", shellWord(data)] : [])],
+  };
 }

@@ -5,7 +5,7 @@ import { loadRunConfig, type RunConfig } from "../../pipelines/run-config.js";
 import { runPipeline, type PipelineResult } from "../../pipelines/run-pipeline.js";
 import { shellWord, withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
-import { addPlacementFlags, placementOf } from "../flags.js";
+import { addPlacementFlags, configOverrides, placementOf } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags shared by `verdict run` and `verdict table1`. */
@@ -40,16 +40,11 @@ export function addRunFlags(command: Command): Command {
  * signal removes the containers, marks the run interrupted and names the `command` that resumes it.
  */
 export async function runFromFlags(configPath: string, flags: RunFlags, log: (line: string) => void, command: "run" | "table1" = "run"): Promise<PipelineResult> {
-  const loaded = await loadRunConfig(configPath);
-  const config: RunConfig = {
-    ...loaded,
-    ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
-    ...(flags.data !== undefined ? { data: resolve(flags.data) } : {}),
-  };
+  const { overrides, words } = configOverrides(flags);
+  const config: RunConfig = { ...(await loadRunConfig(configPath)), ...overrides };
   // The flags that shape what the run is (its fingerprint) come along; the rest may change on a resume.
   const kept = [
-    ...(flags.limit !== undefined ? ["--limit", String(flags.limit)] : []),
-    ...(flags.data !== undefined ? ["--data", shellWord(resolve(flags.data))] : []),
+    ...words,
     ...(flags.models !== undefined ? ["--models", shellWord(flags.models)] : []),
   ];
   const resumeCommand = (runDir: string): string => ["verdict", command, shellWord(configPath), ...kept, "--resume", shellWord(runDir)].join(" ");

@@ -6,10 +6,10 @@ import { storedSearchConfig } from "../../pipelines/search-manifest.js";
 import { loadSearchConfig, type SearchConfig } from "../../pipelines/search-run-config.js";
 import { runSearchPipeline, searchResumeCommand } from "../../pipelines/search-run.js";
 import { incompleteSearchBanner, renderSearchResult } from "../../report/search-table.js";
-import { shellWord, withInterrupts } from "../../runner/cleanup.js";
+import { withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
 import type { ExportFormat } from "../../search/exports/registry.js";
-import { addPlacementFlags, placementOf, type PlacementFlags } from "../flags.js";
+import { addPlacementFlags, configOverrides, placementOf, type PlacementFlags } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags of `verdict search [CONFIG]`. */
@@ -39,14 +39,10 @@ export function registerSearchCommand(program: Command): void {
     .action(async (configPath: string | undefined, flags: SearchFlags) => {
       if (configPath === undefined && flags.resume === undefined) throw new InputError("give a search config (verdict search CONFIG.yaml), or --resume RUN_DIR");
       const loaded: SearchConfig = configPath !== undefined ? await loadSearchConfig(configPath) : storedSearchConfig(resolve(flags.resume as string));
-      const config: SearchConfig = {
-        ...loaded,
-        ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
-        ...(flags.data !== undefined ? { data: resolve(flags.data) } : {}),
-      };
+      const { overrides, words } = configOverrides(flags);
+      const config: SearchConfig = { ...loaded, ...overrides };
       const kept = [
-        ...(flags.limit !== undefined ? ["--limit", String(flags.limit)] : []),
-        ...(flags.data !== undefined ? ["--data", shellWord(resolve(flags.data))] : []),
+        ...words,
         ...(flags.baseline !== undefined ? ["--baseline", flags.baseline] : []),
       ];
       const resumeCommand = (runDir: string): string => [searchResumeCommand(runDir), ...kept].join(" ");

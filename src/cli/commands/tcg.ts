@@ -5,7 +5,7 @@ import { runTcg, type TcgResult } from "../../pipelines/tcg.js";
 import { renderTcgResult } from "../../report/tcg-table.js";
 import { shellWord, withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
-import { addPlacementFlags, placementOf, type PlacementFlags } from "../flags.js";
+import { addPlacementFlags, configOverrides, placementOf, type PlacementFlags } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags of `verdict tcg`, as commander hands them over. */
@@ -26,16 +26,11 @@ export interface TcgFlags extends PlacementFlags {
  * the containers, marks the run interrupted and names the exact command that resumes it.
  */
 export async function tcgFromFlags(configPath: string, flags: TcgFlags, log: (line: string) => void): Promise<TcgResult> {
-  const loaded = await loadTcgConfig(configPath);
-  const config: TcgConfig = {
-    ...loaded,
-    ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
-    ...(flags.data !== undefined ? { data: resolve(flags.data) } : {}),
-  };
+  const { overrides, words } = configOverrides(flags);
+  const config: TcgConfig = { ...(await loadTcgConfig(configPath)), ...overrides };
   // The flags that shape what the run is come along into the resume command; the rest may change.
   const kept = [
-    ...(flags.limit !== undefined ? ["--limit", String(flags.limit)] : []),
-    ...(flags.data !== undefined ? ["--data", shellWord(resolve(flags.data))] : []),
+    ...words,
     ...(flags.correct ?? []).flatMap((d) => ["--correct", shellWord(resolve(d))]),
     ...(flags.wrong ?? []).flatMap((d) => ["--wrong", shellWord(resolve(d))]),
   ];
