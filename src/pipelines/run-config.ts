@@ -140,6 +140,16 @@ const ciSchema = z
   })
   .describe("95% confidence intervals");
 
+/** Refuses two models of one config with the same name: rows, directories and caches are keyed by it. */
+export function uniqueModelNames(cfg: { models: readonly { name: string }[] }, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  cfg.models.forEach((m, i) => {
+    const first = seen.get(m.name);
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["models", i, "name"], message: `"${m.name}" is already the name of models[${first}]` });
+    else seen.set(m.name, i);
+  });
+}
+
 export const runConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe("path of this file's JSON Schema, for editors"),
@@ -159,12 +169,7 @@ export const runConfigSchema = z
     tests: testsSourceSchema.optional().describe("which tests judge the samples (default benchmark): the benchmark's, the valid tests of a `verdict tcg` run (tcg:RUN_DIR, relative to this file), or both (benchmark+tcg:RUN_DIR)"),
   })
   .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.models.forEach((m, i) => {
-      const first = seen.get(m.name);
-      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["models", i, "name"], message: `"${m.name}" is already the name of models[${first}]` });
-      else seen.set(m.name, i);
-    });
+    uniqueModelNames(cfg, ctx);
     if (new Set(cfg.styles).size !== cfg.styles.length) ctx.addIssue({ code: "custom", path: ["styles"], message: "a style is listed twice" });
     const fromSearch = cfg.aspr.definition === "C" || cfg.aspr.definition === "D";
     if (fromSearch && cfg.aspr.search_run === undefined) {

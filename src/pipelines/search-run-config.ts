@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { searchSettingsSchema } from "../search/search-config.js";
-import { modelConfigSchema, parseConfigText, readConfigFile, resolvePaths, runConfigSchema, sandboxSchema } from "./run-config.js";
+import { modelConfigSchema, parseConfigText, uniqueModelNames, readConfigFile, resolvePaths, runConfigSchema, sandboxSchema } from "./run-config.js";
 import { DEFAULT_LIMITS } from "../sandbox/limits.js";
 
 /**
@@ -43,12 +43,7 @@ export const searchConfigSchema = z
       .describe("the paired bootstrap of the MCTS vs best-of-N comparison"),
   })
   .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.models.forEach((m, i) => {
-      const first = seen.get(m.name);
-      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["models", i, "name"], message: `"${m.name}" is already the name of models[${first}]` });
-      else seen.set(m.name, i);
-    });
+    uniqueModelNames(cfg, ctx);
   });
 
 /** A validated search config, defaults filled in. */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_CASE_CHARS, DEFAULT_TCG_CASES } from "../prompts/tcg.js";
 import { DEFAULT_LIMITS } from "../sandbox/limits.js";
 import { DEFAULT_MAX_MUTANTS } from "../tcg/mutants.js";
-import { modelConfigSchema, parseConfigText, readConfigFile, resolvePaths, sandboxSchema } from "./run-config.js";
+import { modelConfigSchema, parseConfigText, uniqueModelNames, readConfigFile, resolvePaths, sandboxSchema } from "./run-config.js";
 
 /**
  * The config of `verdict tcg` (YAML), in the run config's conventions: one zod schema validates
@@ -60,12 +60,7 @@ export const tcgConfigSchema = z
     sandbox: sandboxSchema.default({ isolation: "pool", timeout_s: DEFAULT_LIMITS.testSeconds as number, memory_mb: DEFAULT_LIMITS.memoryMb, hash_seed: 0 }),
   })
   .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.models.forEach((m, i) => {
-      const first = seen.get(m.name);
-      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["models", i, "name"], message: `"${m.name}" is already the name of models[${first}]` });
-      else seen.set(m.name, i);
-    });
+    uniqueModelNames(cfg, ctx);
   });
 
 /** A validated `verdict tcg` config, defaults filled in. */
