@@ -21,7 +21,7 @@ import { ensureImage, imageTag } from "../sandbox/image.js";
 import { startLocalEngines, type LocalEngineName } from "../sandbox/local-engines.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
-import { figure, trivialJobsPerSecond, type Figure } from "./bench.js";
+import { figure, trivialJobsPerSecond, type Figure } from "./bench-jobs.js";
 
 /** What the engines section measures with. */
 export interface EnginesBenchOptions {

@@ -6,7 +6,7 @@ import { loadBenchmark } from "../benchmarks/registry.js";
 import { runSearch, type SearchRunStats } from "../search/driver.js";
 import { searchSettings } from "../search/search-config.js";
 import { benchScript, instantJudge, instantPolicy, startScriptServer, type BenchScript } from "./bench-search-policy.js";
-import { figure, type Figure } from "./bench.js";
+import { figure, type Figure } from "./bench-jobs.js";
 import { searchConfigSchema } from "./search-run-config.js";
 import { runSearchPipeline } from "./search-run.js";
 

@@ -10,7 +10,7 @@ import type { LocalJudgingSession } from "../session/session-options.js";
 import type { CaseText } from "../tcg/case-blocks.js";
 import { type PreparedCase, prepareCases, tcgTarget } from "../tcg/generated-tests.js";
 import { validateCases } from "../tcg/validation.js";
-import { figure, type Figure, trivialJobsPerSecond } from "./bench.js";
+import { figure, type Figure, trivialJobsPerSecond } from "./bench-jobs.js";
 
 /**
  * `npm run bench`'s TCG section: how fast generated cases are validated, beside trivial

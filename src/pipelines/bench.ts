@@ -1,13 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
-import type { Job } from "../core/job.js";
-import pLimit from "p-limit";
 import type { Benchmark } from "../core/task.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { loadSamples } from "../judge/samples.js";
 import { judgeSamples } from "../runner/judge-samples.js";
-import { DEFAULT_LIMITS } from "../sandbox/limits.js";
 import { openJudgingSession } from "../session/judging-session.js";
 import type { JudgingSessionOptions, LocalJudgingSession } from "../session/session-options.js";
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
@@ -17,6 +14,9 @@ import { runServiceBench, type ServiceBenchReport } from "./bench-service.js";
 import { runSearchBench, type SearchBenchReport } from "./bench-search.js";
 import { runEnginesBench, type EnginesBenchReport } from "./bench-engines.js";
 import { runTcgBench, type TcgBenchReport } from "./bench-tcg.js";
+import { figure, jobsPerSecond, trivialJobsPerSecond, type Figure } from "./bench-jobs.js";
+
+export { figure, type Figure } from "./bench-jobs.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -44,14 +44,6 @@ export interface BenchOptions {
   serviceClients?: number;
   log: (line: string) => void;
   docker?: Docker;
-}
-
-/** One measured figure: the median of its repeats, with min and max. */
-export interface Figure {
-  median: number;
-  min: number;
-  max: number;
-  runs: number[];
 }
 
 /** The whole bench report (also printed as JSON with --json). */
@@ -90,42 +82,6 @@ export interface BenchReport {
   search?: SearchBenchReport;
   /** One engine against three on this machine (the scheduler's cost), and runsc against runc. */
   engines?: EnginesBenchReport;
-}
-
-/** The median, min and max of some runs of one measure. */
-export function figure(runs: number[]): Figure {
-  const sorted = [...runs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-  return { median, min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0, runs };
-}
-
-/** The bench's trivial job i: a call that returns its argument. */
-export function trivialJob(i: number): Job {
-  return {
-    id: `trivial-${i}`,
-    program: "def f(x):\n    return x\n",
-    setup: "",
-    tests: [{ kind: "call", fn: "f", args: [i] }],
-    limits: { ...DEFAULT_LIMITS, memoryMb: 512 },
-    continueAfterCrash: false,
-  };
-}
-
-/** Jobs per second for `n` jobs, `concurrency` at a time; `one(i)` runs job i and checks it. */
-export async function jobsPerSecond(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number> {
-  const limit = pLimit(concurrency);
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: n }, (_, i) => limit(() => one(i))));
-  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
-}
-
-/** Jobs per second through the session's pool for `n` trivial jobs, keeping every worker busy. */
-export function trivialJobsPerSecond(session: LocalJudgingSession, n: number): Promise<number> {
-  return jobsPerSecond(n, session.sandbox.workers * 2, async (i) => {
-    const r = await session.runJob(trivialJob(i));
-    if (r.tests[0]?.st !== "value" || r.tests[0].v !== i) throw new Error(`bench job ${i} failed: ${JSON.stringify(r.tests[0])}`);
-  });
 }
 
 /**

@@ -15,7 +15,7 @@ import { judgeOnGeneratedTests, mutantsOf, type MutantsMade, type ProgramLine, t
 import { referenceVerdict, validTestsOf, writeExports } from "./tcg-results.js";
 import { requestKey, TCG_FILES, type TcgRunDir } from "./tcg-run-dir.js";
 import type { TcgModelSummary, TcgSummary } from "./tcg-summary.js";
-import type { UnitsReport } from "./tcg.js";
+import type { UnitsReport } from "./tcg-units.js";
 
 /**
  * The end of a TCG run: the quality of each model's valid tests (src/tcg/quality.ts), measured

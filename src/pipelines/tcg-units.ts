@@ -12,6 +12,16 @@ import type { ModelConfig } from "./run-config.js";
 import type { TcgSettings } from "./tcg-config.js";
 import { requestKey, type RequestRecord, type TcgRunDir } from "./tcg-run-dir.js";
 
+/** What the run's units did, for the summary. */
+export interface UnitsReport {
+  /** Units whose rows were on disk, and units validated now. */
+  fromDisk: number;
+  validatedNow: number;
+  /** Per model: requests answered now and of those from the cache; failures after retries. */
+  requests: Map<string, { answered: number; cached: number; failed: number }>;
+  incomplete: { model: string; task_id: string; error: string }[];
+}
+
 /**
  * One unit of `verdict tcg`: a model's N requests for one task, then the validation of all
  * their cases by one reference judgement. Requests already on disk are never asked again; a

@@ -26,7 +26,7 @@ import { measureQuality, type QualityInputs } from "./tcg-measure.js";
 import { readRunPrograms } from "./tcg-quality.js";
 import { openTcgRunDir, unitKey, requestKey, type TcgIdentity, type TcgRunDir } from "./tcg-run-dir.js";
 import type { TcgSummary } from "./tcg-summary.js";
-import { rowsOf, runUnit, type UnitTask } from "./tcg-units.js";
+import { rowsOf, runUnit, type UnitTask, type UnitsReport } from "./tcg-units.js";
 
 /**
  * `verdict tcg`: o1-Coder's Test Case Generator, measured. For every (model, task) unit the
@@ -115,16 +115,6 @@ export async function runTcg(opts: TcgOptions): Promise<TcgResult> {
     await session?.close();
     dir.close();
   }
-}
-
-/** What the run's units did, for the summary. */
-export interface UnitsReport {
-  /** Units whose rows were on disk, and units validated now. */
-  fromDisk: number;
-  validatedNow: number;
-  /** Per model: requests answered now and of those from the cache; failures after retries. */
-  requests: Map<string, { answered: number; cached: number; failed: number }>;
-  incomplete: { model: string; task_id: string; error: string }[];
 }
 
 interface UnitsInput {

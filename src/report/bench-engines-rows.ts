@@ -1,5 +1,5 @@
 import type { EnginesBenchReport } from "../pipelines/bench-engines.js";
-import { fmt } from "./bench-table.js";
+import { fmt } from "./bench-figure.js";
 
 /** The target: three engines of one machine cost no more than 10% against one. */
 const THREE_OVER_ONE_TARGET = 0.9;

@@ -1,9 +1,7 @@
-import type { Figure } from "../pipelines/bench.js";
+import type { Figure } from "../pipelines/bench-jobs.js";
+import { fmt } from "./bench-figure.js";
 import type { SearchBenchReport, SearchBenchRun } from "../pipelines/bench-search.js";
 
-/** A figure as `median (min …, max …)`. */
-const fmt = (f: Figure, digits: number, scale = 1): string =>
-  `${(f.median * scale).toFixed(digits)} (min ${(f.min * scale).toFixed(digits)}, max ${(f.max * scale).toFixed(digits)})`;
 
 const pct = (f: Figure): string => `${fmt(f, 0, 100)} %`;
 

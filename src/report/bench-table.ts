@@ -1,13 +1,10 @@
 import Table from "cli-table3";
 import { tableStyle } from "./table-style.js";
-import type { BenchReport, Figure } from "../pipelines/bench.js";
+import type { BenchReport } from "../pipelines/bench.js";
 import { enginesBenchRows } from "./bench-engines-rows.js";
 import { searchBenchRows } from "./bench-search-rows.js";
+import { fmt } from "./bench-figure.js";
 
-/** A figure as `median (min …, max …)`. */
-export function fmt(f: Figure, digits = 1): string {
-  return `${f.median.toFixed(digits)} (min ${f.min.toFixed(digits)}, max ${f.max.toFixed(digits)})`;
-}
 
 /** The bench report as tables, with each target and whether it is met. */
 export function renderBench(r: BenchReport): string {

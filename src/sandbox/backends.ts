@@ -14,61 +14,19 @@
  * Room for more: Kubernetes pods (docs/ARCHITECTURE.md, "Kubernetes, on paper") would be one
  * more entry here with the same members; nothing above this file changes.
  */
-import type Docker from "dockerode";
 import { SetupError } from "../core/errors.js";
-import type { EngineRecord, Isolation, SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
+import type { EngineRecord } from "../core/sandbox.js";
 import { createDockerSandbox } from "./docker-sandbox.js";
 import { dockerErrorText } from "./docker-error.js";
-import { resolveEngineList, type EngineEndpoint } from "./engine-endpoint.js";
+import { resolveEngineList } from "./engine-endpoint.js";
 import { assertEngine, connectDocker, engineAddress } from "./engine.js";
 import { enginesBackend } from "./engines-backend.js";
 import { createHostSandbox } from "./host-sandbox.js";
 import { ensureImage, pruneSandbox, RUNNER_SOURCE } from "./image.js";
 import { pickRuntime } from "./oci-runtime.js";
+import type { BackendName, BackendOptions, SandboxBackend } from "./sandbox-backend.js";
 
-/** What a backend's pool is opened with: the shared options plus the notes and waits a pool may take. */
-export interface BackendPoolOptions extends SandboxOptions {
-  /** How long jobs wait for an engine that went away (a restart) before the pool gives up. */
-  engineWaitSeconds?: number;
-  log?: (line: string) => void;
-}
-
-/** The image a backend's pools run, as a manifest records it. */
-export interface BackendImage {
-  tag: string;
-  id: string;
-}
-
-/** One kind of sandbox (see the module comment). */
-export interface SandboxBackend {
-  /** The registry name (`docker`, `host`). */
-  readonly name: BackendName;
-  /** Whether it contains what it runs; only an isolated backend may judge programs. */
-  readonly isolated: boolean;
-  /** The isolation modes its pools offer. */
-  readonly isolations: readonly Isolation[];
-  /** Throws SetupError, saying how to start one, when its engine does not answer (or lacks the runtime asked for). */
-  check(): Promise<void>;
-  /** Makes the image present (building it on first use) and names it. */
-  prepareImage(log?: (line: string) => void): Promise<BackendImage>;
-  /** The SandboxInfo of a pool opened with these options (known before the pool starts). */
-  describe(image: BackendImage, options: Pick<SandboxOptions, "isolation" | "workers" | "hashSeed">): SandboxInfo;
-  open(options: BackendPoolOptions): Promise<SandboxPool>;
-  /** Removes every sandbox carrying all these labels (what a killed process left); returns how many. */
-  pruneOrphans(labels: Record<string, string>): Promise<number>;
-}
-
-/** What a backend is made with. */
-export interface BackendOptions {
-  /** The Docker engine (default: DOCKER_HOST, else the local socket). */
-  docker?: Docker;
-  /** The `engines` backend's engines (default: VERDICT_ENGINES, else the engine DOCKER_HOST names). */
-  engines?: readonly EngineEndpoint[];
-  /** The OCI runtime of every container (`runsc`: gVisor), checked against each engine; default: the engine's own. */
-  runtime?: string;
-  /** The host backend's runner script (default: the recipe's runner.py). */
-  runnerPath?: string;
-}
+export type { BackendImage, BackendName, BackendOptions, BackendPoolOptions, SandboxBackend } from "./sandbox-backend.js";
 
 /** The Docker backend over one engine. */
 function dockerBackend(o: BackendOptions): SandboxBackend {
@@ -132,10 +90,7 @@ export const SANDBOX_BACKENDS = {
   docker: dockerBackend,
   engines: (o: BackendOptions) => enginesBackend({ endpoints: o.engines ?? resolveEngineList({}), ...(o.runtime !== undefined ? { runtime: o.runtime } : {}) }),
   host: hostBackend,
-} satisfies Record<string, (options: BackendOptions) => SandboxBackend>;
-
-/** The name of a registered backend. */
-export type BackendName = keyof typeof SANDBOX_BACKENDS;
+} satisfies Record<BackendName, (options: BackendOptions) => SandboxBackend>;
 
 /** The names of the registered backends, in registry order. */
 export const BACKEND_NAMES = Object.keys(SANDBOX_BACKENDS) as BackendName[];

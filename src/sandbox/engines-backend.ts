@@ -9,7 +9,7 @@
 import type Docker from "dockerode";
 import { SetupError } from "../core/errors.js";
 import type { EngineRecord, SandboxInfo } from "../core/sandbox.js";
-import type { BackendImage, SandboxBackend } from "./backends.js";
+import type { BackendImage, SandboxBackend } from "./sandbox-backend.js";
 import { connectEngines, type ConnectedEngine } from "./engine-connect.js";
 import type { EngineEndpoint } from "./engine-endpoint.js";
 import { createEnginePool, type PoolEngine } from "./engine-pool.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { figure } from "../../src/pipelines/bench.js";
+import { figure } from "../../src/pipelines/bench-jobs.js";
 import type { EnginesBenchReport } from "../../src/pipelines/bench-engines.js";
 import { enginesBenchRows } from "../../src/report/bench-engines-rows.js";
 import { renderBench } from "../../src/report/bench-table.js";

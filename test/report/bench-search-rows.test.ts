@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { figure } from "../../src/pipelines/bench.js";
+import { figure } from "../../src/pipelines/bench-jobs.js";
 import type { SearchBenchReport, SearchBenchRun } from "../../src/pipelines/bench-search.js";
 import { searchBenchRows } from "../../src/report/bench-search-rows.js";
 import { renderBench } from "../../src/report/bench-table.js";

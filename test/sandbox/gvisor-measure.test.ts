@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBenchmark } from "../../src/benchmarks/registry.js";
 import type { Benchmark } from "../../src/core/task.js";
 import { loadSamples } from "../../src/judge/samples.js";
-import { figure, jobsPerSecond, trivialJob, type Figure } from "../../src/pipelines/bench.js";
+import { figure, jobsPerSecond, trivialJob, type Figure } from "../../src/pipelines/bench-jobs.js";
 import { judgeSamples } from "../../src/runner/judge-samples.js";
 import { sandboxBackend, type SandboxBackend } from "../../src/sandbox/backends.js";
 import { connectEngine, type ConnectedEngine } from "../../src/sandbox/engine-connect.js";
