@@ -9,7 +9,7 @@ import type { SampleVerdict } from "../core/sample-verdict.js";
 import { loadBenchmark } from "../benchmarks/registry.js";
 import { summarize } from "../metrics/summary.js";
 import { interruptedError, runSessionCleanup, shellWord } from "../runner/cleanup.js";
-import { describeReferenceFailure, failuresByTask } from "../runner/ground-truth.js";
+import { describeReferenceFailure, failuresByTask } from "../runner/reference-failures.js";
 import { judgeSamples } from "../runner/judge-samples.js";
 import { engineRates } from "../runner/progress.js";
 import { openResultsStore, readManifest, writeJsonAtomic, type ResultsStore } from "../runner/results-store.js";

@@ -7,10 +7,10 @@ import type { JobLimits } from "../core/job.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { resolveSampleBudget } from "../benchmarks/sample-budget.js";
 import { computeAspr, definedMeanCi } from "../metrics/aspr.js";
-import { asprInputs, ciOf, deltaOf, pass1Figure, pass1Rates, type AsprFigure, type DeltaFigure, type Pass1Figure } from "../metrics/figures.js";
+import { asprInputs, ciOf, deltaOf, pass1Figure, pass1Rates, type AsprFigure } from "../metrics/figures.js";
 import { describeGenerationError, type Provider } from "../models/provider.js";
 import type { PromptStyleName } from "../prompts/prompt-style.js";
-import { describeReferenceFailure, explainUnscorable, failuresByTask } from "../runner/ground-truth.js";
+import { describeReferenceFailure, explainUnscorable, failuresByTask } from "../runner/reference-failures.js";
 import { interruptedError, runSessionCleanup, shellWord } from "../runner/cleanup.js";
 import { lockRunDir } from "../runner/results-store.js";
 import { newRunId } from "../runner/run-id.js";
@@ -23,8 +23,9 @@ import { VERSION } from "../version.js";
 import { loadFewShot, promptTaskFromSpec, type GenerationFailure } from "./generate.js";
 import { checkSearchRun, isSearchAspr, noAsprFigure, searchAsprFigure } from "./run-search-aspr.js";
 import type { SandboxPlacement } from "../session/session-options.js";
-import type { ModelConfig, RunConfig } from "./run-config.js";
+import type { RunConfig } from "./run-config.js";
 import { cellLabel, runModelCells, type CellId, type CellRun } from "./run-cells.js";
+import type { DeltaResult, ModelResult, PipelineResult, StyleResult } from "./run-result.js";
 import { openRunRecord } from "./run-record.js";
 import { loadConfiguredBenchmark, providerFor } from "./run-providers.js";
 import { loadEveryTaskTests, testsManifest, testsOf, type SourcedTests } from "./tests-source.js";
@@ -41,60 +42,6 @@ import { loadEveryTaskTests, testsManifest, testsOf, type SourcedTests } from ".
  * models generate at once (one server each). A rerun with `resume` reuses every sample and
  * verdict on disk and asks only for what is missing.
  */
-
-/** One style's figures for one model. */
-export interface StyleResult {
-  pass1: Pass1Figure;
-  aspr: AsprFigure;
-  /** The cells' run directories. */
-  dirs: { pass1: string; aspr: string };
-}
-
-/** Pseudocode minus vanilla, with paired intervals over tasks. */
-export interface DeltaResult {
-  pass1: DeltaFigure;
-  aspr: DeltaFigure;
-}
-
-/** Everything measured for one model. */
-export interface ModelResult {
-  name: string;
-  model: string;
-  provider: string;
-  styles: Partial<Record<PromptStyleName, StyleResult>>;
-  /** Present when both styles ran. */
-  delta: DeltaResult | null;
-  paper: NonNullable<ModelConfig["paper"]> | null;
-}
-
-/** The whole run's outcome; also results.json in the run directory. */
-export interface PipelineResult {
-  runDir: string;
-  verdictVersion: string;
-  benchmark: { name: string; split: string; tasks: number; dataSha256: Record<string, string> };
-  settings: {
-    pass1: RunConfig["pass1"];
-    aspr: RunConfig["aspr"];
-    prompt: RunConfig["prompt"];
-    maxTokens: number;
-    ci: RunConfig["ci"];
-  };
-  models: ModelResult[];
-  generation: {
-    requests: number;
-    cachedRequests: number;
-    samples: number;
-    failures: (GenerationFailure & CellId)[];
-  };
-  /** Verdicts of every cell, and how many of them were reused from the verdict cache (absent in runs made before). */
-  judging?: { verdicts: number; cached: number };
-  /**
-   * Cells whose generation failed for some tasks after retries, with those tasks: the figures
-   * cover the other tasks only (each figure says how many), and `--resume` completes them. Empty when complete.
-   */
-  incomplete: (CellId & { tasks: string[] })[];
-  seconds: number;
-}
 
 /** What runPipeline needs besides the config. */
 export interface PipelineOptions {

@@ -4,7 +4,7 @@ import type { BenchmarkSpec, Task } from "../core/task.js";
 import { summarize } from "../metrics/summary.js";
 import type { Provider } from "../models/provider.js";
 import type { PromptTask } from "../prompts/prompt-task.js";
-import { failuresByTask } from "../runner/ground-truth.js";
+import { failuresByTask } from "../runner/reference-failures.js";
 import { RUN_FILES } from "../runner/run-format.js";
 import type { LocalJudgingSession } from "../session/session-options.js";
 import { parseCaseBlocks } from "../tcg/case-blocks.js";

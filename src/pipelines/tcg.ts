@@ -8,7 +8,7 @@ import type { RunManifest, RunSummary } from "../core/run.js";
 import type { BenchmarkSpec, Task } from "../core/task.js";
 import type { Provider } from "../models/provider.js";
 import { interruptedError, runSessionCleanup } from "../runner/cleanup.js";
-import { describeReferenceFailure } from "../runner/ground-truth.js";
+import { describeReferenceFailure } from "../runner/reference-failures.js";
 import { createProgress } from "../runner/progress.js";
 import { newRunId } from "../runner/run-id.js";
 import { RUN_FILES } from "../runner/run-format.js";

@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import type { FigureCi } from "../metrics/figures.js";
-import type { PipelineResult } from "../pipelines/run-pipeline.js";
+import type { PipelineResult } from "../pipelines/run-result.js";
 import { buildTable1Json, incompleteBanner, judgingLines, pct, signedPct } from "./table1.js";
 
 /** A figure with its interval, as the run table prints it. */

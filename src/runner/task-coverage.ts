@@ -3,7 +3,7 @@ import type { MissingPolicy } from "../core/run.js";
 import type { Sample } from "../core/sample.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
 import { assertKsFit } from "../metrics/summary.js";
-import { explainUnscorable, type TaskReferenceFailure } from "./ground-truth.js";
+import { explainUnscorable, type TaskReferenceFailure } from "./reference-failures.js";
 
 /**
  * Which of a benchmark's tasks a run's figures cover, decided before anything is judged: a

@@ -4,7 +4,7 @@ import type { Sample } from "../core/sample.js";
 import type { Isolation } from "../core/sandbox.js";
 import type { JudgeRequestOptions, JudgingSession } from "../core/session.js";
 import type { Benchmark, BenchmarkSpec } from "../core/task.js";
-import type { TaskReferenceFailure } from "../runner/ground-truth.js";
+import type { TaskReferenceFailure } from "../runner/reference-failures.js";
 import type { CostEstimates } from "../runner/cost-estimates.js";
 import type { JudgedSample } from "../runner/judge-samples.js";
 import type { VerdictCache } from "../runner/verdict-cache.js";

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { buildTable1Json, renderTable1, renderTable1Markdown, type Table1Json } from "../../report/table1.js";
-import type { PipelineResult } from "../../pipelines/run-pipeline.js";
+import type { PipelineResult } from "../../pipelines/run-result.js";
 import { stderrLine } from "../../runner/progress.js";
 import { addRunFlags, runFromFlags, type RunFlags } from "./run.js";
 
