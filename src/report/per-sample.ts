@@ -25,24 +25,32 @@ export type FeedbackLevel = (typeof FEEDBACK_LEVELS)[number];
 /** Test groups shown to whoever writes the program (in the prompt): the rest are hidden tests. */
 const BASE_GROUPS = new Set(["base", "test"]);
 
-/** A report that keeps the hidden tests hidden (`--feedback summary` or `first-failure`). */
-export interface LimitedReport {
+/** What every per-sample report starts with, whatever the feedback level. */
+interface SampleReportHead {
   task_id: string;
   sample_index: number;
   status: Outcome;
   base_status?: Outcome;
   plus_status?: Outcome;
+  /** One line for people: "passed all 5 tests", "failed 2 of 5 tests: wrong_answer on test/1, …". */
   summary: string;
   task?: string;
   tests_total: number;
   tests_passed: number;
+  /** Why the program did not load (syntax error, exception at import, limit). */
+  load_error?: string;
+  /** Some pass rests on an assert that ran inside the untrusted process. */
+  weak: boolean;
+  /** sha256 of the program judged, so the submitter can tell which version this is about. */
+  program_sha256: string;
+}
+
+/** A report that keeps the hidden tests hidden (`--feedback summary` or `first-failure`). */
+export interface LimitedReport extends SampleReportHead {
   /** How many tests had each outcome (`not_run`: after a test that ended the process). */
   outcomes: Record<string, number>;
-  load_error?: string;
   /** `first-failure`: the first failing base test (its input and outcome), when a base test failed. */
   first_failure?: { id: string; display?: string; outcome: Outcome; detail?: string };
-  weak: boolean;
-  program_sha256: string;
   feedback: Exclude<FeedbackLevel, "full">;
 }
 
@@ -65,25 +73,9 @@ export interface FailedTest {
 }
 
 /** One sample's report file: everything a submitter needs to see why it scored what it did. */
-export interface PerSampleReport {
-  task_id: string;
-  sample_index: number;
-  status: Outcome;
-  base_status?: Outcome;
-  plus_status?: Outcome;
-  /** One line for people: "passed all 5 tests", "failed 2 of 5 tests: wrong_answer on test/1, …". */
-  summary: string;
-  task?: string;
-  tests_total: number;
-  tests_passed: number;
-  /** Why the program did not load (syntax error, exception at import, limit). */
-  load_error?: string;
+export interface PerSampleReport extends SampleReportHead {
   passed: PassedTest[];
   failed: FailedTest[];
-  /** Some pass rests on an assert that ran inside the untrusted process. */
-  weak: boolean;
-  /** sha256 of the program judged, so the submitter can tell which version this is about. */
-  program_sha256: string;
 }
 
 /** One line of index.json: where each sample's report is. */
