@@ -61,3 +61,34 @@ export function configOverrides(flags: { limit?: number | undefined; data?: stri
     words: [...(flags.limit !== undefined ? ["--limit", String(flags.limit)] : []), ...(data !== undefined ? ["--data", shellWord(data)] : [])],
   };
 }
+
+/** The flags every config-driven run (run, table1, tcg) has besides its own. */
+export interface ConfigRunFlags extends PlacementFlags {
+  out?: string;
+  resume?: string;
+  limit?: number;
+  data?: string;
+  cache: boolean;
+  verdictCache: boolean;
+  json?: boolean;
+}
+
+/**
+ * The options a config-driven pipeline takes from those flags: where it runs and writes, its
+ * caches, its resume, progress on a terminal unless the output is JSON.
+ */
+export function configRunOptions(
+  flags: ConfigRunFlags,
+  o: { configPath: string; sandbox: PlacementSources["config"] & { workers?: number | undefined }; resumeCommand: (runDir: string) => string; log: (line: string) => void },
+): { placement: SandboxPlacement; resumeCommand: (runDir: string) => string; progress: boolean; resume?: string; outDir?: string; noCache: boolean; noVerdictCache: boolean; log: (line: string) => void } {
+  return {
+    placement: placementOf(flags, { config: o.sandbox, configFile: o.configPath, workers: o.sandbox?.workers }),
+    resumeCommand: o.resumeCommand,
+    progress: Boolean(process.stderr.isTTY) && flags.json !== true,
+    ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
+    ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
+    noCache: !flags.cache,
+    noVerdictCache: !flags.verdictCache,
+    log: o.log,
+  };
+}

@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import type { Command } from "commander";
 import { renderRunResult } from "../../report/run-table.js";
 import { loadRunConfig, type RunConfig } from "../../pipelines/run-config.js";
@@ -6,21 +5,12 @@ import { runPipeline } from "../../pipelines/run-pipeline.js";
 import type { PipelineResult } from "../../pipelines/run-result.js";
 import { shellWord, withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
-import { addPlacementFlags, configOverrides, placementOf } from "../flags.js";
+import { addPlacementFlags, configOverrides, configRunOptions, type ConfigRunFlags } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags shared by `verdict run` and `verdict table1`. */
-export interface RunFlags {
-  out?: string;
-  resume?: string;
-  limit?: number;
+export interface RunFlags extends ConfigRunFlags {
   models?: string;
-  data?: string;
-  cache: boolean;
-  verdictCache: boolean;
-  json?: boolean;
-  engines?: string;
-  runtime?: string;
 }
 
 /** Adds the flags `verdict run` and `verdict table1` share. */
@@ -54,15 +44,8 @@ export async function runFromFlags(configPath: string, flags: RunFlags, log: (li
       runPipeline({
         config,
         signal,
-        placement: placementOf(flags, { config: config.sandbox, configFile: configPath, workers: config.sandbox.workers }),
-        resumeCommand,
-        progress: Boolean(process.stderr.isTTY) && flags.json !== true,
-        ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
-        ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
-        noCache: !flags.cache,
-        noVerdictCache: !flags.verdictCache,
+        ...configRunOptions(flags, { configPath, sandbox: config.sandbox, resumeCommand, log }),
         ...(flags.models !== undefined ? { onlyModels: flags.models.split(",").map((m) => m.trim()).filter(Boolean) } : {}),
-        log,
         progressEveryMs: 30_000,
       }),
     // Interrupted before the run directory existed: nothing was saved.

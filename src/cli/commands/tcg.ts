@@ -5,20 +5,13 @@ import { runTcg, type TcgResult } from "../../pipelines/tcg.js";
 import { renderTcgResult } from "../../report/tcg-table.js";
 import { shellWord, withInterrupts } from "../../runner/cleanup.js";
 import { stderrLine } from "../../runner/progress.js";
-import { addPlacementFlags, configOverrides, placementOf, type PlacementFlags } from "../flags.js";
+import { addPlacementFlags, configOverrides, configRunOptions, type ConfigRunFlags } from "../flags.js";
 import { numberFlag } from "./generate.js";
 
 /** Flags of `verdict tcg`, as commander hands them over. */
-export interface TcgFlags extends PlacementFlags {
-  out?: string;
-  resume?: string;
-  limit?: number;
-  data?: string;
+export interface TcgFlags extends ConfigRunFlags {
   correct?: string[];
   wrong?: string[];
-  cache: boolean;
-  verdictCache: boolean;
-  json?: boolean;
 }
 
 /**
@@ -40,16 +33,9 @@ export async function tcgFromFlags(configPath: string, flags: TcgFlags, log: (li
       runTcg({
         config,
         signal,
-        placement: placementOf(flags, { config: config.sandbox, configFile: configPath, workers: config.sandbox.workers }),
-        resumeCommand,
-        progress: Boolean(process.stderr.isTTY) && flags.json !== true,
-        ...(flags.resume !== undefined ? { resume: resolve(flags.resume) } : {}),
-        ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
+        ...configRunOptions(flags, { configPath, sandbox: config.sandbox, resumeCommand, log }),
         ...(flags.correct !== undefined ? { correct: flags.correct.map((d) => resolve(d)) } : {}),
         ...(flags.wrong !== undefined ? { wrong: flags.wrong.map((d) => resolve(d)) } : {}),
-        noCache: !flags.cache,
-        noVerdictCache: !flags.verdictCache,
-        log,
       }),
     // Interrupted before the run directory existed: nothing was saved.
     () => ({ saved: "", resume: "" }),
