@@ -208,7 +208,10 @@ describe("verdict eval: a directory that already holds a run", () => {
 /** Runs the built CLI with stdout and stderr on a terminal (util-linux `script` gives it a pty); what the terminal showed. */
 function onTerminal(args: string[], env: Record<string, string>): Promise<{ code: number | null; screen: string }> {
   const command = ["node", join(REPO, "bin", "verdict.js"), ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // A plain terminal: no CI, TERM or colour variables from the environment the tests run in
+  // (@colors/colors, behind cli-table3, drops bold where CI is set or TERM is dumb).
+  const { CI: _ci, NO_COLOR: _noColor, FORCE_COLOR: _force, ...base } = process.env;
+  const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: REPO, env: { ...base, TERM: "xterm-256color", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let screen = "";
   child.stdout.on("data", (d: Buffer) => (screen += d.toString()));
   child.stderr.on("data", (d: Buffer) => (screen += d.toString()));
