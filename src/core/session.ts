@@ -1,6 +1,7 @@
 import type { JobLimits, RawJobResult } from "./job.js";
 import type { SandboxInfo } from "./sandbox.js";
-import type { Benchmark, Task, Test } from "./task.js";
+import type { Benchmark, Task, TaskSpec, Test } from "./task.js";
+import type { ReferenceFailure } from "./run.js";
 import type { SampleVerdict } from "./sample-verdict.js";
 
 /**
@@ -53,6 +54,14 @@ export interface RunProgramOptions {
   signal?: AbortSignal;
 }
 
+/** Tasks resolved from their specs by `JudgingSession.resolveTasks`. */
+export interface ResolvedTasks {
+  /** One per spec, in order, with expected values resolved; a test the reference failed is left out (or, an assert, runs whole and weak). */
+  tasks: Task[];
+  /** Each test a spec's reference failed, and what became of it. */
+  failures: (ReferenceFailure & { taskId: string })[];
+}
+
 /** An open judging session. */
 export interface JudgingSession {
   /** The benchmark with every expectation resolved (reference failures left out or marked). */
@@ -70,6 +79,13 @@ export interface JudgingSession {
   judge(task: Task | string, program: string, options?: JudgeRequestOptions): Promise<Judgement>;
   /** Judge many programs at once over the pool; results in input order. */
   judgeMany(items: readonly JudgeItem[], options?: { signal?: AbortSignal }): Promise<Judgement[]>;
+  /**
+   * Tasks outside the benchmark (a task object a client sends) resolved as the benchmark's were:
+   * asserts decomposed, expected values computed by running each spec's reference in reference
+   * containers of their own (never a candidate's), so the session judges them on the host.
+   * Resolved once per session by content, and cached on disk like a benchmark.
+   */
+  resolveTasks(specs: readonly TaskSpec[]): Promise<ResolvedTasks>;
   /**
    * Run a program once as `__main__` on `stdin`, in the candidates' pool, and hand back what the
    * sandbox observed, judged by nobody: a job with one `stdio` test and no expectation, so the

@@ -6,7 +6,7 @@ import { sha256 } from "../util/hash.js";
 import { checkItems, checkSize, invalidBody, RequestError } from "./request-errors.js";
 import { underSignal } from "./request-signal.js";
 import type { ServiceContext } from "./service-context.js";
-import { inlineTests, resolveTask, taskFieldSchema, testsFieldSchema } from "./task-input.js";
+import { inlineTests, resolveTask, resolveTaskObjects, taskFieldSchema, testsFieldSchema } from "./task-input.js";
 
 /** One program to judge: the task, the program, which tests, and whether to stop at the first failure. */
 export const judgeItemSchema = z.strictObject({
@@ -33,7 +33,7 @@ export async function prepareJudgeItem(ctx: ServiceContext, raw: unknown, field:
   }
   const item = parsed.data;
   checkSize(item.program, ctx.options.maxProgramBytes, `${field ? `${field}.` : ""}program`);
-  const task = resolveTask(ctx.session, item.task, `${field ? `${field}.` : ""}task`);
+  const task = await resolveTask(ctx.session, item.task, `${field ? `${field}.` : ""}task`);
   const testsField = `${field ? `${field}.` : ""}tests`;
   // Absent or "benchmark": the task's own tests.
   let tests: Test[] | undefined;
@@ -69,6 +69,8 @@ export function registerJudgeRoute(app: FastifyInstance, ctx: ServiceContext): v
     } else {
       raws = [body];
     }
+    // Task objects are resolved together first: one reference pool for the whole batch.
+    await resolveTaskObjects(ctx.session, raws.map((r) => (typeof r === "object" && r !== null ? (r as { task?: unknown }).task : undefined)));
     const prepared: PreparedJudgement[] = [];
     for (const [i, raw] of raws.entries()) prepared.push(await prepareJudgeItem(ctx, raw, batch ? `items.${i}` : ""));
     const results = await underSignal(reply, ctx.options.requestTimeoutMs, ctx.shutdown, (signal) => judgePrepared(ctx, prepared, signal));

@@ -17,7 +17,7 @@ import { checkItems, checkSize, invalidBody, RequestError } from "./request-erro
 import { underSignal } from "./request-signal.js";
 import type { ServiceContext } from "./service-context.js";
 import type { RewardOptions } from "./service-options.js";
-import { resolveTask } from "./task-input.js";
+import { resolveTask, resolveTaskObjects } from "./task-input.js";
 
 /** OpenRLHF's request body; other keys a newer trainer adds are ignored. */
 export const rewardBodySchema = z.looseObject({
@@ -70,13 +70,15 @@ export function registerRewardRoute(app: FastifyInstance, ctx: ServiceContext): 
     const scores: (Score | undefined)[] = [];
     const toJudge: PreparedJudgement[] = [];
     const slots: number[] = [];
+    // Task objects are resolved together first: one reference pool for the whole batch.
+    await resolveTaskObjects(ctx.session, labels.map((l, i) => { try { return labelTask(l, `labels.${i}`); } catch { return undefined; } }));
     for (const [i, q] of query.entries()) {
       checkSize(q, ctx.options.maxProgramBytes, `query.${i}`);
       const field = `labels.${i}`;
       const raw = labelTask(labels[i] as z.infer<typeof rewardBodySchema>["labels"][number], field);
       const object = typeof raw === "object" ? mbppRowSchema.safeParse(raw) : undefined;
       if (object !== undefined && !object.success) throw invalidBody(object.error, `${field} task object`);
-      const task = resolveTask(ctx.session, object?.data ?? (raw as string | number), field);
+      const task = await resolveTask(ctx.session, object?.data ?? (raw as string | number), field);
       const prompt = prompts?.[i];
       const entryPoint = tcgTarget(task)?.entryPoint;
       const code = extractCode(q, { ...(prompt ? { prompt } : {}), ...(entryPoint ? { entryPoint } : {}) });

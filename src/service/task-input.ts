@@ -28,9 +28,24 @@ export const testsFieldSchema = z.union([
   z.array(inlineCaseSchema).min(1),
 ]);
 
-/** The Task a request's `task` field names; unknown ids are a 400 naming `field`. */
-export function resolveTask(session: JudgingSession, value: z.infer<typeof taskFieldSchema>, field: string): Task {
-  if (typeof value === "object") return inlineTask(value);
+/**
+ * The Task a request's `task` field names; unknown ids are a 400 naming `field`. A task object
+ * is resolved as a benchmark's task is (JudgingSession.resolveTasks): its asserts become calls
+ * judged on the host against the values its own `code` returns, run in reference containers.
+ */
+export async function resolveTask(session: JudgingSession, value: z.infer<typeof taskFieldSchema>, field: string): Promise<Task> {
+  if (typeof value === "object") {
+    const { tasks, failures } = await session.resolveTasks([mbppRowToTask(value, false)]);
+    // A test the task's own code fails has no trustworthy expected value: the task is wrong.
+    const failed = failures.filter((f) => f.handling === "left_out" || f.handling === "unverified");
+    if (failed.length > 0) {
+      const why = failed.map((f) => `${f.test}: ${f.why}`).join("; ");
+      throw new RequestError(400, `${field}: the task object's reference solution (code) fails ${failed.length === 1 ? "its test" : `${failed.length} of its tests`} (${why.slice(0, 500)}); fix the task, or send the cases as inline tests`);
+    }
+    const task = tasks[0] as Task;
+    if (task.tests.length === 0) throw new RequestError(400, `${field}: the task object has no tests (test_list is empty)`);
+    return task;
+  }
   try {
     return session.task(String(value));
   } catch (e) {
@@ -40,23 +55,17 @@ export function resolveTask(session: JudgingSession, value: z.infer<typeof taskF
 }
 
 /**
- * A task object in MBPP's schema. Its asserts run inside the untrusted process (nothing on the
- * host knows their expected values without running the reference), so a pass on them is weak
- * and the verdict says so; inline cases or benchmark tasks are judged on the host.
+ * Resolves the task objects among `values` together (one reference pool for all of them), so
+ * that resolveTask finds each one resolved; values that are not task objects are passed over,
+ * and a failure is left for resolveTask to report against its field.
  */
-function inlineTask(row: z.infer<typeof mbppRowSchema>): Task {
-  const spec = mbppRowToTask(row, false);
-  return {
-    ...spec,
-    tests: spec.tests.map((t) => ({
-      id: t.id,
-      group: t.group,
-      input: { kind: "exec", src: t.input.kind === "assert" ? t.input.src : "" },
-      expect: null,
-      weak: true,
-      ...(t.display !== undefined ? { display: t.display } : {}),
-    })),
-  };
+export async function resolveTaskObjects(session: JudgingSession, values: readonly unknown[]): Promise<void> {
+  const specs = values.flatMap((v) => {
+    if (typeof v !== "object" || v === null) return [];
+    const row = mbppRowSchema.safeParse(v);
+    return row.success ? [mbppRowToTask(row.data, false)] : [];
+  });
+  if (specs.length > 1) await session.resolveTasks(specs).catch(() => undefined);
 }
 
 /** Reads TCG runs' tests once per file version. */

@@ -15,7 +15,7 @@ import type { Sample } from "../core/sample.js";
 import type { JudgeItem, JudgeRequestOptions, Judgement, RunProgramOptions } from "../core/session.js";
 import type { Benchmark, Task } from "../core/task.js";
 import type { SampleVerdict } from "../core/sample-verdict.js";
-import type { SandboxInfo } from "../core/sandbox.js";
+import type { SandboxInfo, SandboxPool } from "../core/sandbox.js";
 import { judgeSample as judgeRaw, sandboxErrorVerdict } from "../judge/judge-sample.js";
 import { programDigest } from "../judge/program-identity.js";
 import { resolveBenchmark } from "../runner/ground-truth.js";
@@ -31,6 +31,7 @@ import { createMemo } from "./session-memo.js";
 import type { JudgedSample } from "../runner/judge-samples.js";
 import type { GroundTruthReport, JudgingSessionOptions, LocalJudgingSession } from "./session-options.js";
 import { createSessionPools, runUnder, underSignal, type SessionPools } from "./session-pools.js";
+import { createTaskResolver } from "./task-resolver.js";
 
 /** A judgement before it is given a sample identity: the verdict's content and the output it printed. */
 interface Judged {
@@ -79,6 +80,8 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
     () => ({ ...base, isolation, memoryMb: options.containerMemoryMb ?? candidateMemory(limits, benchmark) + RUNNER_HEADROOM_MB, labels: { ...options.labels } }),
     stopReason,
   );
+  // Expected values are computed in containers of their own (role reference), never a candidate's.
+  const openReferencePool = (memoryMb: number): Promise<SandboxPool> => pools.open({ ...base, isolation: "pool", memoryMb, labels: { ...options.labels, "verdict.role": "reference" } });
   const onAbort = (): void => void pools.closeAll();
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
@@ -93,7 +96,7 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
         noCache: options.groundTruthCache === false,
         log,
         progress: options.progress === true,
-        openPool: (memoryMb) => pools.open({ ...base, isolation: "pool", memoryMb, labels: { ...options.labels, "verdict.role": "reference" } }),
+        openPool: openReferencePool,
       });
       checkpoint();
       benchmark = resolved.benchmark;
@@ -105,7 +108,15 @@ export async function openJudgingSession(options: JudgingSessionOptions): Promis
     // start is said by the first job that needs them; a close waits for the start).
     pools.candidates().catch(() => undefined);
     const sandbox = backend.describe(image, { isolation, workers: options.workers, hashSeed });
-    return sessionOver({ options, backend, image, benchmark, groundTruth, limits, hashSeed, isolation, pools, stopReason, sandbox, detach: () => signal?.removeEventListener("abort", onAbort) });
+    const resolveTasks = createTaskResolver({
+      imageId: image.id,
+      hashSeed,
+      noCache: options.groundTruthCache === false,
+      groups: benchmark.groups,
+      log,
+      openReferencePool,
+    });
+    return sessionOver({ options, backend, image, benchmark, groundTruth, limits, hashSeed, isolation, pools, stopReason, sandbox, resolveTasks, detach: () => signal?.removeEventListener("abort", onAbort) });
   } catch (err) {
     signal?.removeEventListener("abort", onAbort);
     await pools.closeAll();
@@ -142,6 +153,7 @@ interface SessionParts {
   detach: () => void;
   /** What the manifest records of the sandbox. */
   sandbox: SandboxInfo;
+  resolveTasks: LocalJudgingSession["resolveTasks"];
 }
 
 /** The session's methods over its resolved parts. */
@@ -176,6 +188,7 @@ function sessionOver(p: SessionParts): LocalJudgingSession {
     async judgeMany(items: readonly JudgeItem[], o?: { signal?: AbortSignal }) {
       return Promise.all(items.map((i) => judge(i.task, i.program, { ...i.options, ...(o?.signal ? { signal: o.signal } : {}) })));
     },
+    resolveTasks: p.resolveTasks,
     async judgeSample(sample: Sample, o: JudgeRequestOptions = {}): Promise<JudgedSample> {
       const judged = await judging.judge(task(sample.taskId), sample.program, o, `${sample.taskId}#${sample.sampleIndex}`);
       return { ...judged, verdict: { task_id: sample.taskId, sample_index: sample.sampleIndex, ...judged.verdict } };

@@ -47,12 +47,31 @@ describe("POST /v1/judge", () => {
     expect(d.tests.map((t: { id: string }) => t.id)).toEqual(["inline/0", "inline/1"]);
   });
 
-  it("accepts a task object in MBPP's schema; its asserts run in the job and the verdict says weak", async () => {
+  it("accepts a task object in MBPP's schema and judges it on the host against the values its own code returns", async () => {
     const task = { task_id: 9001, text: "Double it.", code: "def dbl(x):\n    return 2 * x\n", test_list: ["assert dbl(2) == 4", "assert dbl(5) == 10"], test_setup_code: "" };
     const ok = await post(`${svc.url}/v1/judge`, { task, program: "def dbl(x):\n    return x + x\n" });
-    expect(ok.json).toMatchObject({ task_id: "9001", status: "pass", weak: true, passed: 2, total: 2 });
+    expect(ok.json).toMatchObject({ task_id: "9001", status: "pass", weak: false, passed: 2, total: 2 });
+    expect(ok.json.tests.map((t: { id: string }) => t.id)).toEqual(["test/0", "test/1"]);
     const bad = await post(`${svc.url}/v1/judge`, { task, program: "def dbl(x):\n    return x\n" });
     expect(bad.json).toMatchObject({ status: "wrong_answer" });
+    expect(bad.json.tests[0]).toMatchObject({ outcome: "wrong_answer", detail: "expected 4 got 2" });
+    // Forgeries that fool an assert run in the program's own process fail here: the host compares plain values.
+    const forgeries = [
+      "class A:\n    def __eq__(self, o):\n        return True\ndef dbl(x):\n    return A()\n",
+      "import builtins\nbuiltins.AssertionError = type('Quiet', (BaseException,), {})\ndef dbl(x):\n    return 0\n",
+      "class I(int):\n    def __eq__(self, o):\n        return True\ndef dbl(x):\n    return I(1)\n",
+    ];
+    const forged = await post(`${svc.url}/v1/judge`, { items: forgeries.map((program) => ({ task, program })) });
+    expect(forged.status).toBe(200);
+    for (const v of forged.json.results) expect(v.status).not.toBe("pass");
+  });
+
+  it("refuses a task object whose own code cannot compute an assert's expected value, naming the field and the test", async () => {
+    // The expected side raises: no expected value, so nothing to judge a program against.
+    const task = { task_id: 9002, text: "Broken.", code: "def inc(x):\n    return x + 1\n", test_list: ["assert inc(0) == 1", "assert inc(1) == int('two')"], test_setup_code: "" };
+    const r = await post(`${svc.url}/v1/judge`, { items: [{ task: "11", program: REFERENCE["11"] }, { task, program: "def inc(x):\n    return x + 1\n" }] });
+    expect(r.status, JSON.stringify(r.json)).toBe(400);
+    expect(r.json.error.message).toMatch(/items\.1\.task: the task object's reference solution \(code\) fails its test \(test\/1: raised ValueError/);
   });
 
   it("gives hostile programs a verdict, never a pass, and stays up", async () => {
