@@ -38,6 +38,7 @@ from verdict_runner.assemble import assemble, in_fork, send_memfd  # noqa: E402
 from verdict_runner.clock import JobClock  # noqa: E402
 from verdict_runner.collect import Sent  # noqa: E402
 from verdict_runner.confine import CONFINEMENT  # noqa: E402
+from verdict_runner.control import HostControl, answer_cut, cut_request_id  # noqa: E402
 from verdict_runner.framing import read_host_frame, write_frame, zero  # noqa: E402
 from verdict_runner.job_frame import SMALL_FRAME, job_meta, parse_host  # noqa: E402
 from verdict_runner.job_run import run_job  # noqa: E402
@@ -67,7 +68,7 @@ def _answer(meta):
     return True
 
 
-def _serve(frame, clock):
+def _serve(frame, clock, control):
     """Answer one host frame; False when the host asked the runner to exit.
 
     A job's result goes out as soon as its last process is gone; the scratch space is emptied
@@ -75,8 +76,12 @@ def _serve(frame, clock):
     job (a runner that never says so is replaced by the host, the job it ran keeps its result).
     """
     if len(frame.buf) <= SMALL_FRAME:
+        request_id = cut_request_id(frame)
+        if request_id is not None:
+            answer_cut(request_id, None)  # the job it was for is over (control.py)
+            return True
         return _answer(job_meta(parse_host(frame.buf)))
-    job = Job(frame, clock)
+    job = Job(frame, clock, control)
     answered = False
     try:
         run_job(job)
@@ -133,16 +138,25 @@ def main():
         "uid": os.getuid(),
         "host_mode": HOST_MODE,
     })
+    control = HostControl()
     while True:
-        try:
-            frame = read_host_frame(0)
-        except ValueError as e:  # a length above the limit: the stream cannot be trusted
-            write_frame(1, {"op": "error", "message": "unreadable frame: %s" % e})
+        if control.later:
+            frame = control.later.pop(0)  # came while a job ran (control.py)
+        elif control.broken is not None:
+            write_frame(1, {"op": "error", "message": control.broken})
             return 2
-        if frame is None:
+        elif control.eof:
             return 0
+        else:
+            try:
+                frame = read_host_frame(0)
+            except ValueError as e:  # a length above the limit: the stream cannot be trusted
+                write_frame(1, {"op": "error", "message": "unreadable frame: %s" % e})
+                return 2
+            if frame is None:
+                return 0
         try:
-            if not _serve(frame, clock):
+            if not _serve(frame, clock, control):
                 return 0
         finally:
             frame.scrub()

@@ -52,6 +52,8 @@ export interface Job {
   limits: JobLimits;
   /** After a test kills the process (timeout, memory, signal), run the rest in a new process. */
   continueAfterCrash: boolean;
+  /** The job's CPU budget in seconds, instead of the one its limits give (a part of a split sample gets what the sample had left). */
+  sampleBudgetSeconds?: number;
 }
 
 /** How the untrusted process ended one test, as the runner observed it. */
@@ -90,6 +92,22 @@ export interface RawLoad {
   line?: number;
 }
 
+/**
+ * A running job, as the host may steer it: `cut` asks the runner to end the job early so that
+ * another worker runs the tests it has not started. It resolves with the tests [from, to) given
+ * up (the job still runs test `from`, so both sides run it), or null when nothing was cut.
+ */
+export interface JobControl {
+  cut(): Promise<CutSpan | null>;
+}
+
+/** The tests [from, to) a cut job gave up, and the CPU seconds the job had used when it was cut. */
+export interface CutSpan {
+  from: number;
+  to: number;
+  usedCpuSeconds?: number;
+}
+
 /** What a sandbox hands back for one job. Verdicts are computed from this on the trusted side. */
 export interface RawJobResult {
   id: string;
@@ -101,6 +119,8 @@ export interface RawJobResult {
   /** Peak resident memory of the job's processes, in KiB. */
   maxRssKb: number;
   wallSeconds: number;
+  /** CPU seconds the job's processes used, by the container's CPU counter (absent on the host backend). */
+  cpuSeconds?: number;
   /** The engine that ran it, in a pool spanning several (its label); absent on one engine. */
   engine?: string;
 }

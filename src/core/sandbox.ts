@@ -1,4 +1,4 @@
-import type { Job, RawJobResult } from "./job.js";
+import type { Job, JobControl, RawJobResult } from "./job.js";
 
 /** The isolation modes, in the order `--isolation` lists them (the one list every schema and flag uses). */
 export const ISOLATION_MODES = ["pool", "fresh"] as const;
@@ -89,7 +89,11 @@ export interface EngineStats extends EngineRecord {
  */
 export interface SandboxPool {
   readonly info: SandboxInfo;
-  run(job: Job): Promise<RawJobResult>;
+  /**
+   * Runs a job. Where the backend can steer a running job (a warm pool's runner), `onControl`
+   * gets its control each time the job starts on a worker (again on a retry).
+   */
+  run(job: Job, onControl?: (control: JobControl) => void): Promise<RawJobResult>;
   close(): Promise<void>;
   /** What each engine did so far (pools spanning several engines). */
   engineStats?(): EngineStats[];

@@ -10,7 +10,8 @@ import type { LocalJudgingSession } from "../session/session-options.js";
  * The "samples" measure of `verdict bench`: a published model's MBPP+ generations (the
  * fidelity data) scored with the expected values cached and no verdict cache, against the floor
  * no harness can beat on these cores: the programs' own run time, summed over every test,
- * divided by the workers.
+ * divided by the workers. Measured with the session's tail splitting (the default), and again
+ * with it off in the same bench run, for the ratio it buys.
  */
 
 /** Where the generations live, under the data directory. */
@@ -29,6 +30,9 @@ export interface SamplesRun {
   /** seconds / floor_seconds. */
   ratio: number;
   passed: number;
+  /** Tail splitting in this repeat: cuts made, and samples run again whole. */
+  cuts: number;
+  whole_again: number;
 }
 
 /** The measure's figures: each repeat, and the one with the median ratio. */
@@ -57,6 +61,7 @@ export async function measureSamples(spec: BenchmarkSpec, session: LocalJudgingS
   for (let r = 0; r < repeat; r++) {
     log(`bench: scoring ${samples.length} MBPP+ samples of a published model, no verdict cache (${r + 1}/${repeat})`);
     const t0 = Date.now();
+    const before = session.splitStats();
     // Longest first by the best estimate, as `verdict eval` schedules them: a repeat knows what the samples took before.
     const verdicts = await judgeSamples(session.costs.order(samples), (s) => session.judgeSample(s), { concurrency: workers * 2, progress: false });
     const seconds = (Date.now() - t0) / 1000;
@@ -68,6 +73,8 @@ export async function measureSamples(spec: BenchmarkSpec, session: LocalJudgingS
       floor_seconds: floor,
       ratio: seconds / floor,
       passed: verdicts.filter((v) => v.status === "pass").length,
+      cuts: session.splitStats().cuts - before.cuts,
+      whole_again: session.splitStats().wholeAgain - before.wholeAgain,
     });
   }
   const median = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor((runs.length - 1) / 2)] as SamplesRun;

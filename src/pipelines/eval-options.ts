@@ -1,3 +1,4 @@
+import type { SplitMode } from "../session/tail-split.js";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type Docker from "dockerode";
@@ -46,6 +47,8 @@ export interface EvalOptions {
   engineWaitSeconds?: number;
   /** Where the sandboxes run: several engines, a runtime (`--engines`, `--runtime`). */
   placement?: SandboxPlacement;
+  /** Tail splitting (src/session/tail-split.ts): `tail` (the default), `off`, `eager`. */
+  tailSplit?: SplitMode;
 }
 
 /** What a run directory keeps of its `verdict eval` options, so `--resume <dir>` alone continues it. */

@@ -98,6 +98,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
       ...(signal !== undefined ? { signal } : {}),
     });
     if (policy === "fail") verdicts.push(...missingVerdicts(store, loaded.missing, benchmark.groups));
+    const split = session.splitStats();
+    if (split.cuts > 0) log(`tail splitting: ${split.cuts} cut(s) ran tests of a long sample on an idle worker; ${split.wholeAgain} sample(s) ran again whole`);
     const summary = summarize({
       // A resume keeps the name the run started with (a benchmark file may be named by another path now).
       benchmark: previous?.benchmark ?? spec.name,
@@ -147,6 +149,7 @@ function sessionOptions(opts: EvalOptions, spec: BenchmarkSpec, runDir: string, 
     log,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(opts.engineWaitSeconds !== undefined ? { engineWaitSeconds: opts.engineWaitSeconds } : {}),
+    ...(opts.tailSplit !== undefined ? { split: opts.tailSplit } : {}),
     ...opts.placement,
   };
 }

@@ -21,7 +21,7 @@ import path from "node:path";
 import { PassThrough, type Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { RunnerNotReady, SandboxFault, SetupError } from "../core/errors.js";
-import type { Job, RawJobResult } from "../core/job.js";
+import type { Job, JobControl, RawJobResult } from "../core/job.js";
 import type { SandboxInfo, SandboxOptions, SandboxPool } from "../core/sandbox.js";
 import { containerSpec, RUN_LABEL } from "./container-spec.js";
 import { engineAddress, engineAnswers } from "./engine.js";
@@ -264,7 +264,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
     });
   }
 
-  const run = async (job: Job): Promise<RawJobResult> => {
+  const run = async (job: Job, onControl?: (control: JobControl) => void): Promise<RawJobResult> => {
     if (closed) throw closedFault();
     // A malformed job is a bug on this side: refuse it before a container is spent on it.
     perTestSeconds(job.limits, job.tests.length);
@@ -287,7 +287,7 @@ export async function createDockerSandbox(docker: Docker, opts: DockerSandboxOpt
         try {
           box = slot.box ?? (await trackedStart());
           slot.box = box;
-          const result = await box.conn.run(job);
+          const result = await box.conn.run(job, onControl);
           if (opts.isolation === "fresh") {
             // The caller has its result now; the slot frees only once the container is gone,
             // so at most `workers` containers ever exist.

@@ -6,14 +6,14 @@
  */
 import type { Readable, Writable } from "node:stream";
 import { RunnerNotReady, SandboxFault } from "../core/errors.js";
-import type { Job, RawJobResult } from "../core/job.js";
+import type { CutSpan, Job, JobControl, RawJobResult } from "../core/job.js";
 import { createFrameDecoder, encodeFrame } from "./framing.js";
 import {
   maxResultFrameBytes,
   parseHello,
   parseResult,
   perTestSeconds,
-  sampleBudgetSeconds,
+  jobBudgetSeconds,
   toWireJob,
   type RunnerHello,
 } from "./wire.js";
@@ -50,8 +50,11 @@ export interface RunnerConnectionOptions {
 export interface RunnerConnection {
   /** Resolves with the runner's hello; rejects with SandboxFault if it never comes. */
   readonly ready: Promise<RunnerHello>;
-  /** Runs one job; rejects with SandboxFault on timeout, EOF or garbage (the connection is then dead). */
-  run(job: Job): Promise<RawJobResult>;
+  /**
+   * Runs one job; rejects with SandboxFault on timeout, EOF or garbage (the connection is then
+   * dead). `onControl` gets the job's control once it is sent: the host may cut it short.
+   */
+  run(job: Job, onControl?: (control: JobControl) => void): Promise<RawJobResult>;
   /** Round-trips a ping frame; rejects with SandboxFault if no pong comes within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<void>;
   /** Why the connection is unusable, or null while it is healthy. */
@@ -93,7 +96,7 @@ export function hostTimeoutSeconds(job: Job): number {
   const children = maxChildren(job);
   let budget = tests.reduce((a, b) => a + b, 0) + children * (job.limits.loadSeconds + RUNNER_EXIT_GRACE_SECONDS);
   // A per-sample budget stops the whole job sooner: at its wall backstop at the latest.
-  const sample = sampleBudgetSeconds(job.limits, job.tests.length);
+  const sample = jobBudgetSeconds(job);
   if (sample !== undefined) budget = Math.min(budget, RUNNER_SAMPLE_WALL_FACTOR * sample + children * RUNNER_EXIT_GRACE_SECONDS);
   return budget * HOST_MARGIN_FACTOR + HOST_MARGIN_SECONDS;
 }
@@ -118,6 +121,20 @@ interface Pending<T> {
   timer: NodeJS.Timeout;
 }
 
+/** Checks the runner's answer to a cut request: its id, and the span cut off the running job (null: nothing was cut). */
+function parseCutAnswer(message: unknown, running: Job | undefined): { id: number; span: CutSpan | null } {
+  const m = message as { id?: unknown; from?: unknown; to?: unknown; used?: unknown };
+  if (!Number.isSafeInteger(m.id)) throw new SandboxFault(`malformed cut answer ${JSON.stringify(message).slice(0, 200)}`);
+  const id = m.id as number;
+  if (m.from === null && m.to === null) return { id, span: null };
+  const n = running?.tests.length ?? 0;
+  if (!Number.isSafeInteger(m.from) || !Number.isSafeInteger(m.to) || (m.from as number) < 1 || (m.to as number) > n || (m.to as number) - (m.from as number) < 2) {
+    throw new SandboxFault(`malformed cut answer ${JSON.stringify(message).slice(0, 200)}`);
+  }
+  const used = typeof m.used === "number" && Number.isFinite(m.used) && m.used >= 0 ? { usedCpuSeconds: m.used } : {};
+  return { id, span: { from: m.from as number, to: m.to as number, ...used } };
+}
+
 /** Wraps a runner's streams in a connection; the hello timeout starts now. (A factory: its length is the connection's methods, which share the stream state it closes over.) */
 export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConnectionOptions): RunnerConnection {
   const { input, output, diagnostics } = streams;
@@ -132,6 +149,18 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
   let cleaning: { done: Promise<void>; resolve(): void; reject(err: SandboxFault): void; after: string } | null = null;
   /** What holds the runner (a job or a ping), from the moment run() or ping() is called. */
   let busy: string | null = null;
+  /** Cut requests waiting for their answer (control.py), and those whose job ended first: their answer comes later and is dropped. */
+  const cuts = new Map<number, (span: CutSpan | null) => void>();
+  const staleCuts = new Set<number>();
+  let cutSeq = 0;
+  /** Every cut request waiting gets `null` (its job is over, or the connection is). */
+  const settleCuts = (stale: boolean): void => {
+    for (const [id, resolve] of cuts) {
+      if (stale) staleCuts.add(id);
+      resolve(null);
+    }
+    cuts.clear();
+  };
 
   const diagnosticsTail = (): string => tail.toString("utf8").replace(/^\uFFFD+/, "");
 
@@ -152,6 +181,7 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
     }
     job = null;
     ping = null;
+    settleCuts(false);
     output.off("data", onData);
   };
 
@@ -176,10 +206,21 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
       resolveHello(hello);
       return;
     }
+    if (op === "cut") {
+      const { id, span } = parseCutAnswer(message, job?.job);
+      if (staleCuts.delete(id)) return;
+      const waiter = cuts.get(id);
+      if (waiter === undefined) throw new SandboxFault(`unexpected cut answer ${JSON.stringify(message).slice(0, 200)}`);
+      cuts.delete(id);
+      waiter(span);
+      return;
+    }
     if (op === "result" && job) {
       const p = job;
       const result = parseResult(message, p.job);
       job = null;
+      // A cut the runner had not read when the job ended: it answers once the job is over.
+      settleCuts(true);
       clearTimeout(p.timer);
       let settle!: Pick<NonNullable<typeof cleaning>, "resolve" | "reject">;
       const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -259,7 +300,7 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
 
   return {
     ready,
-    async run(j) {
+    async run(j, onControl) {
       if (fault) throw fault;
       if (busy) throw new Error(`runner ${opts.label} is busy (${busy}); one job at a time`);
       const wire = toWireJob(j);
@@ -279,6 +320,15 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
           );
           job = { job: j, resolve, reject, timer };
           send(wire);
+          onControl?.({
+            cut: () =>
+              new Promise<CutSpan | null>((resolveCut) => {
+                if (fault || job?.job !== j) return resolveCut(null);
+                const id = ++cutSeq;
+                cuts.set(id, resolveCut);
+                send({ op: "cut", id });
+              }),
+          });
         });
       } finally {
         busy = null;

@@ -54,7 +54,7 @@ export function toWireJob(job: Job): WireJob {
       memory_mb: limits.memoryMb,
       output_bytes: limits.outputBytes,
       value_bytes: limits.valueBytes,
-      sample_s: sampleBudgetSeconds(limits, job.tests.length) ?? null,
+      sample_s: jobBudgetSeconds(job) ?? null,
     },
     continue_after_crash: job.continueAfterCrash,
   };
@@ -80,6 +80,11 @@ export function sampleBudgetSeconds(limits: JobLimits, tests: number): number | 
   if (limits.sampleSeconds === undefined) return undefined;
   const sum = perTestSeconds(limits, tests).reduce((a, b) => a + b, 0);
   return Math.min(limits.sampleSeconds, sum) + 1;
+}
+
+/** A job's CPU budget: its own (a part of a split sample: what the sample had left), else its limits'. */
+export function jobBudgetSeconds(job: Pick<Job, "limits" | "tests" | "sampleBudgetSeconds">): number | undefined {
+  return job.sampleBudgetSeconds ?? sampleBudgetSeconds(job.limits, job.tests.length);
 }
 
 /** The stdout and stderr prefix the runner keeps for reports, per stream (runner.py REPORT_BYTES). */
@@ -163,6 +168,8 @@ const resultSchema = z.object({
   stderr: z.string(),
   max_rss_kb: seconds,
   wall_s: seconds,
+  /** CPU seconds of the job's processes; null where the runner's clock cannot count them all (on a host). */
+  cpu_s: seconds.nullable().optional(),
 });
 
 /** Checks the runner's hello frame; anything else (or another protocol version) is a SandboxFault. */
@@ -202,6 +209,7 @@ export function parseResult(frame: unknown, job: Job): RawJobResult {
     stderr: r.stderr,
     maxRssKb: r.max_rss_kb,
     wallSeconds: r.wall_s,
+    ...(typeof r.cpu_s === "number" ? { cpuSeconds: r.cpu_s } : {}),
   };
 }
 

@@ -32,6 +32,7 @@ import type { JudgedSample } from "../runner/judge-samples.js";
 import type { GroundTruthReport, JudgingSessionOptions, LocalJudgingSession } from "./session-options.js";
 import { createSessionPools, runUnder, underSignal, type SessionPools } from "./session-pools.js";
 import { createTaskResolver } from "./task-resolver.js";
+import { createTailSplitter, type TailSplitter } from "./tail-split.js";
 
 /** A judgement before it is given a sample identity: the verdict's content and the output it printed. */
 interface Judged {
@@ -161,7 +162,8 @@ function sessionOver(p: SessionParts): LocalJudgingSession {
   const { benchmark, limits, pools } = p;
   const byId = new Map(benchmark.tasks.map((t) => [t.taskId, t]));
   const costs = createCostEstimates(benchmark.tasks);
-  const judging = createJudging(p, costs);
+  const splitter = createTailSplitter(() => pools.candidates(), p.sandbox.workers, p.options.split ?? "tail", p.options.log);
+  const judging = createJudging(p, costs, splitter);
   const task = (id: string): Task => {
     const bare = id.replace(/^Mbpp\//i, "");
     const found = byId.get(id) ?? byId.get(bare) ?? byId.get(`Mbpp/${bare}`);
@@ -213,6 +215,7 @@ function sessionOver(p: SessionParts): LocalJudgingSession {
       await pools.candidates();
     },
     engineStats: () => pools.startedCandidates()?.engineStats?.(),
+    splitStats: () => splitter.stats(),
     async close() {
       p.detach();
       await pools.closeAll();
@@ -227,7 +230,7 @@ function judgementOf(taskId: string, v: Omit<SampleVerdict, "task_id" | "sample_
 }
 
 /** The one judging path (memo, verdict cache, job, pool, judge) of a session. */
-function createJudging(p: SessionParts, costs: CostEstimates): { judge(task: Task, program: string, o: JudgeRequestOptions, jobId?: string): Promise<Judged>; refuseUnisolated(): void } {
+function createJudging(p: SessionParts, costs: CostEstimates, splitter: TailSplitter): { judge(task: Task, program: string, o: JudgeRequestOptions, jobId?: string): Promise<Judged>; refuseUnisolated(): void } {
   const cache: VerdictCache =
     typeof p.options.verdictCache === "object" ? p.options.verdictCache : createVerdictCache(cacheDir("verdicts"), p.options.verdictCache !== false);
   const sessionPart = sessionKeyPart({
@@ -259,7 +262,7 @@ function createJudging(p: SessionParts, costs: CostEstimates): { judge(task: Tas
     const t0 = Date.now();
     let raw: RawJobResult;
     try {
-      raw = await (await p.pools.candidates()).run(job);
+      raw = await splitter.run(job);
     } catch (e) {
       if (!(e instanceof SandboxFault)) throw e;
       // A pool closed under the job is the session stopping, not the sandbox failing.

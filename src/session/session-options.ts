@@ -11,6 +11,7 @@ import type { VerdictCache } from "../runner/verdict-cache.js";
 import type { EngineStats } from "../core/sandbox.js";
 import type { BackendName, SandboxBackend } from "../sandbox/backends.js";
 import type { EngineEndpoint } from "../sandbox/engine-endpoint.js";
+import type { SplitMode, SplitStats } from "./tail-split.js";
 
 /**
  * Where a session's sandboxes run: the Docker engines of the pool and the OCI runtime. Every
@@ -60,6 +61,11 @@ export interface JudgingSessionOptions extends SandboxPlacement {
   containerMemoryMb?: number;
   /** Container settings of every pool (default DEFAULT_CONTAINER). */
   container?: Partial<{ cpus: number; pidsLimit: number; tmpfsMb: number }>;
+  /**
+   * Tail splitting (src/session/tail-split.ts): a long sample's tests not yet started run on an
+   * idle worker (`tail`, the default), never (`off`), or every sample is cut as it starts (`eager`: tests).
+   */
+  split?: SplitMode;
   /** How long jobs wait for a Docker engine that went away (a restart). */
   engineWaitSeconds?: number;
   log?: (line: string) => void;
@@ -101,4 +107,6 @@ export interface LocalJudgingSession extends JudgingSession {
   warm(): Promise<void>;
   /** What each engine of the candidates' pool did so far (a pool over several engines, once started). */
   engineStats(): EngineStats[] | undefined;
+  /** What tail splitting did so far. */
+  splitStats(): SplitStats;
 }

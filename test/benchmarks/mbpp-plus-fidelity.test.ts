@@ -3,7 +3,9 @@
  * (Qwen2.5-Coder-1.5B base, from QwenLM/Qwen2.5-Coder) scored with `verdict eval`, task by task
  * against the verdicts EvalPlus gave them. Every disagreement must be listed, with its cause, in
  * test/fixtures/fidelity/qwen2.5-coder-1.5b-disagreements.json; agreement must be >= 98.5% on
- * the base tests and on base+plus.
+ * the base tests and on base+plus. That run keeps every sample in one process (`--tail-split
+ * off`, as EvalPlus); a second, with every sample cut across workers as it starts (`--tail-split
+ * eager`), must give the same verdicts, every field but timings.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,6 +47,33 @@ const evalplusResults = z.object({
 });
 
 let root: string | undefined;
+/** The verdicts of the one-process run, by task. */
+let unsplit: Map<string, SampleVerdict> | undefined;
+
+/** Runs `verdict eval` on the fidelity samples into `out`, with these extra flags; its verdicts by task. */
+async function evalFidelity(dir: string, out: string, flags: string[]): Promise<Map<string, SampleVerdict>> {
+  // Expected values may come from the cache (they are the reference's, computed once);
+  // every sample is judged afresh, since the judge is what this test checks.
+  const run = await execa(
+    process.execPath,
+    [join(REPO, "bin", "verdict.js"), "eval", "--benchmark", "mbpp-plus", "--samples", join(dir, "generated.jsonl"), "--data", DATA as string, "--no-verdict-cache", "--out", out, "--json", ...flags],
+    { cwd: REPO, reject: false },
+  );
+  expect(run.exitCode, run.stderr).toBe(0);
+  const verdicts = new Map<string, SampleVerdict>();
+  for (const line of readFileSync(join(out, "verdicts.jsonl"), "utf8").split("\n").filter(Boolean)) {
+    const v = JSON.parse(line) as SampleVerdict;
+    verdicts.set(v.task_id, v);
+  }
+  process.stderr.write(run.stderr.split("\n").filter((l) => l.startsWith("tail splitting:")).join("\n") + "\n");
+  return verdicts;
+}
+
+/** A verdict without its timings (a timeout's detail says the wall time it took). */
+function withoutTimings(v: SampleVerdict): unknown {
+  const { seconds: _s, cpu_s: _c, cached: _k, engine: _e, ...rest } = v;
+  return { ...rest, tests: v.tests.map(({ seconds: _t, detail, ...t }) => ({ ...t, ...(detail !== undefined ? { detail: detail.replace(/[\d.]+ s wall/, "… s wall") } : {}) })) };
+}
 afterAll(() => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
@@ -59,21 +88,8 @@ describe("fidelity to EvalPlus on a published model's MBPP+ samples", () => {
       buildCli();
       await testImage();
       root = mkdtempSync(join(tmpdir(), "verdict-fidelity-"));
-      const out = join(root, "run");
-      // Expected values may come from the cache (they are the reference's, computed once);
-      // every sample is judged afresh, since the judge is what this test checks.
-      const run = await execa(
-        process.execPath,
-        [join(REPO, "bin", "verdict.js"), "eval", "--benchmark", "mbpp-plus", "--samples", join(dir, "generated.jsonl"), "--data", DATA as string, "--no-verdict-cache", "--out", out, "--json"],
-        { cwd: REPO, reject: false },
-      );
-      expect(run.exitCode, run.stderr).toBe(0);
-
-      const ours = new Map<string, SampleVerdict>();
-      for (const line of readFileSync(join(out, "verdicts.jsonl"), "utf8").split("\n").filter(Boolean)) {
-        const v = JSON.parse(line) as SampleVerdict;
-        ours.set(v.task_id, v);
-      }
+      const ours = await evalFidelity(dir, join(root, "run"), ["--tail-split", "off"]);
+      unsplit = ours;
       const theirs = evalplusResults.parse(JSON.parse(readFileSync(join(dir, "generated_eval_results.json"), "utf8"))).eval;
       const tasks = Object.keys(theirs);
       expect(tasks).toHaveLength(399);
@@ -112,4 +128,14 @@ describe("fidelity to EvalPlus on a published model's MBPP+ samples", () => {
     },
     600_000,
   );
+
+  it.skipIf(!HAS_DATA)("gives every sample the same verdict when each one is cut across workers as it starts (--tail-split eager)", async () => {
+    if (unsplit === undefined || root === undefined) throw new Error("the one-process run did not complete");
+    const split = await evalFidelity(DIR as string, join(root, "split"), ["--tail-split", "eager"]);
+    // Tasks whose verdict comes and goes with the machine's load (listed, not stable) may differ between any two runs.
+    const unstable = new Set(listed.disagreements.filter((l) => !l.stable).map((l) => l.task_id));
+    const differ = [...unsplit].filter(([id, v]) => !unstable.has(id) && JSON.stringify(withoutTimings(v)) !== JSON.stringify(withoutTimings(split.get(id) as SampleVerdict)));
+    expect(split.size).toBe(unsplit.size);
+    expect(differ.map(([id]) => id), "verdicts that differ split and unsplit").toEqual([]);
+  }, 600_000);
 });

@@ -10,7 +10,7 @@ const base: BenchReport = {
   ratios: { pool_over_fresh: 50, pool_over_host_fork: 300 / 360, pool_over_bare_process: 5 },
 };
 
-const samplesRun = (seconds: number, floor: number) => ({ seconds, program_seconds: floor * 2, floor_seconds: floor, ratio: seconds / floor, passed: 237 });
+const samplesRun = (seconds: number, floor: number) => ({ seconds, program_seconds: floor * 2, floor_seconds: floor, ratio: seconds / floor, passed: 237, cuts: 2, whole_again: 0 });
 
 /** The row of the rendered table that starts with `label`, split into its cells. */
 function row(text: string, label: string): string[] {
@@ -39,6 +39,14 @@ describe("renderBench", () => {
       mbpp_plus_samples: { samples: "s.jsonl", count: 399, workers: 2, runs: [samplesRun(61, 60)], median: samplesRun(61, 60), target_ratio: 1.05, met: true },
     });
     expect(row(met, "samples of a published model").at(-1)).toBe("yes");
+    // With tail splitting off too (same bench run): a row of its own, the cuts said on the default's.
+    const both = renderBench({
+      ...base,
+      mbpp_plus_samples: { samples: "s.jsonl", count: 399, workers: 2, runs: [samplesRun(61, 60)], median: samplesRun(61, 60), target_ratio: 1.05, met: true },
+      mbpp_plus_samples_unsplit: { samples: "s.jsonl", count: 399, workers: 2, runs: [samplesRun(64, 60)], median: samplesRun(64, 60), target_ratio: 1.05, met: false },
+    });
+    expect(row(both, "tail splitting on (the default)")[0]).toMatch(/2 cut\(s\), 0 run again whole$/);
+    expect(row(both, "tail splitting off").slice(1)).toEqual(["64.0 / 60.0 = 1.07x (runs: 1.07)", "<= 1.05x", "NO"]);
   });
 
   it("prints the expected values computed afresh against their floor with the 1.2x target, met or not", () => {

@@ -97,6 +97,13 @@ describe("parseResult", () => {
     expect(parseResult(result, job).tests[0]).toHaveProperty("v", null);
   });
 
+  it("reads the job's CPU seconds, absent where the runner's clock cannot count every process (null)", () => {
+    expect(parseResult({ ...result, cpu_s: 0.25 }, job).cpuSeconds).toBe(0.25);
+    expect(parseResult({ ...result, cpu_s: null }, job)).not.toHaveProperty("cpuSeconds");
+    expect(parseResult(result, job)).not.toHaveProperty("cpuSeconds");
+    expect(() => parseResult({ ...result, cpu_s: -1 }, job)).toThrow(/cpu_s/);
+  });
+
   const broken: [string, unknown, RegExp][] = [
     ["not an object", "result", /malformed result/],
     ["another job's result", { ...result, id: "task-2/0" }, /result for job task-2\/0 while job task-1\/0/],

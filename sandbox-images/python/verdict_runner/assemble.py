@@ -130,10 +130,10 @@ def assemble(job, out_fd):
                                  "msg": "return values exceed %d bytes in all" % job.value_cap})
         left = max(0, left - len(text))
         put(text if i == 0 else "," + text)
-    put('],"stdout":%s,"stderr":%s,"max_rss_kb":%s,"wall_s":%s}' % tuple(map(encode_json, (
+    put('],"stdout":%s,"stderr":%s,"max_rss_kb":%s,"wall_s":%s,"cpu_s":%s}' % tuple(map(encode_json, (
         bytes(output.report[1][:output.kept[1]]).decode("utf-8", errors="replace"),
         bytes(output.report[2][:output.kept[2]]).decode("utf-8", errors="replace"),
-        job.rss, job.wall_s))))
+        job.rss, job.wall_s, job.cpu_s))))
     os.pwrite(out_fd, pack_length(written), 0)
 
 

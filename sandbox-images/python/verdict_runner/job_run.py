@@ -1,6 +1,7 @@
 """Running a job: fork its processes one after another (the first reads the job and reports its
 shape; with continue_after_crash a crashed test's successors run in a new one), watch each one's
-frames, output and time from outside, and stop it and everything else the job started.
+frames, output and time from outside, and stop it and everything else the job started. While
+they run, the host may cut the job short (control.py).
 """
 import os
 import signal
@@ -46,6 +47,7 @@ class _ChildRun:
         self.job = job
         self.start = start
         self.end = end
+        self.cut_reached = False  # every test before the host's cut is in: stop the process now
         self.load = None
         self.nxt = start
         self.finishing = False  # every frame it owes is in: it only has to exit
@@ -87,8 +89,33 @@ class _ChildRun:
         self.nxt += 1
         if self.nxt >= self.end:
             self.finishing = True
+            self.cut_reached = self.end < job.n and self.end == job.stop
         else:
             self.phase = Phase(job, job.limit(self.nxt), self.pid)
+
+    def cut(self):
+        """Cut the tests not started yet in two (by their CPU limits, the host's best estimate of
+        their cost): this process ends after test k, the host runs [k, end) elsewhere; test k
+        runs on both sides (control.py). Returns (k, end, the CPU seconds the job has used), or
+        None when there is nothing to cut."""
+        job = self.job
+        lo, hi = self.nxt, self.end
+        if self.finishing or self.ending is not None or hi != job.stop or hi - lo < 3:
+            return None
+        weights = [job.limit(i) for i in range(lo, hi)]
+        total = sum(weights)
+        best, best_gap, left = None, None, 0.0
+        for k in range(lo + 1, hi - 1):
+            left += weights[k - 1 - lo]
+            # This side keeps [lo, k], the other takes [k, hi).
+            gap = abs((left + weights[k - lo]) - (total - left))
+            if best_gap is None or gap < best_gap:
+                best, best_gap = k, gap
+        if best is None:
+            return None
+        self.end = job.stop = best + 1
+        used = job.cpu_before + job.clock.used(self.pid) - job.child_cpu0
+        return best, hi, round(max(0.0, used), 6)
 
     def value_limit(self, cost):
         if cost > self.job.frame_cap:
@@ -106,8 +133,15 @@ class _ChildRun:
         """Read the child's frames and output until it exits, breaks a limit or, once it has
         sent everything, its exit grace is over. Returns whether it exited."""
         output = self.job.output
+        control = self.job.control
         grace_end = 0.0
         while self.ending is None:
+            if self.cut_reached:
+                # What the tests before the cut printed is in the pipes now; what comes after
+                # belongs to tests the host runs elsewhere, and is not counted here.
+                _drain(streams, output, 0.0)
+                output.freeze()
+                return False
             if self.finishing:
                 grace_end = grace_end or time.monotonic() + EXIT_GRACE_S
                 wait = grace_end - time.monotonic()
@@ -121,7 +155,11 @@ class _ChildRun:
                         self.ending["msg"] = "the sample's time budget of %g s is spent" % self.job.sample_s
                         self.job.budget_spent = True
                     return False
-            for fd in readable(list(streams) + [exits.fd], wait):
+            host = control.fds() if control is not None else []
+            for fd in readable(list(streams) + [exits.fd] + host, wait):
+                if fd in host:
+                    control.read(self)
+                    continue
                 if fd == exits.fd:
                     if not exits.exited():
                         continue  # another process's SIGCHLD (see waiting.py)
@@ -281,6 +319,9 @@ def run_job(job):
     """Run a job's processes; fills `job`. No process of the job is left on return; its
     scratch space is emptied after the result is sent (see _serve)."""
     job.workdir = fresh_workdir()
+    # A container's clock counts every process of the job (see clock.py); a host's only one child.
+    if job.clock.source != "child":
+        job.cpu0 = job.clock.used(0)
     try:
         start, end = 0, None  # the first process reads the job and says where its run ends
         while True:
@@ -300,9 +341,11 @@ def run_job(job):
             if job.budget_spent or (crashed and not job.continue_after_crash):
                 break
             start = max(nxt, start + 1)
-            if start >= job.n:
+            if start >= job.stop:
                 break
-            end = job.end_after(start)
+            end = min(job.end_after(start), job.stop)
     finally:
         kill_everything_safe()
         job.wall_s = time.monotonic() - job.t0
+        if job.cpu0 is not None:
+            job.cpu_s = round(max(0.0, job.clock.used(0) - job.cpu0), 6)

@@ -67,9 +67,10 @@ class Job:
     """A job as this process knows it: a raw frame, then the shape and limits its first
     process reports (never its program or inputs), and what its processes sent."""
 
-    def __init__(self, frame, clock):
+    def __init__(self, frame, clock, control=None):
         self.frame = frame
         self.clock = clock  # clock.JobClock: CPU time of the job's processes
+        self.control = control  # control.HostControl: the host's frames while the job runs
         self.meta = None
         self.t0 = time.monotonic()
         self.children = 0
@@ -79,6 +80,8 @@ class Job:
         self.load = None
         self.rss = 0
         self.wall_s = 0.0
+        self.cpu0 = None  # the CPU clock when the job started, where it counts every process of the job
+        self.cpu_s = None  # CPU seconds the job's processes used (None where the clock cannot tell)
         self.workdir = None
         self.sample_s = None
         self.cpu_before = 0.0  # CPU time of the job's earlier processes
@@ -97,6 +100,7 @@ class Job:
             return
         self.id = meta["id"]
         self.n = int(meta["n"])
+        self.stop = self.n  # where the job ends: its last test, or where the host cut it (control.py)
         self.stdio = set(meta["stdio"])
         self.test_s = meta["test_s"]
         self.load_s = float(meta["load_s"])

@@ -20,6 +20,7 @@ import { parseTestsSource, testsSourceText, TESTS_SOURCE_FORMS } from "../../pip
 /** The run config's sandbox fields: the flags of the same name accept what the config accepts. */
 const SANDBOX = sandboxSchema.shape;
 import { resolveSampleBudget } from "../../benchmarks/sample-budget.js";
+import { SPLIT_MODES } from "../../session/tail-split.js";
 
 /** Parse "1,10,100" into positive integers. */
 export function parseKs(text: string): number[] {
@@ -73,6 +74,11 @@ export function registerEvalCommand(program: Command): void {
       parseSampleBudget,
     )
     .option("--hash-seed <n>", "PYTHONHASHSEED for every sandboxed process", schemaFlag("--hash-seed", SANDBOX.hash_seed.unwrap()), 0)
+    .addOption(
+      new Option("--tail-split <mode>", "tail: at the end of a run, a long sample's tests not yet started run on an idle worker, merged exactly or run again whole; off: never; eager: cut every sample as it starts (tests the merging)")
+        .choices([...SPLIT_MODES])
+        .default("tail"),
+    )
     .option("--engine-wait <seconds>", "how long to wait for a Docker engine that went away (a restart) before stopping the run", schemaFlag("--engine-wait", z.number().positive()), 120)
     .option("--tests <source>", `which tests judge the samples: ${TESTS_SOURCE_FORMS} (the valid tests a \`verdict tcg\` run generated, alone or after the benchmark's)`, "benchmark")
     .option("--per-sample-report <dir>", "also write one small JSON per sample (what passed, what failed and why), ready to send to its submitter")
@@ -104,6 +110,7 @@ export function registerEvalCommand(program: Command): void {
         resume: o.resume,
         progress: Boolean(process.stderr.isTTY),
         engineWaitSeconds: o.engineWait,
+        tailSplit: o.tailSplit,
         tests: testsSourceText(parseTestsSource(o.tests)),
         placement: placementOf(o, { workers: o.workers }),
         log: stderrLine,
