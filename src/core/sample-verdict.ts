@@ -27,6 +27,8 @@ export interface SampleVerdict {
   /** Some passing test ran its assert inside the untrusted process. */
   weak: boolean;
   seconds: number;
+  /** CPU seconds the sample's processes used in the sandbox (loads and tests), when the sandbox counts them. */
+  cpu_s?: number;
   /** The verdict was reused from the verdict cache. */
   cached: boolean;
   /** sha256 of the program judged. */

@@ -333,6 +333,7 @@ export function judgeSample(task: Task, sample: Sample, raw: RawJobResult, opts:
     tests,
     weak: tests.some((t) => t.outcome === "pass" && t.weak === true),
     seconds: opts.seconds,
+    ...(raw.cpuSeconds !== undefined ? { cpu_s: raw.cpuSeconds } : {}),
     cached: opts.cached,
     program_sha256: opts.programSha256,
   };

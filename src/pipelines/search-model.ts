@@ -19,6 +19,8 @@ export interface SearchModelResult {
   provider: string;
   dir: string;
   stats: SearchRunStats;
+  /** CPU seconds the programs judged in this run used in the sandbox (not those replayed from the log on a resume, nor cached). */
+  sandbox_cpu_seconds: number;
   /** Tasks stopped by a request or judgement that failed for good: `--resume` retries them. */
   incomplete: { task_id: string; error: string }[];
   /** ASPR C and D of the finished trees (src/metrics/aspr.ts). */
@@ -62,13 +64,19 @@ export async function searchModel(o: SearchModelOptions): Promise<SearchModelRes
   const dir = modelDir(o.runDir, m.name);
   const base = createProviderPolicy(o.provider, m.api);
   const policy: StepPolicy = o.signal !== undefined ? abortablePolicy(base, o.signal) : base;
+  // CPU seconds the search's programs used in the sandbox (judged now; not replayed or cached).
+  let cpuSeconds = 0;
   const inputs: SearchInputs = {
     tasks: o.tests.tasks,
     settings: cfg.search,
     api: m.api,
     prompt: { tests: cfg.prompt.tests },
     policy,
-    judge: sessionRewardJudge(o.session, (t) => o.tests.testsFor(t)),
+    judge: sessionRewardJudge(
+      o.session,
+      (t) => o.tests.testsFor(t),
+      (j) => (cpuSeconds += j.cached ? 0 : (j.cpu_s ?? 0)),
+    ),
     ...(o.signal !== undefined ? { signal: o.signal } : {}),
   };
   const live = { tasks: 0, expansions: 0, rewards: 0 };
@@ -105,6 +113,7 @@ export async function searchModel(o: SearchModelOptions): Promise<SearchModelRes
     provider: o.provider.id(),
     dir,
     stats,
+    sandbox_cpu_seconds: cpuSeconds,
     incomplete,
     aspr: { C: c.value, D: searchAspr(finished, "D").value, tasks: c.tasks, tasks_with_correct_path: c.tasksCounted },
     baseline: null,

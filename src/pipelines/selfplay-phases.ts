@@ -6,7 +6,6 @@ import { VerdictError } from "../core/errors.js";
 import { pass1Rates } from "../metrics/figures.js";
 import { readVerdicts } from "../runner/results-store.js";
 import { RUN_FILES } from "../runner/run-format.js";
-import { defaultWorkers } from "../sandbox/limits.js";
 import type { PhaseName } from "../selfplay/phases.js";
 import { runPipeline } from "./run-pipeline.js";
 import type { ModelConfig, RunConfig } from "./run-config.js";
@@ -148,8 +147,7 @@ async function searchPhase(c: PhaseContext): Promise<Record<string, unknown>> {
     prompt_tokens: m.stats.promptTokens,
     completion_tokens: m.stats.completionTokens,
     programs_judged: m.stats.judged,
-    // The pool's busy share times its workers: worker-seconds spent on this search's programs (no job reports its CPU time).
-    sandbox_worker_seconds: m.stats.poolBusySeconds * (c.cfg.sandbox.workers ?? defaultWorkers()),
+    sandbox_cpu_seconds: m.sandbox_cpu_seconds,
     aspr: m.aspr,
   };
 }
@@ -216,10 +214,10 @@ async function evaluatePhase(c: PhaseContext): Promise<Record<string, unknown>> 
     const fig = model?.styles[style];
     if (fig === undefined) continue;
     const verdicts = readVerdicts(join(fig.dirs.pass1, RUN_FILES.verdicts)).verdicts;
-    // Each sample holds one worker for its wall time: their sum is the phase's worker-seconds (cached verdicts cost none).
+    // What each sample's processes used, by the container's CPU counter (cached verdicts cost none).
     for (const dir of [fig.dirs.pass1, fig.dirs.aspr]) {
       const path = join(dir, RUN_FILES.verdicts);
-      if (existsSync(path)) sandboxSeconds += readVerdicts(path).verdicts.reduce((sum, v) => sum + (v.cached ? 0 : v.seconds), 0);
+      if (existsSync(path)) sandboxSeconds += readVerdicts(path).verdicts.reduce((sum, v) => sum + (v.cached ? 0 : (v.cpu_s ?? 0)), 0);
     }
     const taskIds = [...new Set(verdicts.map((v) => v.task_id))].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     const rates = pass1Rates(taskIds, verdicts);
@@ -233,7 +231,7 @@ async function evaluatePhase(c: PhaseContext): Promise<Record<string, unknown>> 
     model_calls: result.generation.requests,
     cached_calls: result.generation.cachedRequests,
     samples: result.generation.samples,
-    sandbox_worker_seconds: sandboxSeconds,
+    sandbox_cpu_seconds: sandboxSeconds,
     styles,
   };
 }

@@ -36,11 +36,11 @@ export function renderRounds(report: RoundsReport): string {
       }),
     ]);
   }
-  const b = new Table({ head: ["round", "phase", "wall s", "attempts", "model calls", "tokens", "sandbox worker-s", "trainer"], style: { head: [], border: [] } });
+  const b = new Table({ head: ["round", "phase", "wall s", "attempts", "model calls", "tokens", "sandbox CPU s", "trainer"], style: { head: [], border: [] } });
   for (const r of report.rounds) {
     for (const [phase, budget] of Object.entries(r.budgets.phases)) {
       const trainer = phase === "train" && r.trainer !== null ? `exit ${r.trainer.exit_code ?? "-"}` : "";
-      b.push([String(r.round), phase, budget.seconds.toFixed(1), String(budget.attempts), budget.model_calls !== undefined ? String(budget.model_calls) : "-", budget.tokens !== undefined ? String(budget.tokens) : "-", budget.sandbox_worker_seconds !== undefined ? budget.sandbox_worker_seconds.toFixed(1) : "-", trainer]);
+      b.push([String(r.round), phase, budget.seconds.toFixed(1), String(budget.attempts), budget.model_calls !== undefined ? String(budget.model_calls) : "-", budget.tokens !== undefined ? String(budget.tokens) : "-", budget.sandbox_cpu_seconds !== undefined ? budget.sandbox_cpu_seconds.toFixed(1) : "-", trainer]);
     }
   }
   return `${t.toString()}\n\nBudgets by phase:\n${b.toString()}\n`;

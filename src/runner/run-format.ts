@@ -127,6 +127,7 @@ export const verdictSchema = z.looseObject({
   load_detail: z.string().optional(),
   weak: z.boolean(),
   seconds: z.number(),
+  cpu_s: z.number().nonnegative().optional(),
   cached: z.boolean(),
   program_sha256: z.string(),
 }) satisfies z.ZodType<SampleVerdict>;

@@ -8,7 +8,7 @@ import type { PhaseName, PhaseRecord } from "./phases.js";
  * searched on, the search's solve
  * rate, Pass@1 and ASPR with their intervals per style, and the change since round 0 as a
  * paired difference over the evaluation tasks (bootstrap interval and a sign-flip permutation
- * test); plus each phase's budget (wall seconds, model calls, tokens, sandbox worker-seconds) and the trainer's
+ * test); plus each phase's budget (wall seconds, model calls, tokens, sandbox CPU seconds) and the trainer's
  * command line and exit code. Wall times live under `budgets` only, so two runs of the same
  * loop differ there and nowhere else.
  */
@@ -45,7 +45,7 @@ export interface RoundRow {
   search: { tasks: number; solved: number; solve_rate: number | null } | null;
   evaluation: Record<string, RoundEvaluation>;
   trainer: { command: string; exit_code: number | null } | null;
-  budgets: { phases: Partial<Record<PhaseName, PhaseBudget>>; model_calls: number; tokens: number; sandbox_worker_seconds: number };
+  budgets: { phases: Partial<Record<PhaseName, PhaseBudget>>; model_calls: number; tokens: number; sandbox_cpu_seconds: number };
 }
 
 /** What one phase spent. */
@@ -54,8 +54,8 @@ export interface PhaseBudget {
   attempts: number;
   model_calls?: number;
   tokens?: number;
-  /** Seconds sandbox workers spent on the phase's programs (wall time; no job reports its CPU time). */
-  sandbox_worker_seconds?: number;
+  /** CPU seconds the phase's programs used in the sandbox, by the containers' CPU counters (cached verdicts cost none; a phase resumed after a stop counts from its last start). */
+  sandbox_cpu_seconds?: number;
 }
 
 /** rounds.json. */
@@ -103,8 +103,8 @@ function budgetOf(r: PhaseRecord): PhaseBudget {
   const d = r.details;
   const calls = num(d.model_calls);
   const tokens = (num(d.prompt_tokens) ?? 0) + (num(d.completion_tokens) ?? 0);
-  const sandbox = num(d.sandbox_worker_seconds);
-  return { seconds: r.seconds, attempts: r.attempts, ...(calls !== undefined ? { model_calls: calls } : {}), ...(tokens > 0 ? { tokens } : {}), ...(sandbox !== undefined ? { sandbox_worker_seconds: sandbox } : {}) };
+  const sandbox = num(d.sandbox_cpu_seconds);
+  return { seconds: r.seconds, attempts: r.attempts, ...(calls !== undefined ? { model_calls: calls } : {}), ...(tokens > 0 ? { tokens } : {}), ...(sandbox !== undefined ? { sandbox_cpu_seconds: sandbox } : {}) };
 }
 
 /** Builds rounds.json from every phase record of the run, by round (records of unfinished phases count as far as they got). */
@@ -126,7 +126,7 @@ export function buildRoundsReport(records: readonly PhaseRecord[], rounds: numbe
     const exported = obj(done(round, "export")?.formats) ?? {};
     const train = of(round, "train");
     const styles = Object.keys(obj(evaluation?.styles) ?? {});
-    const budgets: RoundRow["budgets"] = { phases: {}, model_calls: 0, tokens: 0, sandbox_worker_seconds: 0 };
+    const budgets: RoundRow["budgets"] = { phases: {}, model_calls: 0, tokens: 0, sandbox_cpu_seconds: 0 };
     for (const p of phases) {
       const r = of(round, p);
       if (r === undefined) continue;
@@ -134,7 +134,7 @@ export function buildRoundsReport(records: readonly PhaseRecord[], rounds: numbe
       budgets.phases[p] = b;
       budgets.model_calls += b.model_calls ?? 0;
       budgets.tokens += b.tokens ?? 0;
-      budgets.sandbox_worker_seconds += b.sandbox_worker_seconds ?? 0;
+      budgets.sandbox_cpu_seconds += b.sandbox_cpu_seconds ?? 0;
     }
     rows.push({
       round,

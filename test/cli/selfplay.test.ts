@@ -100,7 +100,7 @@ describe("verdict selfplay", () => {
     expect(result.stdout).toMatch(/│ 3\s+│ round-3\/train\/checkpoint \(policy\)/);
     expect(result.stdout).toContain("+75.0 [+75.0, +75.0] (p 0.125)");
     // Nothing was cached yet when round 0 evaluated and round 1 searched: their programs kept sandbox workers busy.
-    const budget = (round: number, phase: string) => (readRounds(run).rounds[round]?.budgets as { phases: Record<string, { sandbox_worker_seconds?: number }> }).phases[phase]?.sandbox_worker_seconds ?? 0;
+    const budget = (round: number, phase: string) => (readRounds(run).rounds[round]?.budgets as { phases: Record<string, { sandbox_cpu_seconds?: number }> }).phases[phase]?.sandbox_cpu_seconds ?? 0;
     expect(budget(0, "evaluate")).toBeGreaterThan(0);
     expect(budget(1, "search")).toBeGreaterThan(0);
     expectComplete(run);

@@ -68,7 +68,7 @@ function judged(verdicts: SampleVerdict[]): unknown[] {
   return [...verdicts]
     .sort((a, b) => key(a).localeCompare(key(b)))
     .map((v) => {
-      const { seconds: _s, cached: _c, engine: _e, ...rest } = v;
+      const { seconds: _s, cpu_s: _cpu, cached: _c, engine: _e, ...rest } = v;
       return { ...rest, tests: v.tests.map(({ seconds: _t, ...t }) => t) };
     });
 }

@@ -1,11 +1,13 @@
 /**
  * The judging session on real containers: per-test outcomes with first-failure and all-tests
  * semantics, the counts rewards need, one judgement per identical (program, tests, limits),
- * the host backend's refusal to judge, and an abort that removes every container.
+ * the host backend's refusal to judge, an abort that removes every container, and tasks from
+ * outside the benchmark resolved in reference containers of their own.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Benchmark, Test } from "../../src/core/task.js";
+import type { Benchmark, Task, Test } from "../../src/core/task.js";
+import { mbppRowToTask } from "../../src/benchmarks/mbpp.js";
 import { sessionRewardJudge } from "../../src/search/session-judge.js";
 import { connectDocker } from "../../src/sandbox/engine.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
@@ -81,6 +83,17 @@ describe("judging session", () => {
     ]);
   });
 
+  it("reports the CPU seconds a program's processes used, by the container's counter", async () => {
+    const burn = `${salt}import time\ndef f(x):\n    t = time.process_time()\n    while time.process_time() - t < 0.15:\n        pass\n    return 2 * x\n`;
+    const j = await session.judge("double", burn);
+    expect(j.status).toBe("pass");
+    // Three tests of 0.15 s each, plus the load; never more than the wall time allows on one CPU.
+    expect(j.cpu_s).toBeGreaterThanOrEqual(0.4);
+    expect(j.cpu_s).toBeLessThan(j.seconds + 0.1);
+    const idle = await session.judge("double", `${salt}import time\ndef f(x):\n    time.sleep(0.1)\n    return 2 * x\n`);
+    expect(idle.cpu_s).toBeLessThan(0.2);
+  });
+
   it("judges identical (program, tests, limits) once per session, concurrent asks included", async () => {
     const program = `${salt}# once\ndef f(x):\n    return x + x\n`;
     const many = await session.judgeMany([0, 1, 2, 3].map(() => ({ task: "double", program })));
@@ -103,6 +116,33 @@ describe("judging session", () => {
     await expect(pending).rejects.toThrow("stop");
     await s.close();
     expect(await mine()).toHaveLength(0);
+  });
+});
+
+describe("tasks from outside the benchmark", () => {
+  it("resolves task specs in reference containers closed after, once per session, and judges them on the host", async () => {
+    const own = { "verdict.test": `session-resolve-${randomBytes(4).toString("hex")}` };
+    const docker = connectDocker();
+    const references = () => docker.listContainers({ all: true, filters: { label: [...Object.entries(own).map(([k, v]) => `${k}=${v}`), "verdict.role=reference"] } });
+    const s = await openJudgingSession({ resolved: BENCHMARK, workers: 1, verdictCache: false, groundTruthCache: false, container: { pidsLimit: 64, tmpfsMb: 32 }, containerMemoryMb: 512, labels: own });
+    try {
+      // A salt in the spec: no cached ground truth answers for it.
+      const spec = { ...mbppRowToTask({ task_id: 77, text: `Triple it ${salt}`, code: "def t(x):\n    return 3 * x\n", test_list: ["assert t(2) == 6", "assert t(3) == 9"], test_setup_code: "" }, false) };
+      const [first, again] = [await s.resolveTasks([spec]), await s.resolveTasks([spec])];
+      expect(again.tasks[0]).toBe(first.tasks[0]);
+      expect(first.failures).toEqual([]);
+      const task = first.tasks[0] as Task;
+      expect(task.tests.map((t) => [t.input.kind, t.expect, t.weak ?? false])).toEqual([
+        ["expr", { expected: 6n, comparator: { kind: "eq" } }, false],
+        ["expr", { expected: 9n, comparator: { kind: "eq" } }, false],
+      ]);
+      expect(await references()).toHaveLength(0);
+      const forged = await s.judge(task, `${salt}class A:\n    def __eq__(self, o):\n        return True\ndef t(x):\n    return A()\n`);
+      expect(forged.status).not.toBe("pass");
+      expect(await s.judge(task, `${salt}def t(x):\n    return x * 3\n`)).toMatchObject({ task_id: "77", status: "pass", weak: false, passed: 2 });
+    } finally {
+      await s.close();
+    }
   });
 });
 

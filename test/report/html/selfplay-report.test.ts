@@ -24,7 +24,7 @@ function report(): RoundsReport {
       },
     },
     trainer: round === 0 ? null : { command: "train <script>", exit_code: 0 },
-    budgets: { phases: { evaluate: { seconds: 1.5, attempts: 1, model_calls: 12 } }, model_calls: 12 + round * 16, tokens: 0, sandbox_worker_seconds: 3 },
+    budgets: { phases: { evaluate: { seconds: 1.5, attempts: 1, model_calls: 12 } }, model_calls: 12 + round * 16, tokens: 0, sandbox_cpu_seconds: 3 },
   });
   return { rounds: [0, 1, 2, 3].map(row) };
 }
