@@ -38,7 +38,7 @@ from verdict_runner.assemble import assemble, in_fork, send_memfd  # noqa: E402
 from verdict_runner.clock import JobClock  # noqa: E402
 from verdict_runner.collect import Sent  # noqa: E402
 from verdict_runner.confine import CONFINEMENT  # noqa: E402
-from verdict_runner.control import HostControl, answer_cut, cut_request_id  # noqa: E402
+from verdict_runner.control import HostControl, answer_cut, cut_request  # noqa: E402
 from verdict_runner.framing import read_host_frame, write_frame, zero  # noqa: E402
 from verdict_runner.job_frame import SMALL_FRAME, job_meta, parse_host  # noqa: E402
 from verdict_runner.job_run import run_job  # noqa: E402
@@ -76,9 +76,9 @@ def _serve(frame, clock, control):
     job (a runner that never says so is replaced by the host, the job it ran keeps its result).
     """
     if len(frame.buf) <= SMALL_FRAME:
-        request_id = cut_request_id(frame)
-        if request_id is not None:
-            answer_cut(request_id, None)  # the job it was for is over (control.py)
+        request = cut_request(frame)
+        if request is not None:
+            answer_cut(request[0], None)  # the job it was for is over (control.py)
             return True
         return _answer(job_meta(parse_host(frame.buf)))
     job = Job(frame, clock, control)

@@ -99,6 +99,8 @@ export interface RawLoad {
  */
 export interface JobControl {
   cut(): Promise<CutSpan | null>;
+  /** Stops the job at once: its result is no longer needed (resolves once the runner has read it). */
+  cancel(): Promise<void>;
 }
 
 /** The tests [from, to) a cut job gave up, and the CPU seconds the job had used when it was cut. */

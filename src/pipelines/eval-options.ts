@@ -1,4 +1,4 @@
-import type { SplitMode } from "../session/tail-split.js";
+import type { SplitMode } from "../runner/tail-split.js";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type Docker from "dockerode";
@@ -47,7 +47,7 @@ export interface EvalOptions {
   engineWaitSeconds?: number;
   /** Where the sandboxes run: several engines, a runtime (`--engines`, `--runtime`). */
   placement?: SandboxPlacement;
-  /** Tail splitting (src/session/tail-split.ts): `tail` (the default), `off`, `eager`. */
+  /** Tail splitting (src/runner/tail-split.ts): `tail` (the default), `off`, `eager`. */
   tailSplit?: SplitMode;
 }
 

@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import Table from "cli-table3";
 import { InputError } from "../core/index.js";
@@ -19,8 +19,12 @@ import { perTaskCounts } from "../metrics/per-task-counts.js";
  */
 export type RunListStatus = "complete" | "partial" | "interrupted" | "corrupt";
 
+/** What made the run: `verdict eval`, `tcg`, `run`/`table1`, `search` or `selfplay`. */
+export type RunKind = "eval" | "tcg" | "run" | "search" | "selfplay";
+
 /** One row of `verdict runs`; also its `--json` element. Fields a corrupt run lacks are null. */
 export interface RunListEntry {
+  kind: RunKind;
   run_id: string;
   dir: string;
   status: RunListStatus;
@@ -43,6 +47,11 @@ export interface RunListEntry {
 
 // A directory holding none of these is not a run (e.g. results/reference/).
 const RUN_FILES = ["manifest.json", "summary.json", "verdicts.jsonl", "samples.jsonl"];
+/** The record that names a run of another kind (its figures live in its own report). */
+const OTHER_RECORDS: readonly [RunKind, string][] = [
+  ["selfplay", "selfplay.json"],
+  ["run", "run.json"],
+];
 
 /**
  * Lists the run directories directly under `resultsDir`, newest first (corrupt runs without a
@@ -74,11 +83,12 @@ export async function listRuns(resultsDir: string, options: { missingOk?: boolea
 /** Renders the listing as a cli-table3 table. */
 export function renderRunsTable(entries: readonly RunListEntry[]): string {
   const table = new Table({
-    head: ["run", "benchmark", "split", "samples from", "created", "pass@1", "tasks", "samples", "ref. failures", "status"],
+    head: ["kind", "run", "benchmark", "split", "samples from", "created", "pass@1", "tasks", "samples", "ref. failures", "status"],
     style: { head: [], border: [] },
   });
   for (const e of entries) {
     table.push([
+      e.kind,
       e.run_id,
       e.benchmark ?? "",
       e.split ?? "",
@@ -95,9 +105,15 @@ export function renderRunsTable(entries: readonly RunListEntry[]): string {
 }
 
 async function describeRun(dir: string, name: string): Promise<RunListEntry | null> {
+  for (const [kind, file] of OTHER_RECORDS) {
+    if (await isFile(join(dir, file))) return describeOther(dir, name, kind, file);
+  }
   const present = await Promise.all(RUN_FILES.map((f) => stat(join(dir, f)).then(() => true, () => false)));
   if (!present.some(Boolean)) return null;
+  const kind = await manifestKind(dir);
+  if (kind === "search") return describeOther(dir, name, kind, "manifest.json");
   const entry: RunListEntry = {
+    kind,
     run_id: name,
     dir,
     status: "corrupt",
@@ -147,6 +163,49 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
     entry.status = "corrupt";
     entry.error = err.message;
   }
+  return entry;
+}
+
+/** Whether `path` is a file. */
+function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
+
+/** The kind a manifest.json names (`search`, `tcg`), else `eval`. */
+async function manifestKind(dir: string): Promise<RunKind> {
+  try {
+    const kind = (JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { kind?: unknown }).kind;
+    return kind === "search" || kind === "tcg" ? kind : "eval";
+  } catch {
+    return "eval";
+  }
+}
+
+/**
+ * A run of another kind, from the record that names it (`file`): its status, benchmark, split and
+ * date; its figures are in its own report (`verdict report DIR`, rounds.json, summary.json).
+ */
+async function describeOther(dir: string, name: string, kind: RunKind, file: string): Promise<RunListEntry> {
+  const entry: RunListEntry = { kind, run_id: name, dir, status: "corrupt", benchmark: null, split: null, samples_source: null, created_at: null, pass_at_1: null, tasks: null, tasks_total: null, samples: null, reference_failures: null, tasks_unscorable: null };
+  const path = join(dir, file);
+  let record: { run_id?: unknown; status?: unknown; benchmark?: unknown; split?: unknown; created_at?: unknown; tasks?: unknown; config?: { benchmark?: unknown } };
+  try {
+    record = JSON.parse(await readFile(path, "utf8")) as typeof record;
+    if (typeof record !== "object" || record === null) throw new Error("not a JSON object");
+  } catch (err) {
+    entry.error = new InputError(`unreadable: ${(err as Error).message}`, path).message;
+    return entry;
+  }
+  const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+  entry.run_id = text(record.run_id) ?? name;
+  entry.benchmark = text(record.benchmark) ?? text(record.config?.benchmark);
+  entry.split = text(record.split);
+  entry.created_at = text(record.created_at);
+  entry.tasks = Array.isArray(record.tasks) ? record.tasks.length : typeof record.tasks === "number" ? record.tasks : null;
+  const status = text(record.status);
+  if (status === "complete" || status === "partial") entry.status = status;
+  else if (status === "running" || status === "interrupted" || status === "incomplete") entry.status = "interrupted";
+  else entry.error = new InputError(`no status a run can have (${JSON.stringify(record.status)})`, path).message;
   return entry;
 }
 

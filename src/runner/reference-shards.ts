@@ -3,7 +3,8 @@
  * and Mbpp/599 take a third of all the reference work) is run as several jobs, each a
  * contiguous range of its tests in input order, so no worker idles while one runs it alone.
  * Every job runs longest first (the best estimate of its time: the reference's own time in an
- * earlier computation, when there was one; a first computation runs every task whole, in order).
+ * earlier computation, when there was one; a first computation runs every task whole, in order,
+ * and tail splitting (tail-split.ts) cuts the long ones across the workers that idle at its end).
  *
  * A reference job runs every test (continueAfterCrash) with no per-sample budget, so each
  * test's value depends only on the program, the test and the process it runs in. The shards
@@ -19,6 +20,7 @@ import { dirname } from "node:path";
 import type { Job, RawJobResult, RawTestResult } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
 import { jobValueLimit } from "../sandbox/wire.js";
+import { createTailSplitter } from "./tail-split.js";
 
 /** What one shard should cost at most, as a share of the whole computation's floor (Σ time / workers). */
 const SHARD_SHARE_OF_FLOOR = 1 / 8;
@@ -129,7 +131,10 @@ export async function runReferenceJobs(pool: SandboxPool, runs: readonly Referen
   const planned = runs.map((r) => ({ ...r, shards: shardReferenceJob(r.job, costs?.[r.taskId], max) }));
   // Longest first (a stable sort: tasks with no estimate keep their order, after those with one).
   const order = planned.flatMap((p) => p.shards.map((s) => ({ p, s }))).sort((a, b) => b.s.cost - a.s.cost);
-  const started = new Map(order.map(({ s }) => [s, pool.run(s.job)] as const));
+  // Through tail splitting as well: a long task with no estimate yet (a first computation) is cut
+  // across the workers that idle at the end.
+  const splitter = createTailSplitter(() => Promise.resolve(pool), pool.info.workers, "tail", log);
+  const started = new Map(order.map(({ s }) => [s, splitter.run(s.job)] as const));
   let jobs = order.length;
   const split = planned.filter((p) => p.shards.length > 1);
   if (split.length > 0) log?.(`expected values: ${split.length} long task(s) sharded into ${split.reduce((n, p) => n + p.shards.length, 0)} jobs (${split.map((p) => p.taskId).join(", ")})`);
@@ -151,7 +156,9 @@ export async function runReferenceJobs(pool: SandboxPool, runs: readonly Referen
     }),
   );
   const raws = new Map(entries);
-  return { raws, runSeconds: [...raws.values()].reduce((sum, raw) => sum + testSeconds(raw), 0), jobs };
+  const { cuts, wholeAgain } = splitter.stats();
+  if (cuts > 0) log?.(`expected values: ${cuts} cut(s) ran tests of a long task on an idle worker${wholeAgain > 0 ? `; ${wholeAgain} task(s) ran again whole` : ""}`);
+  return { raws, runSeconds: [...raws.values()].reduce((sum, raw) => sum + testSeconds(raw), 0), jobs: jobs + cuts + wholeAgain };
 }
 
 /** The run time of a raw result's tests, as the runner measured them. */

@@ -1,5 +1,5 @@
 /**
- * A sample's job put back together after tail splitting (src/session/tail-split.ts): the job's
+ * A sample's job put back together after tail splitting (src/runner/tail-split.ts): the job's
  * own result, cut at some test k, and the results of the jobs that ran its tests from k on,
  * joined into the one result the whole job would have given — or the reason that cannot be
  * told exactly, in which case the sample runs again whole.
@@ -60,16 +60,20 @@ export function mergeSplit(job: Job, raw: RawJobResult, parts: readonly SplitPar
     if (piece.raw.load.st !== "ok") return { ok: false, why: `the part from test ${piece.from} did not load (${piece.raw.load.st})` };
     if (piece.raw.stdout.length >= REPORT_CHARS || piece.raw.stderr.length >= REPORT_CHARS) return { ok: false, why: `the part from test ${piece.from} printed more than a join can count` };
     const next = pieces[k + 1];
-    const stop = next === undefined ? n : next.from;
+    // Where the next piece takes over (test `next.from` is the one both ran).
+    const handover = next === undefined ? n : next.from;
     if (k > 0 && piece.raw.tests.length !== piece.to - piece.from) return { ok: false, why: `the part from test ${piece.from} reported ${piece.raw.tests.length} of ${piece.to - piece.from} tests` };
-    if (k > 0 && piece.to !== (next === undefined ? n : next.from + 1)) return { ok: false, why: `the part from test ${piece.from} does not meet the next one` };
     if (next !== undefined && next.from <= piece.from) return { ok: false, why: `two parts start at test ${next.from}` };
+    const stop = Math.min(handover, piece.to);
     for (let i = piece.from; i < stop && !ended; i++) {
       const r = piece.raw.tests[i - piece.from] as RawTestResult;
       if (r.st === "skipped") return { ok: false, why: `test ${i} was not run in its part` };
       tests.push({ ...r, i });
       if (!job.continueAfterCrash && ENDS_PROCESS.has(r.st)) ended = true;
     }
+    if (ended) break;
+    // Past its tests the sample goes on in the next piece, which must start within this one's (sharing a test).
+    if (k > 0 && piece.to !== (next === undefined ? n : next.from + 1)) return { ok: false, why: `the part from test ${piece.from} does not meet the next one` };
     // The test both sides ran must have the same answer on both.
     if (!ended && next !== undefined) {
       const here = piece.raw.tests[next.from - piece.from];

@@ -320,15 +320,14 @@ export function createRunnerConnection(streams: RunnerStreams, opts: RunnerConne
           );
           job = { job: j, resolve, reject, timer };
           send(wire);
-          onControl?.({
-            cut: () =>
-              new Promise<CutSpan | null>((resolveCut) => {
-                if (fault || job?.job !== j) return resolveCut(null);
-                const id = ++cutSeq;
-                cuts.set(id, resolveCut);
-                send({ op: "cut", id });
-              }),
-          });
+          const request = (now: boolean): Promise<CutSpan | null> =>
+            new Promise<CutSpan | null>((resolveCut) => {
+              if (fault || job?.job !== j) return resolveCut(null);
+              const id = ++cutSeq;
+              cuts.set(id, resolveCut);
+              send(now ? { op: "cut", id, now: true } : { op: "cut", id });
+            });
+          onControl?.({ cut: () => request(false), cancel: () => request(true).then(() => undefined) });
         });
       } finally {
         busy = null;

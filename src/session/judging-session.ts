@@ -32,7 +32,7 @@ import type { JudgedSample } from "../runner/judge-samples.js";
 import type { GroundTruthReport, JudgingSessionOptions, LocalJudgingSession } from "./session-options.js";
 import { createSessionPools, runUnder, underSignal, type SessionPools } from "./session-pools.js";
 import { createTaskResolver } from "./task-resolver.js";
-import { createTailSplitter, type TailSplitter } from "./tail-split.js";
+import { createTailSplitter, type TailSplitter } from "../runner/tail-split.js";
 
 /** A judgement before it is given a sample identity: the verdict's content and the output it printed. */
 interface Judged {

@@ -11,7 +11,7 @@ import type { VerdictCache } from "../runner/verdict-cache.js";
 import type { EngineStats } from "../core/sandbox.js";
 import type { BackendName, SandboxBackend } from "../sandbox/backends.js";
 import type { EngineEndpoint } from "../sandbox/engine-endpoint.js";
-import type { SplitMode, SplitStats } from "./tail-split.js";
+import type { SplitMode, SplitStats } from "../runner/tail-split.js";
 
 /**
  * Where a session's sandboxes run: the Docker engines of the pool and the OCI runtime. Every
@@ -62,7 +62,7 @@ export interface JudgingSessionOptions extends SandboxPlacement {
   /** Container settings of every pool (default DEFAULT_CONTAINER). */
   container?: Partial<{ cpus: number; pidsLimit: number; tmpfsMb: number }>;
   /**
-   * Tail splitting (src/session/tail-split.ts): a long sample's tests not yet started run on an
+   * Tail splitting (src/runner/tail-split.ts): a long sample's tests not yet started run on an
    * idle worker (`tail`, the default), never (`off`), or every sample is cut as it starts (`eager`: tests).
    */
   split?: SplitMode;

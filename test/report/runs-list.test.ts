@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
@@ -47,6 +47,16 @@ beforeAll(async () => {
       reference_failures: { "13": [{ test: "plus/0", why: "memory limit exceeded", handling: "left_out" }, { test: "plus/1", why: "memory limit exceeded", handling: "left_out" }] },
     },
   });
+  // Runs of the other commands, named by their own records.
+  await mkdir(join(root, "loop"));
+  await writeFile(join(root, "loop", "selfplay.json"), JSON.stringify({ kind: "selfplay", run_id: "loop", created_at: "2025-01-05T00:00:00.000Z", config: { benchmark: "mbpp" }, status: "running" }));
+  await mkdir(join(root, "table"));
+  await writeFile(join(root, "table", "run.json"), JSON.stringify({ created_at: "2025-01-04T00:00:00.000Z", benchmark: "mbpp", split: "test", tasks: 500, status: "complete" }));
+  await mkdir(join(root, "mcts"));
+  await writeFile(join(root, "mcts", "manifest.json"), JSON.stringify({ kind: "search", run_id: "mcts", created_at: "2025-01-03T00:00:00.000Z", benchmark: "mbpp", split: "train", tasks: ["1", "2"], status: "complete" }));
+  const tests = await writeRun(root, { runId: "tests", createdAt: "2025-01-02T00:00:00.000Z", outcomes: { "11": ["pass"] } });
+  const manifest = JSON.parse(await readFile(join(tests, "manifest.json"), "utf8")) as Record<string, unknown>;
+  await writeFile(join(tests, "manifest.json"), JSON.stringify({ ...manifest, kind: "tcg" }));
   await mkdir(join(root, "garbled"));
   await writeFile(join(root, "garbled", "manifest.json"), "{");
   // Not runs: a folder of committed reference tables, a stray file, a hidden folder.
@@ -63,11 +73,12 @@ afterAll(async () => {
 
 describe("listRuns", () => {
   it("lists run directories only, newest first, corrupt ones without a date last", () => {
-    expect(runs.map((r) => r.run_id)).toEqual(["no-summary", "killed", "paused", "done", "subset", "bad-line", "garbled"]);
+    expect(runs.map((r) => r.run_id)).toEqual(["no-summary", "killed", "paused", "done", "subset", "bad-line", "loop", "table", "mcts", "tests", "garbled"]);
   });
 
   it("describes a complete run from its manifest and summary", () => {
     expect(byId("done")).toEqual({
+      kind: "eval",
       run_id: "done",
       dir: join(root, "done"),
       status: "complete",
@@ -82,6 +93,13 @@ describe("listRuns", () => {
       reference_failures: null,
       tasks_unscorable: null,
     });
+  });
+
+  it("lists the runs of run/table1, tcg, search and selfplay by their kind, with status, benchmark and date", () => {
+    expect(byId("loop")).toMatchObject({ kind: "selfplay", status: "interrupted", benchmark: "mbpp", created_at: "2025-01-05T00:00:00.000Z" });
+    expect(byId("table")).toMatchObject({ kind: "run", status: "complete", benchmark: "mbpp", split: "test", tasks: 500 });
+    expect(byId("mcts")).toMatchObject({ kind: "search", status: "complete", benchmark: "mbpp", split: "train", tasks: 2 });
+    expect(byId("tests")).toMatchObject({ kind: "tcg", status: "complete", pass_at_1: 1 });
   });
 
   it("marks a run whose figures cover part of the benchmark partial, not complete, with its reference failures", () => {
@@ -115,6 +133,8 @@ describe("renderRunsTable", () => {
     expect(text).toMatch(/│ killed .*│ 75\.0% \(so far\) │ 2\s+│ 3\s+│\s+│ interrupted\s+│/);
     expect(text).toMatch(/│ subset .*│ 50\.0%\s+│ 2 of 399\s+│ 2\s+│ 2 \(1 task\(s\) unscorable\) │ partial: 2 of 399 tasks\s+│/);
     expect(text).toMatch(/│ garbled .*│ corrupt: .*manifest\.json: invalid JSON/);
+    expect(text).toMatch(/│ eval\s+│ done\s+│/);
+    expect(text).toMatch(/│ search\s+│ mcts\s+│ mbpp\s+│ train\s+│/);
   });
 });
 

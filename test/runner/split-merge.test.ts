@@ -58,6 +58,14 @@ describe("mergeSplit", () => {
     expect(late.ok && late.raw.tests.map((t) => t.st)).toEqual(["value", "value", "value", "value", "killed", "skipped"]);
   });
 
+  it("needs no part past the test that ended the sample (a part stopped there is left out)", () => {
+    // The job was cut at 5 and again at 2; the part [2, 6) timed out at 3, so the part [5, 8) was stopped.
+    const merged = mergeSplit(job(8), cutAt(8, 2), [part(2, 6, (i) => (i === 3 ? { i, st: "timeout" } : i > 3 ? { i, st: "skipped" } : value(i)))]);
+    expect(merged.ok && merged.raw.tests.map((t) => t.st)).toEqual(["value", "value", "value", "timeout", "skipped", "skipped", "skipped", "skipped"]);
+    // Without the end, the missing part is a gap.
+    expect(mergeSplit(job(8), cutAt(8, 2), [part(2, 6)])).toMatchObject({ ok: false, why: expect.stringMatching(/does not meet/) });
+  });
+
   it("refuses a program whose answer to the shared test differs in a fresh process (state kept between tests)", () => {
     const merged = mergeSplit(job(6), cutAt(6, 3), [part(3, 6, (i) => value(i, i === 3 ? 99 : i * 2))]);
     expect(merged).toEqual({ ok: false, why: expect.stringMatching(/test 3 answered differently in a fresh process.*keeps state/) });

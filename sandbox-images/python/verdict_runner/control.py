@@ -1,10 +1,12 @@
 """The host's frames while a job runs: a request to cut the job short, so that an idle worker
-can run the tests it has not started (the host's tail splitting, src/session/tail-split.ts).
+can run the tests it has not started (the host's tail splitting, src/runner/tail-split.ts).
 
 `{"op":"cut","id":N}` is answered at once with `{"op":"cut","id":N,"from":k,"to":t,"used":c}`: the job
 now ends after test k (its tests past k are reported `skipped`), and the host runs tests
 [k, t) elsewhere. Test k runs on both sides, so the host can see whether the program's answer
-depended on what earlier tests left in its process; `used` is the CPU seconds the job has
+depended on what earlier tests left in its process. `{"op":"cut","id":N,"now":true}` stops the
+job at once (the host no longer needs it: an earlier part of its sample ended the sample) and is
+answered with `"from": null`. `used` is the CPU seconds the job has
 spent (a sample budget's part for the other side is what is left of it). `"from": null` means
 nothing was cut: the job is finishing, or has fewer than three tests left. A cut that
 comes once the job is over gets the same null answer from the main loop (the host has the
@@ -18,14 +20,14 @@ from .job_frame import SMALL_FRAME, parse_host
 HOST_FD = 0
 
 
-def cut_request_id(frame):
-    """The id of a cut request, or None when the frame is something else."""
+def cut_request(frame):
+    """(id, now) of a cut request, or None when the frame is something else."""
     if len(frame.buf) > SMALL_FRAME:
         return None
     msg = parse_host(frame.buf)
     if not isinstance(msg, dict) or msg.get("op") != "cut" or type(msg.get("id")) is not int:
         return None
-    return msg["id"]
+    return msg["id"], msg.get("now") is True
 
 
 def answer_cut(request_id, span):
@@ -56,9 +58,14 @@ class HostControl:
         if frame is None:
             self.eof = True
             return
-        request_id = cut_request_id(frame)
-        if request_id is None:
+        request = cut_request(frame)
+        if request is None:
             self.later.append(frame)
             return
         frame.scrub()
-        answer_cut(request_id, run.cut())
+        request_id, now = request
+        if now:
+            run.stop_now()
+            answer_cut(request_id, None)
+        else:
+            answer_cut(request_id, run.cut())

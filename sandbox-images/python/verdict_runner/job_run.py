@@ -117,6 +117,13 @@ class _ChildRun:
         used = job.cpu_before + job.clock.used(self.pid) - job.child_cpu0
         return best, hi, round(max(0.0, used), 6)
 
+    def stop_now(self):
+        """The host no longer needs this job: stop its process at once (control.py)."""
+        if self.finishing or self.ending is not None:
+            return
+        self.end = self.job.stop = self.nxt
+        self.cut_reached = True
+
     def value_limit(self, cost):
         if cost > self.job.frame_cap:
             return {"st": "output_limit", "msg": "return value exceeds %d bytes" % self.job.value_bytes}

@@ -20,7 +20,7 @@ import { parseTestsSource, testsSourceText, TESTS_SOURCE_FORMS } from "../../pip
 /** The run config's sandbox fields: the flags of the same name accept what the config accepts. */
 const SANDBOX = sandboxSchema.shape;
 import { resolveSampleBudget } from "../../benchmarks/sample-budget.js";
-import { SPLIT_MODES } from "../../session/tail-split.js";
+import { SPLIT_MODES } from "../../runner/tail-split.js";
 
 /** Parse "1,10,100" into positive integers. */
 export function parseKs(text: string): number[] {

@@ -12,7 +12,7 @@ import type { Benchmark, Test } from "../../src/core/task.js";
 import { DEFAULT_LIMITS } from "../../src/sandbox/limits.js";
 import { openJudgingSession } from "../../src/session/judging-session.js";
 import type { LocalJudgingSession } from "../../src/session/session-options.js";
-import type { SplitMode } from "../../src/session/tail-split.js";
+import type { SplitMode } from "../../src/runner/tail-split.js";
 
 const TESTS = 10;
 const call = (i: number): Test => ({ id: `test/${i}`, group: "test", input: { kind: "call", fn: "f", args: [i] }, expect: { expected: BigInt(i * i), comparator: { kind: "eq" } } });
@@ -34,6 +34,8 @@ const PROGRAMS: Record<string, string> = {
   wrong_at_7: burn(60, "def f(x):\n    spend()\n    return x * x + (x == 7)\n"),
   raises_at_6: burn(60, "def f(x):\n    spend()\n    if x == 6:\n        raise ValueError('six')\n    return x * x\n"),
   loops_at_4: burn(60, "def f(x):\n    spend()\n    while x == 4:\n        pass\n    return x * x\n"),
+  // Ends the sample at test 1 while the part cut off at the start still has seconds of work: it is stopped.
+  loops_at_1: burn(60, "def f(x):\n    spend()\n    while x == 1:\n        pass\n    if x >= 4:\n        spend()\n        spend()\n        spend()\n        spend()\n    return x * x\n"),
   exits_at_8: burn(60, "import os\ndef f(x):\n    spend()\n    if x == 8:\n        os._exit(3)\n    return x * x\n"),
   // Right only as the (x+1)-th call of its process: a part's fresh process answers its shared test differently.
   stateful_wrong: burn(60, "seen = []\ndef f(x):\n    spend()\n    seen.append(x)\n    return x * x if len(seen) == x + 1 else 0\n"),
@@ -79,7 +81,8 @@ describe("tail splitting", () => {
     expect(stats?.cuts).toBeGreaterThanOrEqual(Object.keys(PROGRAMS).length);
     // stateful_wrong answers its shared test differently in a fresh process, in both modes.
     expect(stats?.wholeAgain).toBeGreaterThanOrEqual(2);
-    expect(sessions.off?.splitStats()).toEqual({ cuts: 0, wholeAgain: 0 });
+    expect(stats?.cancelled).toBeGreaterThanOrEqual(1);
+    expect(sessions.off?.splitStats()).toEqual({ cuts: 0, wholeAgain: 0, cancelled: 0 });
   });
 
   it("judges a sample that runs out of its CPU budget as one process does (its parts together came near it: it runs again whole)", async () => {

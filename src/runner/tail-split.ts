@@ -16,7 +16,7 @@
  */
 import type { CutSpan, Job, JobControl, RawJobResult } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
-import { mergeSplit, type SplitPart } from "../runner/split-merge.js";
+import { mergeSplit, type SplitPart } from "./split-merge.js";
 import { jobBudgetSeconds, perTestSeconds } from "../sandbox/wire.js";
 
 /** When samples are split: at the tail (idle workers; the default), never, or each sample's job once, as soon as it runs (tests of the merging). */
@@ -38,6 +38,8 @@ export interface SplitStats {
   cuts: number;
   /** Samples run again whole because their parts could not be merged exactly. */
   wholeAgain: number;
+  /** Parts stopped because an earlier piece of their sample ended it (a crash, a timeout). */
+  cancelled: number;
 }
 
 /** Runs sample jobs, splitting them across idle workers (see the module comment). */
@@ -48,17 +50,24 @@ export interface TailSplitter {
 
 /** One job running: a sample's, or a part of one. */
 interface Piece {
-  /** A sample's own job (not a part of one). */
-  sample: boolean;
+  job: Job;
+  /** The piece it was cut from, and where it starts in that piece's tests (a sample's own job: none). */
+  parent?: Piece;
+  from: number;
   control?: JobControl;
   startedAt: number;
   retryAt: number;
   cutting: boolean;
-  parts: { from: number; to: number; raw: Promise<PieceResult> }[];
+  /** Not needed any more: an earlier piece ended the sample. */
+  cancelled: boolean;
+  parts: { piece: Piece; to: number; result: Promise<PieceResult> }[];
 }
 
 /** A piece's result: whole, or why its parts could not be merged (its sample then runs again whole). */
 type PieceResult = { ok: true; raw: RawJobResult } | { ok: false; why: string };
+
+/** Outcomes after which the process that ran the test is gone (as split-merge.ts counts them). */
+const ENDS_PROCESS = new Set(["timeout", "memory", "killed", "exited", "output_limit", "protocol"]);
 
 /** Whether a job can be cut at all (see the module comment). */
 export function splittable(job: Job): boolean {
@@ -67,7 +76,7 @@ export function splittable(job: Job): boolean {
 
 /** A splitter over the pool `pool()` gives, of `workers` workers. */
 export function createTailSplitter(pool: () => Promise<SandboxPool>, workers: number, mode: SplitMode, log?: (line: string) => void): TailSplitter {
-  const stats: SplitStats = { cuts: 0, wholeAgain: 0 };
+  const stats: SplitStats = { cuts: 0, wholeAgain: 0, cancelled: 0 };
   /** Jobs handed to the pool and not finished (queued there or running). */
   let inflight = 0;
   const running = new Set<Piece>();
@@ -77,7 +86,7 @@ export function createTailSplitter(pool: () => Promise<SandboxPool>, workers: nu
     const now = performance.now();
     const idle = workers - inflight;
     const ready = [...running]
-      .filter((p) => p.control !== undefined && !p.cutting && now >= p.retryAt && (mode === "eager" ? p.sample && p.parts.length === 0 : now - p.startedAt >= MIN_AGE_MS))
+      .filter((p) => p.control !== undefined && !p.cutting && !p.cancelled && now >= p.retryAt && (mode === "eager" ? p.parent === undefined && p.parts.length === 0 : now - p.startedAt >= MIN_AGE_MS))
       .sort((a, b) => a.startedAt - b.startedAt);
     const take = mode === "eager" ? ready : ready.slice(0, Math.max(0, idle - [...running].filter((p) => p.cutting).length));
     for (const p of take) void cut(p);
@@ -102,20 +111,39 @@ export function createTailSplitter(pool: () => Promise<SandboxPool>, workers: nu
         return;
       }
       stats.cuts++;
+      const part: Piece = newPiece(partJob(p.job, span), p, span.from);
       // A part that fails (the sandbox, twice) leaves its sample to run again whole: never a rejection nobody waits for.
-      const raw = runPiece(partJob(jobs.get(p) as Job, span)).catch((e: unknown): PieceResult => ({ ok: false, why: `a part failed: ${(e as Error).message}` }));
-      p.parts.push({ from: span.from, to: span.to, raw });
+      const result = runPiece(part).catch((e: unknown): PieceResult => ({ ok: false, why: `a part failed: ${(e as Error).message}` }));
+      p.parts.push({ piece: part, to: span.to, result });
+      if (p.cancelled) cancel(part);
     } finally {
       p.cutting = false;
     }
   };
 
-  const jobs = new WeakMap<Piece, Job>();
+  /** Stops a piece and every part cut from it: an earlier piece ended their sample. */
+  const cancel = (p: Piece): void => {
+    if (p.cancelled) return;
+    p.cancelled = true;
+    stats.cancelled++;
+    void p.control?.cancel().catch(() => undefined);
+    for (const part of p.parts) cancel(part.piece);
+  };
+
+  /** A piece ended its sample at its test `at`: every piece after it (its own parts, and later parts of those it was cut from) is not needed. */
+  const endedAt = (p: Piece, at: number): void => {
+    let node: Piece | undefined = p;
+    let index = at;
+    while (node !== undefined) {
+      for (const part of node.parts) if (part.piece.from > index || (node === p && part.piece.from >= index)) cancel(part.piece);
+      index = node.from;
+      node = node.parent;
+    }
+  };
 
   /** Runs a piece and merges its parts; a part that cannot be merged leaves its sample to run again whole. */
-  const runPiece = async (job: Job, sample = false): Promise<PieceResult> => {
-    const piece: Piece = { sample, startedAt: 0, retryAt: 0, cutting: false, parts: [] };
-    jobs.set(piece, job);
+  const runPiece = async (piece: Piece): Promise<PieceResult> => {
+    const { job } = piece;
     inflight++;
     let raw: RawJobResult;
     try {
@@ -126,6 +154,7 @@ export function createTailSplitter(pool: () => Promise<SandboxPool>, workers: nu
         if (piece.parts.length > 0) return;
         piece.control = control;
         piece.startedAt = performance.now();
+        if (piece.cancelled) void control.cancel().catch(() => undefined);
         running.add(piece);
         rebalance();
       });
@@ -134,19 +163,28 @@ export function createTailSplitter(pool: () => Promise<SandboxPool>, workers: nu
       running.delete(piece);
       rebalance();
     }
+    if (piece.cancelled) return { ok: false, why: "not needed" };
+    const ended = job.continueAfterCrash || raw.load.st !== "ok" ? -1 : raw.tests.findIndex((t) => ENDS_PROCESS.has(t.st));
+    if (ended >= 0) {
+      endedAt(piece, ended);
+      // Its own tests up to the end say everything: the parts after it do not count.
+      if (piece.parts.every((part) => part.piece.from >= ended)) return mergeSplit(job, raw, []);
+    }
     if (piece.parts.length === 0) return { ok: true, raw };
     const parts: SplitPart[] = [];
     for (const part of piece.parts) {
-      const r = await part.raw;
+      const r = await part.result;
+      // A part cancelled because an earlier piece ended the sample: the merge ends before it.
+      if (part.piece.cancelled) continue;
       if (!r.ok) return r;
-      parts.push({ from: part.from, to: part.to, raw: r.raw });
+      parts.push({ from: part.piece.from, to: part.to, raw: r.raw });
     }
     return mergeSplit(job, raw, parts);
   };
 
   /** A sample's job, split where workers idle; run again whole when its parts cannot be merged exactly. */
   const runSample = async (job: Job): Promise<RawJobResult> => {
-    const merged = await runPiece(job, true);
+    const merged = await runPiece(newPiece(job, undefined, 0));
     if (merged.ok) return merged.raw;
     stats.wholeAgain++;
     log?.(`tail split: job ${job.id} runs again whole: ${merged.why}`);
@@ -168,6 +206,11 @@ export function createTailSplitter(pool: () => Promise<SandboxPool>, workers: nu
     run: (job) => (mode !== "off" && splittable(job) ? runSample(job) : runWhole(job)),
     stats: () => ({ ...stats }),
   };
+}
+
+/** A piece of `job`, not started yet. */
+function newPiece(job: Job, parent: Piece | undefined, from: number): Piece {
+  return { job, ...(parent !== undefined ? { parent } : {}), from, startedAt: 0, retryAt: 0, cutting: false, cancelled: false, parts: [] };
 }
 
 /** The job that runs tests [from, to) of `job`, with their limits, and what is left of its CPU budget. */
