@@ -10,6 +10,7 @@ import type { JudgingSessionOptions, LocalJudgingSession } from "../session/sess
 import { runGenerationBench, type GenerationBenchReport } from "./bench-generation.js";
 import { measureExpectedValues, type ExpectedValuesMeasure } from "./bench-expected.js";
 import { fidelitySamplesPath, measureSamples, type SamplesMeasure } from "./bench-samples.js";
+import { measureTail, TAIL_BENCHMARK, type TailMeasure } from "./bench-tail.js";
 import { runServiceBench, type ServiceBenchReport } from "./bench-service.js";
 import { runSearchBench, type SearchBenchReport } from "./bench-search.js";
 import { runEnginesBench, type EnginesBenchReport } from "./bench-engines.js";
@@ -72,6 +73,8 @@ export interface BenchReport {
   mbpp_plus_samples?: SamplesMeasure;
   /** The same with tail splitting off: every sample in one process. */
   mbpp_plus_samples_unsplit?: SamplesMeasure;
+  /** A long sample at the end of a batch, with tail splitting on and off. */
+  tail?: TailMeasure;
   /** Why the samples measure was left out (no fidelity data), when it was. */
   mbpp_plus_samples_skipped?: string;
   /** Generation against a local server that answers at once: client rate, overhead, overlap. */
@@ -237,5 +240,6 @@ async function measureFloor(opts: BenchOptions, report: BenchReport): Promise<vo
       }
     }
   } else report.mbpp_plus_samples_skipped = "no fidelity/qwen2.5-coder-1.5b-base-mbppplus/generated.jsonl in the data directory";
+  report.tail = await measureTail((split) => benchSession(opts, { resolved: TAIL_BENCHMARK, split }), opts.repeat, opts.log);
   report.mbpp_plus_expected_values = await measureExpectedValues(() => benchSession(opts, { benchmark: spec, resolved: undefined, groundTruthCache: false }), opts.workers, opts.repeat, opts.log);
 }

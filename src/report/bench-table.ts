@@ -46,6 +46,10 @@ export function renderBench(r: BenchReport): string {
   } else if (r.mbpp_plus_samples_skipped) {
     t.push([`MBPP+ samples of a published model: not measured (${r.mbpp_plus_samples_skipped})`, "", `<= 1.05x`, "not measured"]);
   }
+  if (r.tail) {
+    const m = r.tail;
+    t.push([`${m.samples} samples, the last one ${m.long_sample_cpu_seconds.toFixed(1)} s of CPU in 12 tests: seconds with tail splitting on / off (${m.cuts} cut(s))`, `${m.on.median.toFixed(2)} / ${m.off.median.toFixed(2)} = ${m.speedup.toFixed(2)}x sooner (runs on: ${m.on.runs.map((x) => x.toFixed(2)).join(", ")}; off: ${m.off.runs.map((x) => x.toFixed(2)).join(", ")})`, "", ""]);
+  }
   if (r.mbpp_plus_expected_values) {
     const m = r.mbpp_plus_expected_values;
     t.push([

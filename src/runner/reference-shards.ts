@@ -20,14 +20,13 @@ import { dirname } from "node:path";
 import type { Job, RawJobResult, RawTestResult } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
 import { jobValueLimit } from "../sandbox/wire.js";
+import { REPORT_CHARS } from "./split-merge.js";
 import { createTailSplitter } from "./tail-split.js";
 
 /** What one shard should cost at most, as a share of the whole computation's floor (Σ time / workers). */
 const SHARD_SHARE_OF_FLOOR = 1 / 8;
 /** A shard below this many seconds is not worth a job's start (a fork and a load). */
 const MIN_SHARD_SECONDS = 0.25;
-/** The stdout and stderr prefix the runner keeps per stream (collect.py REPORT_BYTES): output that fills it may be more than a join can count. */
-const REPORT_CHARS = 16 * 1024;
 
 /** One job of a task's reference run: tests [start, stop) of the whole job, numbered from 0 in it. */
 export interface ReferenceShard {

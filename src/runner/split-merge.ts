@@ -19,11 +19,11 @@ import type { Job, RawJobResult, RawTestResult, RawTestStatus } from "../core/jo
 import { jobBudgetSeconds, jobValueLimit } from "../sandbox/wire.js";
 
 /** Outcomes after which the process that ran the test is gone (runner.py: the parent stopped it, or it died). */
-const ENDS_PROCESS: ReadonlySet<RawTestStatus> = new Set(["timeout", "memory", "killed", "exited", "output_limit", "protocol"]);
+export const ENDS_PROCESS: ReadonlySet<RawTestStatus> = new Set(["timeout", "memory", "killed", "exited", "output_limit", "protocol"]);
 /** The share of a sample's CPU budget its parts may use together and still be merged. */
 const BUDGET_SHARE = 0.9;
 /** The stdout and stderr prefix the runner keeps per stream (collect.py REPORT_BYTES): output that fills it may be more than a join can count. */
-const REPORT_CHARS = 16 * 1024;
+export const REPORT_CHARS = 16 * 1024;
 
 /** A part of a split job: the tests [from, to) of the job, and its result (numbered from 0 in it). */
 export interface SplitPart {

@@ -16,7 +16,7 @@
  */
 import type { CutSpan, Job, JobControl, RawJobResult } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
-import { mergeSplit, type SplitPart } from "./split-merge.js";
+import { ENDS_PROCESS, mergeSplit, type SplitPart } from "./split-merge.js";
 import { jobBudgetSeconds, perTestSeconds } from "../sandbox/wire.js";
 
 /** When samples are split: at the tail (idle workers; the default), never, or each sample's job once, as soon as it runs (tests of the merging). */
@@ -66,8 +66,6 @@ interface Piece {
 /** A piece's result: whole, or why its parts could not be merged (its sample then runs again whole). */
 type PieceResult = { ok: true; raw: RawJobResult } | { ok: false; why: string };
 
-/** Outcomes after which the process that ran the test is gone (as split-merge.ts counts them). */
-const ENDS_PROCESS = new Set(["timeout", "memory", "killed", "exited", "output_limit", "protocol"]);
 
 /** Whether a job can be cut at all (see the module comment). */
 export function splittable(job: Job): boolean {

@@ -62,6 +62,12 @@ describe("renderBench", () => {
     expect(row(met, "expected values computed afresh").at(-1)).toBe("yes");
   });
 
+  it("prints how much sooner a batch with a long sample last ends with tail splitting", () => {
+    const fig = (median: number) => ({ median, min: median, max: median, runs: [median] });
+    const text = renderBench({ ...base, tail: { samples: 8, long_sample_cpu_seconds: 4.8, on: fig(2.8), off: fig(5.1), speedup: 5.1 / 2.8, cuts: 3 } });
+    expect(row(text, "the last one 4.8 s of CPU")[1]).toBe("2.80 / 5.10 = 1.82x sooner (runs on: 2.80; off: 5.10)");
+  });
+
   it("says so when the samples could not be measured, rather than leaving the target out", () => {
     const text = renderBench({ ...base, mbpp_plus_samples_skipped: "no fidelity data" });
     expect(row(text, "not measured (no fidelity data)").slice(-2)).toEqual(["<= 1.05x", "not measured"]);
