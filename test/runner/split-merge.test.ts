@@ -39,7 +39,7 @@ describe("mergeSplit", () => {
 
   it("joins a job cut twice and a part cut again, in input order", () => {
     // The job kept [0, 2], a first part [5, 8) was cut at 6 into [5, 6] and [6, 8), a second part [2, 6).
-    const first = mergeSplit(job(3), raw([value(5), value(6), { i: 2, st: "skipped" }].map((r, k) => ({ ...r, i: k }))), [part(1, 3, (i) => value(i + 5))]);
+    const first = mergeSplit(job(3), raw([value(5), value(6), { i: 2, st: "skipped" as const }].map((r, k) => ({ ...r, i: k }))), [part(1, 3, (i) => value(i + 5))]);
     expect(first.ok).toBe(true);
     if (!first.ok) return;
     const merged = mergeSplit(job(8), cutAt(8, 2), [{ from: 5, to: 8, raw: first.raw }, part(2, 6)]);
