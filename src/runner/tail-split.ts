@@ -66,7 +66,6 @@ interface Piece {
 /** A piece's result: whole, or why its parts could not be merged (its sample then runs again whole). */
 type PieceResult = { ok: true; raw: RawJobResult } | { ok: false; why: string };
 
-
 /** Whether a job can be cut at all (see the module comment). */
 export function splittable(job: Job): boolean {
   return job.tests.length >= 3 && job.tests.every((t) => t.kind !== "stdio");
