@@ -54,12 +54,12 @@ export interface RunProgramOptions {
   signal?: AbortSignal;
 }
 
-/** Tasks resolved from their specs by `JudgingSession.resolveTasks`. */
-export interface ResolvedTasks {
-  /** One per spec, in order, with expected values resolved; a test the reference failed is left out (or, an assert, runs whole and weak). */
-  tasks: Task[];
-  /** Each test a spec's reference failed, and what became of it. */
-  failures: (ReferenceFailure & { taskId: string })[];
+/** A task resolved from its spec by `JudgingSession.resolveTasks`. */
+export interface ResolvedTask {
+  /** With expected values resolved; a test the reference failed is left out (or, an assert, runs whole and weak). */
+  task: Task;
+  /** Each test the spec's reference failed, and what became of it. */
+  failures: ReferenceFailure[];
 }
 
 /** An open judging session. */
@@ -80,12 +80,12 @@ export interface JudgingSession {
   /** Judge many programs at once over the pool; results in input order. */
   judgeMany(items: readonly JudgeItem[], options?: { signal?: AbortSignal }): Promise<Judgement[]>;
   /**
-   * Tasks outside the benchmark (a task object a client sends) resolved as the benchmark's were:
+   * Tasks outside the benchmark (a task object a client sends) resolved as the benchmark's were, one per spec in order:
    * asserts decomposed, expected values computed by running each spec's reference in reference
    * containers of their own (never a candidate's), so the session judges them on the host.
    * Resolved once per session by content, and cached on disk like a benchmark.
    */
-  resolveTasks(specs: readonly TaskSpec[]): Promise<ResolvedTasks>;
+  resolveTasks(specs: readonly TaskSpec[]): Promise<ResolvedTask[]>;
   /**
    * Run a program once as `__main__` on `stdin`, in the candidates' pool, and hand back what the
    * sandbox observed, judged by nobody: a job with one `stdio` test and no expectation, so the

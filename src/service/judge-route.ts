@@ -6,7 +6,7 @@ import { sha256 } from "../util/hash.js";
 import { checkItems, checkSize, invalidBody, RequestError } from "./request-errors.js";
 import { underSignal } from "./request-signal.js";
 import type { ServiceContext } from "./service-context.js";
-import { inlineTests, resolveTask, resolveTaskObjects, taskFieldSchema, testsFieldSchema } from "./task-input.js";
+import { inlineTests, resolveTaskFields, taskFieldSchema, testsFieldSchema } from "./task-input.js";
 
 /** One program to judge: the task, the program, which tests, and whether to stop at the first failure. */
 export const judgeItemSchema = z.strictObject({
@@ -24,22 +24,33 @@ export interface PreparedJudgement {
   options: JudgeRequestOptions;
 }
 
-/** Checks one item (400 naming `field` when it is not one; 413 when its program is too large) and resolves its task and tests. */
-export async function prepareJudgeItem(ctx: ServiceContext, raw: unknown, field: string): Promise<PreparedJudgement> {
-  const parsed = judgeItemSchema.safeParse(raw);
-  if (!parsed.success) {
-    const err = invalidBody(parsed.error, "judge");
-    throw new RequestError(400, field === "" ? err.message : err.message.replace(/: /, `: ${field}.`));
+/**
+ * Checks every item (400 naming its field when it is not one; 413 when its program is too
+ * large), then resolves their tasks together (task objects in one reference pool) and their tests.
+ * `prefix` names item i in messages ("items.3." in a batch, "" for a lone item).
+ */
+export async function prepareJudgeItems(ctx: ServiceContext, raws: readonly unknown[], prefix: (i: number) => string): Promise<PreparedJudgement[]> {
+  const items = raws.map((raw, i) => {
+    const parsed = judgeItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      const err = invalidBody(parsed.error, "judge");
+      throw new RequestError(400, err.message.replace(/: /, `: ${prefix(i)}`));
+    }
+    checkSize(parsed.data.program, ctx.options.maxProgramBytes, `${prefix(i)}program`);
+    return parsed.data;
+  });
+  const tasks = await resolveTaskFields(ctx.session, items.map((item, i) => ({ value: item.task, field: `${prefix(i)}task` })));
+  const prepared: PreparedJudgement[] = [];
+  for (const [i, item] of items.entries()) {
+    const task = tasks[i] as Task;
+    const testsField = `${prefix(i)}tests`;
+    // Absent or "benchmark": the task's own tests.
+    let tests: Test[] | undefined;
+    if (typeof item.tests === "string" && item.tests.startsWith("tcg:")) tests = await ctx.tcg.tests(item.tests.slice(4), task, testsField);
+    else if (Array.isArray(item.tests)) tests = inlineTests(task, item.tests, testsField);
+    prepared.push({ task, program: item.program, options: { untilFirstFailure: item.mode !== "all", ...(tests ? { tests } : {}) } });
   }
-  const item = parsed.data;
-  checkSize(item.program, ctx.options.maxProgramBytes, `${field ? `${field}.` : ""}program`);
-  const task = await resolveTask(ctx.session, item.task, `${field ? `${field}.` : ""}task`);
-  const testsField = `${field ? `${field}.` : ""}tests`;
-  // Absent or "benchmark": the task's own tests.
-  let tests: Test[] | undefined;
-  if (typeof item.tests === "string" && item.tests.startsWith("tcg:")) tests = await ctx.tcg.tests(item.tests.slice(4), task, testsField);
-  else if (Array.isArray(item.tests)) tests = inlineTests(task, item.tests, testsField);
-  return { task, program: item.program, options: { untilFirstFailure: item.mode !== "all", ...(tests ? { tests } : {}) } };
+  return prepared;
 }
 
 /** Judges prepared items through the queue under the request's signal; results in item order. */
@@ -69,10 +80,7 @@ export function registerJudgeRoute(app: FastifyInstance, ctx: ServiceContext): v
     } else {
       raws = [body];
     }
-    // Task objects are resolved together first: one reference pool for the whole batch.
-    await resolveTaskObjects(ctx.session, raws.map((r) => (typeof r === "object" && r !== null ? (r as { task?: unknown }).task : undefined)));
-    const prepared: PreparedJudgement[] = [];
-    for (const [i, raw] of raws.entries()) prepared.push(await prepareJudgeItem(ctx, raw, batch ? `items.${i}` : ""));
+    const prepared = await prepareJudgeItems(ctx, raws, (i) => (batch ? `items.${i}.` : ""));
     const results = await underSignal(reply, ctx.options.requestTimeoutMs, ctx.shutdown, (signal) => judgePrepared(ctx, prepared, signal));
     return batch ? { results } : results[0];
   });

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Judgement } from "../core/session.js";
+import type { Task } from "../core/task.js";
 import { mbppRowSchema } from "../benchmarks/mbpp.js";
 import { extractCode } from "../prompts/extract-code.js";
 import { rewardValue } from "../search/reward.js";
@@ -17,7 +18,7 @@ import { checkItems, checkSize, invalidBody, RequestError } from "./request-erro
 import { underSignal } from "./request-signal.js";
 import type { ServiceContext } from "./service-context.js";
 import type { RewardOptions } from "./service-options.js";
-import { resolveTask, resolveTaskObjects } from "./task-input.js";
+import { resolveTaskFields } from "./task-input.js";
 
 /** OpenRLHF's request body; other keys a newer trainer adds are ignored. */
 export const rewardBodySchema = z.looseObject({
@@ -70,15 +71,19 @@ export function registerRewardRoute(app: FastifyInstance, ctx: ServiceContext): 
     const scores: (Score | undefined)[] = [];
     const toJudge: PreparedJudgement[] = [];
     const slots: number[] = [];
-    // Task objects are resolved together first: one reference pool for the whole batch.
-    await resolveTaskObjects(ctx.session, labels.map((l, i) => { try { return labelTask(l, `labels.${i}`); } catch { return undefined; } }));
-    for (const [i, q] of query.entries()) {
-      checkSize(q, ctx.options.maxProgramBytes, `query.${i}`);
+    // Every label checked first, then their tasks resolved together (task objects in one reference pool).
+    const fields = labels.map((label, i) => {
+      checkSize(query[i] as string, ctx.options.maxProgramBytes, `query.${i}`);
       const field = `labels.${i}`;
-      const raw = labelTask(labels[i] as z.infer<typeof rewardBodySchema>["labels"][number], field);
-      const object = typeof raw === "object" ? mbppRowSchema.safeParse(raw) : undefined;
-      if (object !== undefined && !object.success) throw invalidBody(object.error, `${field} task object`);
-      const task = await resolveTask(ctx.session, object?.data ?? (raw as string | number), field);
+      const raw = labelTask(label, field);
+      if (typeof raw !== "object") return { value: raw as string | number, field };
+      const object = mbppRowSchema.safeParse(raw);
+      if (!object.success) throw invalidBody(object.error, `${field} task object`);
+      return { value: object.data, field };
+    });
+    const tasks = await resolveTaskFields(ctx.session, fields);
+    for (const [i, q] of query.entries()) {
+      const task = tasks[i] as Task;
       const prompt = prompts?.[i];
       const entryPoint = tcgTarget(task)?.entryPoint;
       const code = extractCode(q, { ...(prompt ? { prompt } : {}), ...(entryPoint ? { entryPoint } : {}) });

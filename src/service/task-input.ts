@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
-import type { JudgingSession } from "../core/session.js";
+import type { JudgingSession, ResolvedTask } from "../core/session.js";
 import type { Task, Test } from "../core/task.js";
 import { mbppRowSchema, mbppRowToTask } from "../benchmarks/mbpp.js";
 import { prepareCases, tcgTarget } from "../tcg/generated-tests.js";
@@ -28,44 +28,46 @@ export const testsFieldSchema = z.union([
   z.array(inlineCaseSchema).min(1),
 ]);
 
+/** A request's `task` field: its value, and its name in error messages (`items.3.task`). */
+export interface TaskField {
+  value: z.infer<typeof taskFieldSchema>;
+  field: string;
+}
+
 /**
- * The Task a request's `task` field names; unknown ids are a 400 naming `field`. A task object
- * is resolved as a benchmark's task is (JudgingSession.resolveTasks): its asserts become calls
- * judged on the host against the values its own `code` returns, run in reference containers.
+ * The Tasks a request's `task` fields name, in order; an unknown id is a 400 naming its field.
+ * Task objects are resolved as a benchmark's tasks are (JudgingSession.resolveTasks), all of a
+ * request's together (one reference pool): their asserts become calls judged on the host
+ * against the values their own `code` returns. An object whose code cannot give one of its
+ * expected values is a 400 naming its field and the test.
  */
-export async function resolveTask(session: JudgingSession, value: z.infer<typeof taskFieldSchema>, field: string): Promise<Task> {
-  if (typeof value === "object") {
-    const { tasks, failures } = await session.resolveTasks([mbppRowToTask(value, false)]);
+export async function resolveTaskFields(session: JudgingSession, fields: readonly TaskField[]): Promise<Task[]> {
+  const known = fields.map(({ value, field }) => (typeof value === "object" ? undefined : benchmarkTask(session, value, field)));
+  const objects = fields.flatMap((f, i) => (typeof f.value === "object" ? [{ i, field: f.field, spec: mbppRowToTask(f.value, false) }] : []));
+  if (objects.length === 0) return known as Task[];
+  const resolved = await session.resolveTasks(objects.map((o) => o.spec));
+  objects.forEach((o, k) => {
+    const { task, failures } = resolved[k] as ResolvedTask;
     // A test the task's own code fails has no trustworthy expected value: the task is wrong.
     const failed = failures.filter((f) => f.handling === "left_out" || f.handling === "unverified");
     if (failed.length > 0) {
       const why = failed.map((f) => `${f.test}: ${f.why}`).join("; ");
-      throw new RequestError(400, `${field}: the task object's reference solution (code) fails ${failed.length === 1 ? "its test" : `${failed.length} of its tests`} (${why.slice(0, 500)}); fix the task, or send the cases as inline tests`);
+      throw new RequestError(400, `${o.field}: the task object's reference solution (code) fails ${failed.length === 1 ? "its test" : `${failed.length} of its tests`} (${why.slice(0, 500)}); fix the task, or send the cases as inline tests`);
     }
-    const task = tasks[0] as Task;
-    if (task.tests.length === 0) throw new RequestError(400, `${field}: the task object has no tests (test_list is empty)`);
-    return task;
-  }
+    if (task.tests.length === 0) throw new RequestError(400, `${o.field}: the task object has no tests (test_list is empty)`);
+    known[o.i] = task;
+  });
+  return known as Task[];
+}
+
+/** The benchmark task an id names, or a 400 naming `field`. */
+function benchmarkTask(session: JudgingSession, value: string | number, field: string): Task {
   try {
     return session.task(String(value));
   } catch (e) {
     if (e instanceof InputError) throw new RequestError(400, `${field}: unknown task ${JSON.stringify(value)} (${session.benchmark.name} ${session.benchmark.split})`);
     throw e;
   }
-}
-
-/**
- * Resolves the task objects among `values` together (one reference pool for all of them), so
- * that resolveTask finds each one resolved; values that are not task objects are passed over,
- * and a failure is left for resolveTask to report against its field.
- */
-export async function resolveTaskObjects(session: JudgingSession, values: readonly unknown[]): Promise<void> {
-  const specs = values.flatMap((v) => {
-    if (typeof v !== "object" || v === null) return [];
-    const row = mbppRowSchema.safeParse(v);
-    return row.success ? [mbppRowToTask(row.data, false)] : [];
-  });
-  if (specs.length > 1) await session.resolveTasks(specs).catch(() => undefined);
 }
 
 /** Reads TCG runs' tests once per file version. */

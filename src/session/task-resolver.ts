@@ -11,7 +11,7 @@
  * for them and closed once their values are in; its containers never run a candidate.
  */
 import type { SandboxPool } from "../core/sandbox.js";
-import type { ResolvedTasks } from "../core/session.js";
+import type { ResolvedTask } from "../core/session.js";
 import type { Task, TaskSpec } from "../core/task.js";
 import { resolveBenchmark } from "../runner/ground-truth.js";
 import { sha256 } from "../util/hash.js";
@@ -32,13 +32,10 @@ export interface TaskResolverDeps {
 /** Resolved specs the session keeps (by content); the oldest go first past this many. */
 const KEPT = 10_000;
 
-/** One spec's resolution: its task, and the tests its reference failed. */
-type Resolved = { task: Task; failures: ResolvedTasks["failures"] };
-
 /** A function that resolves specs (see the module comment), in the order given. */
-export function createTaskResolver(deps: TaskResolverDeps): (specs: readonly TaskSpec[]) => Promise<ResolvedTasks> {
-  const kept = new Map<string, Promise<Resolved>>();
-  const keep = (key: string, value: Promise<Resolved>): void => {
+export function createTaskResolver(deps: TaskResolverDeps): (specs: readonly TaskSpec[]) => Promise<ResolvedTask[]> {
+  const kept = new Map<string, Promise<ResolvedTask>>();
+  const keep = (key: string, value: Promise<ResolvedTask>): void => {
     kept.set(key, value);
     // A failed resolution (the engine, an interrupt) is tried again by the next call.
     value.catch(() => kept.get(key) === value && kept.delete(key));
@@ -46,10 +43,14 @@ export function createTaskResolver(deps: TaskResolverDeps): (specs: readonly Tas
   };
   return async (specs) => {
     const keys = specs.map((s) => sha256(JSON.stringify(s)));
+    // This call's resolutions, held here: keeping more may drop them from `kept`.
+    const mine = new Map<string, Promise<ResolvedTask>>();
     const fresh = new Map<string, TaskSpec>();
     specs.forEach((s, i) => {
       const key = keys[i] as string;
-      if (!kept.has(key)) fresh.set(key, s);
+      const earlier = kept.get(key);
+      if (earlier !== undefined) mine.set(key, earlier);
+      else fresh.set(key, s);
     });
     if (fresh.size > 0) {
       const pool = sharedPool(deps.openReferencePool);
@@ -59,13 +60,16 @@ export function createTaskResolver(deps: TaskResolverDeps): (specs: readonly Tas
             { name: `task ${spec.taskId}`, split: "-", dataSha256: { "task object": key }, groups: [...deps.groups], tasks: [spec] },
             { imageId: deps.imageId, hashSeed: deps.hashSeed, noCache: deps.noCache, log: deps.log, openPool: pool.open },
           );
-          return { task: r.benchmark.tasks[0] as Task, failures: r.failures };
+          return { task: r.benchmark.tasks[0] as Task, failures: r.failures.map(({ taskId: _t, ...f }) => f) };
         }),
       ).finally(pool.close);
-      [...fresh.keys()].forEach((key, k) => keep(key, all.then((r) => r[k] as Resolved)));
+      [...fresh.keys()].forEach((key, k) => {
+        const one = all.then((r) => r[k] as ResolvedTask);
+        mine.set(key, one);
+        keep(key, one);
+      });
     }
-    const resolved = await Promise.all(keys.map((k) => kept.get(k) as Promise<Resolved>));
-    return { tasks: resolved.map((r) => r.task), failures: resolved.flatMap((r) => r.failures) };
+    return Promise.all(keys.map((k) => mine.get(k) as Promise<ResolvedTask>));
   };
 }
 

@@ -128,10 +128,10 @@ describe("tasks from outside the benchmark", () => {
     try {
       // A salt in the spec: no cached ground truth answers for it.
       const spec = { ...mbppRowToTask({ task_id: 77, text: `Triple it ${salt}`, code: "def t(x):\n    return 3 * x\n", test_list: ["assert t(2) == 6", "assert t(3) == 9"], test_setup_code: "" }, false) };
-      const [first, again] = [await s.resolveTasks([spec]), await s.resolveTasks([spec])];
-      expect(again.tasks[0]).toBe(first.tasks[0]);
-      expect(first.failures).toEqual([]);
-      const task = first.tasks[0] as Task;
+      const [[first], [again]] = [await s.resolveTasks([spec]), await s.resolveTasks([spec])];
+      expect(again?.task).toBe(first?.task);
+      expect(first?.failures).toEqual([]);
+      const task = first?.task as Task;
       expect(task.tests.map((t) => [t.input.kind, t.expect, t.weak ?? false])).toEqual([
         ["expr", { expected: 6n, comparator: { kind: "eq" } }, false],
         ["expr", { expected: 9n, comparator: { kind: "eq" } }, false],
