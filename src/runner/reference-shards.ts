@@ -19,8 +19,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Job, RawJobResult, RawTestResult } from "../core/job.js";
 import type { SandboxPool } from "../core/sandbox.js";
-import { jobValueLimit } from "../sandbox/wire.js";
-import { REPORT_CHARS } from "./split-merge.js";
+import { joinedResult, nearValueRoom, partRefusal } from "./join-parts.js";
 import { createTailSplitter } from "./tail-split.js";
 
 /** What one shard should cost at most, as a share of the whole computation's floor (Σ time / workers). */
@@ -74,36 +73,21 @@ export function shardReferenceJob(job: Job, costs: readonly number[] | undefined
 export function joinShards(job: Job, shards: readonly { start: number; stop: number; raw: RawJobResult }[]): { ok: true; raw: RawJobResult } | { ok: false; why: string } {
   const ordered = [...shards].sort((a, b) => a.start - b.start);
   const tests: RawTestResult[] = [];
-  let values = 0;
   for (const s of ordered) {
     if (s.start !== tests.length) return { ok: false, why: `no shard starts at test ${tests.length}` };
-    if (s.raw.load.st !== "ok") return { ok: false, why: `the shard from test ${s.start} did not load (${s.raw.load.st})` };
-    if (s.raw.stdout.length >= REPORT_CHARS || s.raw.stderr.length >= REPORT_CHARS) return { ok: false, why: `the shard from test ${s.start} printed more than a join can count` };
+    const refused = partRefusal(s.raw, `the shard from test ${s.start}`);
+    if (refused !== undefined) return { ok: false, why: refused };
     if (s.raw.tests.length !== s.stop - s.start) return { ok: false, why: `the shard from test ${s.start} reported ${s.raw.tests.length} of ${s.stop - s.start} tests` };
     for (const r of s.raw.tests) {
       if (r.st === "skipped" || r.st === "protocol") return { ok: false, why: `test ${s.start + r.i} was ${r.st} in its shard` };
-      values += (r.v === undefined ? 0 : JSON.stringify(r.v).length) + (r.msg?.length ?? 0);
       tests.push({ ...r, i: s.start + r.i });
     }
   }
   if (tests.some((r, k) => r.i !== k)) return { ok: false, why: "the shards' tests are not in input order" };
   if (tests.length !== job.tests.length) return { ok: false, why: `the shards ran ${tests.length} of ${job.tests.length} tests` };
-  // The job-wide room for values is counted in frames the host never sees: keep far from it.
-  if (values * 2 > jobValueLimit(job.limits)) return { ok: false, why: "the values come near the job's room for them" };
-  const first = ordered[0] as (typeof ordered)[number];
-  return {
-    ok: true,
-    raw: {
-      id: job.id,
-      load: first.raw.load,
-      tests,
-      stdout: ordered.map((s) => s.raw.stdout).join(""),
-      stderr: ordered.map((s) => s.raw.stderr).join(""),
-      maxRssKb: Math.max(...ordered.map((s) => s.raw.maxRssKb)),
-      // The job's own run time, as if one process had run every shard.
-      wallSeconds: ordered.reduce((sum, s) => sum + s.raw.wallSeconds, 0),
-    },
-  };
+  if (nearValueRoom(job, tests)) return { ok: false, why: "the values come near the job's room for them" };
+  const raws = ordered.map((s) => s.raw);
+  return { ok: true, raw: joinedResult(job, (ordered[0] as (typeof ordered)[number]).raw.load, tests, raws, raws) };
 }
 
 /** Each task's reference job, by task id, run as shards (see the module comment). */

@@ -16,14 +16,13 @@
  * its budget; near it, only one process can tell).
  */
 import type { Job, RawJobResult, RawTestResult, RawTestStatus } from "../core/job.js";
-import { jobBudgetSeconds, jobValueLimit } from "../sandbox/wire.js";
+import { jobBudgetSeconds } from "../sandbox/wire.js";
+import { cpuOf, joinedResult, nearValueRoom, partRefusal } from "./join-parts.js";
 
 /** Outcomes after which the process that ran the test is gone (runner.py: the parent stopped it, or it died). */
 export const ENDS_PROCESS: ReadonlySet<RawTestStatus> = new Set(["timeout", "memory", "killed", "exited", "output_limit", "protocol"]);
 /** The share of a sample's CPU budget its parts may use together and still be merged. */
 const BUDGET_SHARE = 0.9;
-/** The stdout and stderr prefix the runner keeps per stream (collect.py REPORT_BYTES): output that fills it may be more than a join can count. */
-export const REPORT_CHARS = 16 * 1024;
 
 /** A part of a split job: the tests [from, to) of the job, and its result (numbered from 0 in it). */
 export interface SplitPart {
@@ -57,8 +56,8 @@ export function mergeSplit(job: Job, raw: RawJobResult, parts: readonly SplitPar
   for (const [k, piece] of pieces.entries()) {
     if (ended) break;
     used.push(piece.raw);
-    if (piece.raw.load.st !== "ok") return { ok: false, why: `the part from test ${piece.from} did not load (${piece.raw.load.st})` };
-    if (piece.raw.stdout.length >= REPORT_CHARS || piece.raw.stderr.length >= REPORT_CHARS) return { ok: false, why: `the part from test ${piece.from} printed more than a join can count` };
+    const refused = partRefusal(piece.raw, `the part from test ${piece.from}`);
+    if (refused !== undefined) return { ok: false, why: refused };
     const next = pieces[k + 1];
     // Where the next piece takes over (test `next.from` is the one both ran).
     const handover = next === undefined ? n : next.from;
@@ -84,31 +83,13 @@ export function mergeSplit(job: Job, raw: RawJobResult, parts: readonly SplitPar
     }
   }
   while (tests.length < n) tests.push({ i: tests.length, st: "skipped" });
-  const cpuOf = (rs: readonly RawJobResult[]): number | undefined => (rs.every((r) => r.cpuSeconds !== undefined) ? rs.reduce((sum, r) => sum + (r.cpuSeconds ?? 0), 0) : undefined);
-  const cpu = cpuOf(pieces.map((p) => p.raw));
   // The sample's end in its own job's part is that one process's own account, budget included.
   const budget = jobBudgetSeconds(job);
   const spent = cpuOf(used);
   if (budget !== undefined && used.length > 1 && (spent === undefined || spent > BUDGET_SHARE * budget)) {
     return { ok: false, why: spent === undefined ? "the CPU its parts used is not known, so its budget cannot be checked" : `its parts used ${spent.toFixed(2)} s of CPU, near its budget of ${budget} s` };
   }
-  // The job-wide room for values is counted in frames the host never sees: keep far from it.
-  const values = tests.reduce((sum, r) => sum + (r.v === undefined ? 0 : JSON.stringify(r.v).length) + (r.msg?.length ?? 0), 0);
-  if (values * 2 > jobValueLimit(job.limits)) return { ok: false, why: "the values come near the job's room for them" };
-  return {
-    ok: true,
-    raw: {
-      id: job.id,
-      load: raw.load,
-      tests,
-      stdout: used.map((r) => r.stdout).join(""),
-      stderr: used.map((r) => r.stderr).join(""),
-      maxRssKb: Math.max(...used.map((r) => r.maxRssKb)),
-      // The work the sample took, every part's included.
-      wallSeconds: pieces.reduce((sum, p) => sum + p.raw.wallSeconds, 0),
-      // Every part's work counts, those past the sample's end too (they ran).
-      ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
-      ...(raw.engine !== undefined ? { engine: raw.engine } : {}),
-    },
-  };
+  if (nearValueRoom(job, tests)) return { ok: false, why: "the values come near the job's room for them" };
+  // Every part's work counts, those past the sample's end too (they ran).
+  return { ok: true, raw: joinedResult(job, raw.load, tests, used, pieces.map((p) => p.raw)) };
 }

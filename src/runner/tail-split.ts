@@ -163,9 +163,9 @@ export function createTailSplitter(pool: () => Promise<SandboxPool>, workers: nu
     if (piece.cancelled) return { ok: false, why: "not needed" };
     const ended = job.continueAfterCrash || raw.load.st !== "ok" ? -1 : raw.tests.findIndex((t) => ENDS_PROCESS.has(t.st));
     if (ended >= 0) {
+      // Its own tests up to the end say everything: its parts, all cut off past it, do not count.
       endedAt(piece, ended);
-      // Its own tests up to the end say everything: the parts after it do not count.
-      if (piece.parts.every((part) => part.piece.from >= ended)) return mergeSplit(job, raw, []);
+      return mergeSplit(job, raw, []);
     }
     if (piece.parts.length === 0) return { ok: true, raw };
     const parts: SplitPart[] = [];
