@@ -214,10 +214,10 @@ async function evaluatePhase(c: PhaseContext): Promise<Record<string, unknown>> 
     const fig = model?.styles[style];
     if (fig === undefined) continue;
     const verdicts = readVerdicts(join(fig.dirs.pass1, RUN_FILES.verdicts)).verdicts;
+    const aspr = join(fig.dirs.aspr, RUN_FILES.verdicts);
     // What each sample's processes used, by the container's CPU counter (cached verdicts cost none).
-    for (const dir of [fig.dirs.pass1, fig.dirs.aspr]) {
-      const path = join(dir, RUN_FILES.verdicts);
-      if (existsSync(path)) sandboxSeconds += readVerdicts(path).verdicts.reduce((sum, v) => sum + (v.cached ? 0 : (v.cpu_s ?? 0)), 0);
+    for (const judged of [verdicts, existsSync(aspr) ? readVerdicts(aspr).verdicts : []]) {
+      sandboxSeconds += judged.reduce((sum, v) => sum + (v.cached ? 0 : (v.cpu_s ?? 0)), 0);
     }
     const taskIds = [...new Set(verdicts.map((v) => v.task_id))].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
     const rates = pass1Rates(taskIds, verdicts);

@@ -110,26 +110,11 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
   }
   const present = await Promise.all(RUN_FILES.map((f) => stat(join(dir, f)).then(() => true, () => false)));
   if (!present.some(Boolean)) return null;
-  const kind = await manifestKind(dir);
-  if (kind === "search") return describeOther(dir, name, kind, "manifest.json");
-  const entry: RunListEntry = {
-    kind,
-    run_id: name,
-    dir,
-    status: "corrupt",
-    benchmark: null,
-    split: null,
-    samples_source: null,
-    created_at: null,
-    pass_at_1: null,
-    tasks: null,
-    tasks_total: null,
-    samples: null,
-    reference_failures: null,
-    tasks_unscorable: null,
-  };
+  const entry = blankEntry("eval", name, dir);
   try {
     const manifest = await readRunManifest(dir);
+    // A TCG run keeps an eval run's files, its manifest says which.
+    if ((manifest as { kind?: unknown }).kind === "tcg") entry.kind = "tcg";
     Object.assign(entry, {
       run_id: manifest.run_id,
       benchmark: manifest.benchmark,
@@ -160,6 +145,8 @@ async function describeRun(dir: string, name: string): Promise<RunListEntry | nu
     }
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
+    // A search run's manifest is not an eval run's: it is listed from its own fields.
+    if (await namesKind(join(dir, "manifest.json"), "search")) return describeOther(dir, name, "search", "manifest.json");
     entry.status = "corrupt";
     entry.error = err.message;
   }
@@ -171,14 +158,18 @@ function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-/** The kind a manifest.json names (`search`, `tcg`), else `eval`. */
-async function manifestKind(dir: string): Promise<RunKind> {
+/** Whether the JSON record at `path` says it is of this kind. */
+async function namesKind(path: string, kind: RunKind): Promise<boolean> {
   try {
-    const kind = (JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { kind?: unknown }).kind;
-    return kind === "search" || kind === "tcg" ? kind : "eval";
+    return (JSON.parse(await readFile(path, "utf8")) as { kind?: unknown }).kind === kind;
   } catch {
-    return "eval";
+    return false;
   }
+}
+
+/** A row that knows nothing yet but the run's kind, name and directory (a corrupt run stays so). */
+function blankEntry(kind: RunKind, name: string, dir: string): RunListEntry {
+  return { kind, run_id: name, dir, status: "corrupt", benchmark: null, split: null, samples_source: null, created_at: null, pass_at_1: null, tasks: null, tasks_total: null, samples: null, reference_failures: null, tasks_unscorable: null };
 }
 
 /**
@@ -186,7 +177,7 @@ async function manifestKind(dir: string): Promise<RunKind> {
  * date; its figures are in its own report (`verdict report DIR`, rounds.json, summary.json).
  */
 async function describeOther(dir: string, name: string, kind: RunKind, file: string): Promise<RunListEntry> {
-  const entry: RunListEntry = { kind, run_id: name, dir, status: "corrupt", benchmark: null, split: null, samples_source: null, created_at: null, pass_at_1: null, tasks: null, tasks_total: null, samples: null, reference_failures: null, tasks_unscorable: null };
+  const entry = blankEntry(kind, name, dir);
   const path = join(dir, file);
   let record: { run_id?: unknown; status?: unknown; benchmark?: unknown; split?: unknown; created_at?: unknown; tasks?: unknown; config?: { benchmark?: unknown } };
   try {
